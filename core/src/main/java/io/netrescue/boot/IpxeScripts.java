@@ -1,0 +1,74 @@
+package io.netrescue.boot;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * iPXE scripts, one template per kind. Every script ends in a local boot if anything in it fails, so
+ * a broken asset or a network error leaves the machine on its disk instead of looping. Values put in
+ * are validated (names, paths, URLs, command line) or reduced to a safe alphabet ({@link #text}).
+ */
+public final class IpxeScripts {
+    private IpxeScripts() {}
+
+    /** The bootstrap served at {@code /ipxe}: collects the machine's identity and asks for its decision. */
+    public static String bootstrap(String baseUrl) {
+        return """
+                #!ipxe
+                # netrescue: ask the server what this machine boots
+                isset ${ip} || dhcp || goto failed
+                chain --autofree %s/boot.ipxe?mac=${mac:hexhyp}&ip=${ip}&uuid=${uuid}&arch=${buildarch}&platform=${platform} || goto failed
+                :failed
+                echo netrescue: no decision from %s, booting the local disk
+                exit
+                """.formatted(baseUrl, text(baseUrl));
+    }
+
+    public static String local(String who, String reason, BootPolicy.LocalBoot how) {
+        String hand = switch (how) {
+            case EXIT -> "exit";
+            case SANBOOT -> "sanboot --no-describe --drive 0x80 || exit";
+        };
+        return """
+                #!ipxe
+                echo netrescue: %s boots its local disk: %s
+                %s
+                """.formatted(text(who), text(reason), hand);
+    }
+
+    /**
+     * A kernel + initrd boot. {@code efi} adds {@code initrd=NAME} arguments, which the EFI stub of
+     * older kernels needs to find the initrds iPXE registered.
+     */
+    public static String netboot(String who, String profile, String kernelUrl, List<String> initrdUrls,
+                                 String cmdline, boolean efi) {
+        StringBuilder s = new StringBuilder(256 + cmdline.length());
+        s.append("#!ipxe\n");
+        s.append("echo netrescue: ").append(text(who)).append(" boots profile ").append(text(profile)).append('\n');
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < initrdUrls.size(); i++) names.add("initrd" + i);
+        StringBuilder args = new StringBuilder();
+        if (efi) for (String n : names) args.append(" initrd=").append(n);
+        if (!cmdline.isEmpty()) args.append(' ').append(cmdline);
+        s.append("kernel ").append(kernelUrl).append(args).append(" || goto failed\n");
+        for (int i = 0; i < initrdUrls.size(); i++) {
+            s.append("initrd --name ").append(names.get(i)).append(' ').append(initrdUrls.get(i)).append(" || goto failed\n");
+        }
+        s.append("boot || goto failed\n");
+        s.append(":failed\n");
+        s.append("echo netrescue: booting profile ").append(text(profile)).append(" failed, booting the local disk\n");
+        s.append("exit\n");
+        return s.toString();
+    }
+
+    /** Reduces text for an {@code echo} line: no '$' (iPXE expansion), no newlines, bounded length. */
+    static String text(String s) {
+        StringBuilder b = new StringBuilder(Math.min(s.length(), 200));
+        for (int i = 0; i < s.length() && b.length() < 200; i++) {
+            char c = s.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || " .,:;/_=+-()@[]".indexOf(c) >= 0;
+            b.append(ok ? c : '?');
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,72 @@
+package io.netrescue.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.netrescue.boot.BootState;
+import io.netrescue.boot.Profile;
+import io.netrescue.inventory.Host;
+import io.netrescue.inventory.IpAddresses;
+import io.netrescue.store.Event;
+import io.netrescue.store.EventStore;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The API's JSON shapes, shared by the server and the CLI; plain values so any client can use them. */
+public final class Json {
+    public static final JsonMapper MAPPER = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .changeDefaultPropertyInclusion(v -> v.withValueInclusion(JsonInclude.Include.NON_NULL))
+            .build();
+
+    private Json() {}
+
+    public record HostJson(String name, List<String> macs, String uuid, List<String> ips, Map<String, String> labels,
+                           BootJson boot, Long version) {
+        public static HostJson of(Host h) {
+            return new HostJson(h.name(), h.macs().stream().map(Object::toString).toList(),
+                    h.uuid().map(Object::toString).orElse(null), h.expectedIps().stream().map(IpAddresses::format).toList(),
+                    h.labels(), BootJson.of(h.boot()), h.version());
+        }
+    }
+
+    public record BootJson(String mode, String profile, String expiresAt, BootJson then) {
+        public static BootJson of(BootState s) {
+            return new BootJson(s.mode().kind(), s.mode().profileName().orElse(null),
+                    s.expiresAt().map(Object::toString).orElse(null), s.previous().map(BootJson::of).orElse(null));
+        }
+    }
+
+    /** A request to change a host's mode; {@code for} is a duration such as {@code 2h}. */
+    public record BootChange(String mode, String profile, @com.fasterxml.jackson.annotation.JsonProperty("for") String forDuration) {}
+
+    public record ProfileJson(String name, String kernel, List<String> initrds, String cmdline, Boolean replace) {
+        public static ProfileJson of(Profile p) {
+            return new ProfileJson(p.name(), p.kernel(), p.initrds(), p.cmdline(), null);
+        }
+
+        public Profile toProfile() {
+            return new Profile(name, kernel, initrds == null ? List.of() : initrds, cmdline);
+        }
+    }
+
+    public record EventJson(long id, String at, String host, String kind, String actor, String mac, String reportedIp,
+                            String sourceIp, String decision, String reason) {
+        public static EventJson of(Event e) {
+            return new EventJson(e.id(), e.at().toString(), e.host().orElse(null), e.kind(), e.actor(),
+                    e.mac().map(String::strip).orElse(null), e.reportedIp().orElse(null), e.sourceIp().orElse(null),
+                    e.decision().orElse(null), e.reason().orElse(null));
+        }
+    }
+
+    public record DiscoveredJson(String mac, String uuid, String lastIp, String arch, String firstSeen, String lastSeen, long requests) {
+        public static DiscoveredJson of(EventStore.Discovered d) {
+            return new DiscoveredJson(d.mac(), d.uuid().orElse(null), d.lastIp().orElse(null), d.arch().orElse(null),
+                    d.firstSeen().toString(), d.lastSeen().toString(), d.requests());
+        }
+    }
+
+    public record NewHostJson(String name, List<String> macs, String uuid, List<String> ips, Map<String, String> labels) {}
+
+    public record ErrorJson(String error) {}
+}

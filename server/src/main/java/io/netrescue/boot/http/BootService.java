@@ -1,0 +1,221 @@
+package io.netrescue.boot.http;
+
+import io.netrescue.boot.BootDecider;
+import io.netrescue.boot.BootDecision;
+import io.netrescue.boot.BootDecision.Action;
+import io.netrescue.boot.BootInputs;
+import io.netrescue.boot.BootRequest;
+import io.netrescue.boot.CmdlineTemplate;
+import io.netrescue.boot.IpxeScripts;
+import io.netrescue.boot.Profile;
+import io.netrescue.inventory.Host;
+import io.netrescue.inventory.IpAddresses;
+import io.netrescue.inventory.MacAddress;
+import io.netrescue.inventory.Printable;
+import io.netrescue.inventory.SmbiosUuid;
+import io.netrescue.store.Database;
+import io.netrescue.store.Event;
+import io.netrescue.store.EventStore;
+import io.netrescue.store.GroupCommitWriter;
+import io.netrescue.store.HostStore;
+import io.netrescue.store.ProfileStore;
+import io.netrescue.store.TokenStore;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.jdbi.v3.core.Handle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a boot request into an iPXE script: decide (pure), apply the decision's state change with
+ * compare-and-set, write the audit event durably, render. Never throws: any failure renders a
+ * local-boot script, because a 500 leaves a machine retrying in a loop instead of booting its disk.
+ */
+public final class BootService {
+    private static final Logger log = LoggerFactory.getLogger(BootService.class);
+    private static final int ATTEMPTS = 8;
+
+    private final Database db;
+    private final HostStore hosts;
+    private final ProfileStore profiles;
+    private final EventStore events;
+    private final TokenStore tokens;
+    private final GroupCommitWriter writer;
+    private final BootDecider decider;
+    private final Clock clock;
+    private final Duration tokenTtl;
+    private final SecureRandom random = new SecureRandom();
+
+    public BootService(Database db, HostStore hosts, ProfileStore profiles, EventStore events, TokenStore tokens,
+                       GroupCommitWriter writer, BootDecider decider, Clock clock, Duration tokenTtl) {
+        this.db = db;
+        this.hosts = hosts;
+        this.profiles = profiles;
+        this.events = events;
+        this.tokens = tokens;
+        this.writer = writer;
+        this.decider = decider;
+        this.clock = clock;
+        this.tokenTtl = tokenTtl;
+    }
+
+    public String bootstrap(String baseUrl) {
+        return IpxeScripts.bootstrap(baseUrl);
+    }
+
+    public String decide(BootRequest req, String baseUrl) {
+        try {
+            for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                Instant now = clock.instant();
+                BootDecision d = db.read(h -> decider.decide(req, inputs(h), now));
+                Optional<String> token = needsToken(d) ? Optional.of(newToken()) : Optional.empty();
+                Event ev = event(d, req, now);
+                if (d.transition().isPresent()) {
+                    var t = d.transition().get();
+                    boolean won = db.inWriteTransaction(h -> {
+                        if (!hosts.compareAndSetBoot(h, t.host(), t.expectedVersion(), t.next(), now)) return false;
+                        events.append(h, ev);
+                        events.append(h, Event.of(now, t.host(), "boot.mode", "boot", t.why() + "; now " + t.next()));
+                        token.ifPresent(tk -> issue(h, tk, d, now));
+                        return true;
+                    });
+                    if (!won) continue; // someone else changed the host first: decide again on fresh data
+                } else {
+                    writer.submit(h -> {
+                        events.append(h, ev);
+                        if (d.verdict() == BootDecision.Verdict.UNKNOWN) {
+                            events.sawUnknown(h, d.mac().orElseThrow().toString(), uuidText(req), Printable.clip(req.ip()),
+                                    Printable.clip(req.arch()), now);
+                        }
+                        token.ifPresent(tk -> issue(h, tk, d, now));
+                    }).get(10, TimeUnit.SECONDS);
+                }
+                log.atInfo().addKeyValue("host", d.host().orElse("-")).addKeyValue("mac", d.mac().map(Object::toString).orElse("-"))
+                        .addKeyValue("source", IpAddresses.format(req.source())).addKeyValue("verdict", d.verdict())
+                        .addKeyValue("decision", decisionText(d)).addKeyValue("reason", d.reason()).log("boot decision");
+                return render(d, req, baseUrl, token);
+            }
+            return failSafe(req, "host changed too often while deciding", null);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+            return failSafe(req, "internal error", e);
+        }
+    }
+
+    private String failSafe(BootRequest req, String why, Exception e) {
+        log.atError().addKeyValue("mac", Printable.clip(req.mac())).addKeyValue("source", IpAddresses.format(req.source()))
+                .addKeyValue("error", e == null ? why : e.toString()).log("boot decision failed; serving local boot");
+        try {
+            Event ev = new Event(0, clock.instant(), Optional.empty(), "boot.error", "boot", Optional.of(Printable.clip(req.mac())),
+                    Optional.of(Printable.clip(req.ip())), Optional.of(IpAddresses.format(req.source())), Optional.of("local"),
+                    Optional.of(why + (e == null ? "" : ": " + e)));
+            writer.submit(h -> events.append(h, ev)); // best effort: the store may be what is broken
+        } catch (RuntimeException ignored) {
+            // nothing more we can do; the log line above has it
+        }
+        return IpxeScripts.local("this machine", why, decider.policy().localBoot());
+    }
+
+    private BootInputs inputs(Handle h) {
+        return new BootInputs() {
+            @Override
+            public Optional<Host> hostByMac(MacAddress mac) {
+                return hosts.byMac(h, mac);
+            }
+
+            @Override
+            public Optional<Host> hostByUuid(SmbiosUuid uuid) {
+                return hosts.byUuid(h, uuid);
+            }
+
+            @Override
+            public Optional<Profile> profile(String name) {
+                return profiles.get(h, name);
+            }
+        };
+    }
+
+    private static boolean needsToken(BootDecision d) {
+        return d.action() instanceof Action.NetBoot nb && d.host().isPresent() && nb.profile().cmdline().contains("{token}");
+    }
+
+    private String newToken() {
+        byte[] b = new byte[24];
+        random.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    private void issue(Handle h, String token, BootDecision d, Instant now) {
+        Action.NetBoot nb = (Action.NetBoot) d.action();
+        tokens.issue(h, token, d.host().orElseThrow(), nb.profile().name(), now, now.plus(tokenTtl));
+    }
+
+    private static String uuidText(BootRequest req) {
+        try {
+            return req.uuid().isEmpty() ? null : SmbiosUuid.parse(req.uuid()).toString();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    static String decisionText(BootDecision d) {
+        return switch (d.action()) {
+            case Action.Local l -> "local";
+            case Action.NetBoot nb -> "netboot " + nb.profile().name();
+        };
+    }
+
+    private static Event event(BootDecision d, BootRequest req, Instant now) {
+        String kind = "boot." + d.verdict().name().toLowerCase(java.util.Locale.ROOT);
+        return new Event(0, now, d.host(), kind, "boot", Optional.of(d.mac().map(Object::toString).orElse(Printable.clip(req.mac()))),
+                Optional.of(Printable.clip(req.ip())), Optional.of(IpAddresses.format(req.source())),
+                Optional.of(decisionText(d)), Optional.of(d.reason()));
+    }
+
+    private String render(BootDecision d, BootRequest req, String baseUrl, Optional<String> token) {
+        String who = d.host().orElse(d.mac().map(Object::toString).orElse("this machine"));
+        return switch (d.action()) {
+            case Action.Local l -> IpxeScripts.local(who, d.reason(), decider.policy().localBoot());
+            case Action.NetBoot nb -> {
+                Profile p = nb.profile();
+                Map<String, String> vars = new HashMap<>();
+                vars.put("host", d.host().orElse(""));
+                vars.put("mac", d.mac().map(Object::toString).orElse(""));
+                vars.put("ip", req.ip().matches("[0-9a-fA-F.:]{1,45}") ? req.ip() : "");
+                vars.put("uuid", Optional.ofNullable(uuidText(req)).orElse(""));
+                vars.put("server", baseUrl);
+                vars.put("token", token.orElse(""));
+                vars.put("profile", p.name());
+                List<String> initrds = new ArrayList<>();
+                for (String i : p.initrds()) initrds.add(assetUrl(baseUrl, i));
+                yield IpxeScripts.netboot(who, p.name(), assetUrl(baseUrl, p.kernel()), initrds,
+                        CmdlineTemplate.render(p.cmdline(), vars), "efi".equals(req.platform()));
+            }
+        };
+    }
+
+    static String assetUrl(String baseUrl, String source) {
+        return Profile.isUrl(source) ? source : baseUrl + "/assets/" + source;
+    }
+
+    /** A booted system reports with its per-boot token; the report lands on the host's timeline. */
+    public Optional<String> report(String token, String status, String source) {
+        if (token == null || !token.matches("[0-9a-f]{48}")) return Optional.empty();
+        String st = status == null || status.isBlank() ? "booted" : Printable.clip(status);
+        Instant now = clock.instant();
+        return db.inWriteTransaction(h -> tokens.redeem(h, token, now).map(t -> {
+            events.append(h, new Event(0, now, Optional.of(t.host()), "boot.report", "host:" + source, Optional.empty(),
+                    Optional.empty(), Optional.of(source), Optional.of(st), Optional.of("profile " + t.profile() + " reported " + st)));
+            return t.host();
+        }));
+    }
+}

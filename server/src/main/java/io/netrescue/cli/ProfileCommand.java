@@ -1,0 +1,95 @@
+package io.netrescue.cli;
+
+import io.netrescue.api.Json.ProfileJson;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import tools.jackson.core.type.TypeReference;
+
+@Command(name = "profile", description = "Manage boot profiles (kernel, initrds, command line).",
+        subcommands = {ProfileCommand.Add.class, ProfileCommand.ListProfiles.class, ProfileCommand.Show.class, ProfileCommand.Remove.class})
+final class ProfileCommand {
+
+    @Command(name = "add", description = {"Add (or with --replace, change) a profile.",
+            "Kernel and initrds are paths in the assets directory or http(s) URLs.",
+            "The command line may use {host} {mac} {ip} {uuid} {server} {token} {profile}."})
+    static final class Add implements Callable<Integer> {
+        @Mixin ClientOptions opts;
+        @Spec CommandSpec spec;
+        @Parameters(paramLabel = "NAME") String name;
+        @Option(names = "--kernel", required = true, paramLabel = "PATH|URL") String kernel;
+        @Option(names = "--initrd", paramLabel = "PATH|URL", description = "Initrd (repeatable, loaded in order).") List<String> initrds = new ArrayList<>();
+        @Option(names = "--cmdline", paramLabel = "ARGS", defaultValue = "") String cmdline;
+        @Option(names = "--replace", description = "Replace an existing profile of that name.") boolean replace;
+
+        @Override
+        public Integer call() {
+            ProfileJson p = opts.client().send("POST", "profiles", new ProfileJson(name, kernel, initrds, cmdline, replace), ProfileJson.class);
+            if (opts.json) Out.json(spec, p);
+            else spec.commandLine().getOut().println((replace ? "saved" : "added") + " profile " + p.name());
+            return 0;
+        }
+    }
+
+    @Command(name = "list", description = "List profiles.")
+    static final class ListProfiles implements Callable<Integer> {
+        @Mixin ClientOptions opts;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            List<ProfileJson> ps = opts.client().get("profiles", new TypeReference<List<ProfileJson>>() {});
+            if (opts.json) {
+                Out.json(spec, ps);
+                return 0;
+            }
+            Table t = new Table("NAME", "KERNEL", "INITRDS", "CMDLINE");
+            for (ProfileJson p : ps) t.row(p.name(), p.kernel(), String.join(",", p.initrds()), p.cmdline());
+            t.print(spec.commandLine().getOut());
+            return 0;
+        }
+    }
+
+    @Command(name = "show", description = "Show one profile.")
+    static final class Show implements Callable<Integer> {
+        @Mixin ClientOptions opts;
+        @Spec CommandSpec spec;
+        @Parameters(paramLabel = "NAME") String name;
+
+        @Override
+        public Integer call() {
+            ProfileJson p = opts.client().send("GET", "profiles/" + Out.path(name), null, ProfileJson.class);
+            if (opts.json) {
+                Out.json(spec, p);
+                return 0;
+            }
+            var out = spec.commandLine().getOut();
+            out.println("name:     " + p.name());
+            out.println("kernel:   " + p.kernel());
+            out.println("initrds:  " + (p.initrds().isEmpty() ? "-" : String.join(", ", p.initrds())));
+            out.println("cmdline:  " + p.cmdline());
+            out.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "rm", description = "Remove a profile (refused while a host's mode names it).")
+    static final class Remove implements Callable<Integer> {
+        @Mixin ClientOptions opts;
+        @Spec CommandSpec spec;
+        @Parameters(paramLabel = "NAME") String name;
+
+        @Override
+        public Integer call() {
+            opts.client().send("DELETE", "profiles/" + Out.path(name), null, Void.class);
+            if (!opts.json) spec.commandLine().getOut().println("removed profile " + name);
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.netrescue.cli;
+
+import io.netrescue.server.NetrescueServer;
+import io.netrescue.server.ServerConfig;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", description = "Run the server (HTTP boot endpoints, assets, API) until stopped.")
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE", defaultValue = "${env:NETRESCUE_CONFIG}",
+            description = "TOML configuration file (env NETRESCUE_CONFIG); built-in defaults otherwise.")
+    Path config;
+
+    @Option(names = "--data", paramLabel = "DIR", defaultValue = "${env:NETRESCUE_DATA}",
+            description = "Data directory: database, API token (default ./var).")
+    String data;
+
+    @Option(names = "--listen", paramLabel = "ADDR:PORT", defaultValue = "${env:NETRESCUE_LISTEN}",
+            description = "HTTP listen address (default 0.0.0.0:8080).")
+    String listen;
+
+    @Option(names = "--assets", paramLabel = "DIR", defaultValue = "${env:NETRESCUE_ASSETS}",
+            description = "Directory served at /assets/ (default DATA/assets).")
+    String assets;
+
+    @Option(names = "--public-url", paramLabel = "URL", defaultValue = "${env:NETRESCUE_PUBLIC_URL}",
+            description = "URL machines use to reach this server (default: the Host header of each request).")
+    String publicUrl;
+
+    @Override
+    public Integer call() throws Exception {
+        ServerConfig c = (config == null ? ServerConfig.defaults() : ServerConfig.load(config))
+                .withData(data).withListen(listen).withAssets(assets).withPublicUrl(publicUrl).validate();
+        NetrescueServer server = new NetrescueServer(c, Clock.systemUTC());
+        try {
+            server.start();
+        } catch (java.io.IOException e) {
+            server.close();
+            throw new CliException("cannot start: " + e.getMessage());
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+        server.join();
+        return 0;
+    }
+}

@@ -1,0 +1,178 @@
+package io.netrescue.server;
+
+import io.netrescue.boot.BootPolicy;
+import io.netrescue.boot.Durations;
+import io.netrescue.boot.Profile;
+import io.netrescue.inventory.Cidr;
+import io.netrescue.inventory.InvalidInputException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.PropertyNamingStrategies;
+import tools.jackson.dataformat.toml.TomlMapper;
+
+/**
+ * The server's configuration: embedded defaults, overridden by an optional TOML file, overridden by
+ * command-line flags (which also read {@code NETRESCUE_*} environment variables). One record per
+ * subsystem; {@link #validate()} names the setting that is wrong.
+ */
+public record ServerConfig(Http http, Store store, Boot boot, Api api) {
+
+    /** @param listen address:port the HTTP server binds; @param publicUrl how machines reach us (empty: from each request's Host header) */
+    public record Http(String listen, String publicUrl, String assets) {
+        public Http {
+            listen = or(listen, "0.0.0.0:8080");
+            publicUrl = or(publicUrl, "");
+            assets = or(assets, "");
+        }
+    }
+
+    public record Store(String data) {
+        public Store {
+            data = or(data, "./var");
+        }
+    }
+
+    public record Boot(String unknownMachines, String rescueProfile, List<String> natSources, String localBoot, String tokenTtl) {
+        public Boot {
+            unknownMachines = or(unknownMachines, "local");
+            rescueProfile = or(rescueProfile, "rescue");
+            natSources = natSources == null ? List.of() : List.copyOf(natSources);
+            localBoot = or(localBoot, "exit");
+            tokenTtl = or(tokenTtl, "6h");
+        }
+    }
+
+    /** @param openReads when true, GET requests to the API need no token (state changes always do) */
+    public record Api(Boolean openReads) {
+        public Api {
+            openReads = openReads != null && openReads;
+        }
+    }
+
+    public ServerConfig {
+        http = http == null ? new Http(null, null, null) : http;
+        store = store == null ? new Store(null) : store;
+        boot = boot == null ? new Boot(null, null, null, null, null) : boot;
+        api = api == null ? new Api(null) : api;
+    }
+
+    public static ServerConfig defaults() {
+        return new ServerConfig(null, null, null, null);
+    }
+
+    public static ServerConfig load(Path file) {
+        TomlMapper m = TomlMapper.builder()
+                .propertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .build();
+        try {
+            return m.readValue(Files.readString(file), ServerConfig.class).validate();
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot read config " + file + ": " + e.getMessage());
+        } catch (tools.jackson.core.JacksonException e) {
+            throw new InvalidInputException("config " + file + ": " + e.getOriginalMessage());
+        }
+    }
+
+    public ServerConfig withData(String data) {
+        return data == null ? this : new ServerConfig(http, new Store(data), boot, api);
+    }
+
+    public ServerConfig withListen(String listen) {
+        return listen == null ? this : new ServerConfig(new Http(listen, http.publicUrl(), http.assets()), store, boot, api);
+    }
+
+    public ServerConfig withAssets(String assets) {
+        return assets == null ? this : new ServerConfig(new Http(http.listen(), http.publicUrl(), assets), store, boot, api);
+    }
+
+    public ServerConfig withPublicUrl(String url) {
+        return url == null ? this : new ServerConfig(new Http(http.listen(), url, http.assets()), store, boot, api);
+    }
+
+    public Path dataDir() {
+        return Path.of(store.data());
+    }
+
+    public Path assetsDir() {
+        return http.assets().isEmpty() ? dataDir().resolve("assets") : Path.of(http.assets());
+    }
+
+    public String listenHost() {
+        return hostPort()[0];
+    }
+
+    public int listenPort() {
+        return Integer.parseInt(hostPort()[1]);
+    }
+
+    private String[] hostPort() {
+        String l = http.listen();
+        int c = l.lastIndexOf(':');
+        if (c <= 0) throw new InvalidInputException("http.listen '" + l + "' must be address:port, e.g. 0.0.0.0:8080");
+        String host = l.substring(0, c);
+        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+        String port = l.substring(c + 1);
+        try {
+            int p = Integer.parseInt(port);
+            if (p < 0 || p > 65535) throw new NumberFormatException();
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException("http.listen '" + l + "': bad port '" + port + "'");
+        }
+        return new String[] {host, port};
+    }
+
+    public BootPolicy bootPolicy() {
+        BootPolicy.UnknownMachines unknown = switch (boot.unknownMachines().toLowerCase(Locale.ROOT)) {
+            case "local" -> BootPolicy.UnknownMachines.LOCAL;
+            case "rescue" -> BootPolicy.UnknownMachines.RESCUE;
+            default -> throw new InvalidInputException("boot.unknown-machines must be 'local' or 'rescue', not '" + boot.unknownMachines() + "'");
+        };
+        BootPolicy.LocalBoot local = switch (boot.localBoot().toLowerCase(Locale.ROOT)) {
+            case "exit" -> BootPolicy.LocalBoot.EXIT;
+            case "sanboot" -> BootPolicy.LocalBoot.SANBOOT;
+            default -> throw new InvalidInputException("boot.local-boot must be 'exit' or 'sanboot', not '" + boot.localBoot() + "'");
+        };
+        List<Cidr> nat;
+        try {
+            nat = boot.natSources().stream().map(Cidr::parse).toList();
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException("boot.nat-sources: " + e.getMessage());
+        }
+        try {
+            Profile.checkName(boot.rescueProfile());
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException("boot.rescue-profile: " + e.getMessage());
+        }
+        return new BootPolicy(unknown, boot.rescueProfile(), nat, local);
+    }
+
+    public Duration tokenTtl() {
+        try {
+            return Durations.parse(boot.tokenTtl());
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException("boot.token-ttl: " + e.getMessage());
+        }
+    }
+
+    /** Checks every setting now, so a bad one stops the start-up with its name, not a later request. */
+    public ServerConfig validate() {
+        listenPort();
+        bootPolicy();
+        tokenTtl();
+        String u = http.publicUrl();
+        if (!u.isEmpty() && !u.matches("https?://[A-Za-z0-9.:\\[\\]-]+(/[A-Za-z0-9._~/-]*)?")) {
+            throw new InvalidInputException("http.public-url '" + u + "' must be an http(s) URL such as http://10.0.0.1:8080");
+        }
+        return this;
+    }
+
+    private static String or(String v, String d) {
+        return v == null ? d : v.strip();
+    }
+}

@@ -1,0 +1,88 @@
+package io.netrescue.store;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.jdbi.v3.core.Handle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Batches small writes (audit events, discovered machines) from many request threads into one
+ * durable transaction: each caller still waits until its write is on disk, but N concurrent callers
+ * share one commit and one fsync. A batch that fails is retried write by write, so one bad row does
+ * not lose its neighbours.
+ */
+public final class GroupCommitWriter implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
+    private static final int MAX_BATCH = 512;
+
+    private record Pending(Consumer<Handle> write, CompletableFuture<Void> done) {}
+
+    private final Database db;
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>(100_000);
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    public GroupCommitWriter(Database db) {
+        this.db = db;
+        this.thread = Thread.ofVirtual().name("group-commit").start(this::loop);
+    }
+
+    /** Queues a write; the future completes when it is durable, or exceptionally if it failed. */
+    public CompletableFuture<Void> submit(Consumer<Handle> write) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        if (!running || !queue.offer(new Pending(write, f))) {
+            f.completeExceptionally(new IllegalStateException(running ? "write queue full" : "store is closing"));
+        }
+        return f;
+    }
+
+    private void loop() {
+        List<Pending> batch = new ArrayList<>(MAX_BATCH);
+        while (running || !queue.isEmpty()) {
+            try {
+                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) continue;
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+                commit(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void commit(List<Pending> batch) {
+        try {
+            db.inWriteTransaction(h -> {
+                for (Pending p : batch) p.write.accept(h);
+                return null;
+            });
+            for (Pending p : batch) p.done.complete(null);
+        } catch (RuntimeException e) {
+            if (batch.size() == 1) {
+                log.atWarn().addKeyValue("error", e.toString()).log("write failed");
+                batch.getFirst().done.completeExceptionally(e);
+                return;
+            }
+            for (Pending p : batch) commit(new ArrayList<>(List.of(p)));
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

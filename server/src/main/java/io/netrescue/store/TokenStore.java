@@ -1,0 +1,45 @@
+package io.netrescue.store;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Per-boot tokens. Only a SHA-256 of each token is stored, so a copy of the database does not let
+ * anyone act as a booting host.
+ */
+public final class TokenStore {
+
+    public record Issued(String host, String profile, Instant issuedAt, Instant expiresAt, Optional<Instant> usedAt) {}
+
+    public void issue(Handle h, String token, String host, String profile, Instant now, Instant expires) {
+        h.createUpdate("INSERT INTO boot_tokens (token_hash, host, profile, issued_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+                .bind(0, hash(token)).bind(1, host).bind(2, profile).bind(3, HostStore.ts(now)).bind(4, HostStore.ts(expires)).execute();
+        // Keep the table small: drop tokens that expired a day ago.
+        h.createUpdate("DELETE FROM boot_tokens WHERE expires_at < ?").bind(0, HostStore.ts(now.minusSeconds(86400))).execute();
+    }
+
+    /** The token's record if it exists and has not expired; marks it used. */
+    public Optional<Issued> redeem(Handle h, String token, Instant now) {
+        String hash = hash(token);
+        Optional<Issued> t = h.createQuery("SELECT host, profile, issued_at, expires_at, used_at FROM boot_tokens WHERE token_hash = ?")
+                .bind(0, hash).map((rs, ctx) -> new Issued(rs.getString(1), rs.getString(2),
+                        HostStore.instant(rs, "issued_at").orElseThrow(), HostStore.instant(rs, "expires_at").orElseThrow(),
+                        HostStore.instant(rs, "used_at"))).findOne();
+        if (t.isEmpty() || !now.isBefore(t.get().expiresAt())) return Optional.empty();
+        h.createUpdate("UPDATE boot_tokens SET used_at = ? WHERE token_hash = ?").bind(0, HostStore.ts(now)).bind(1, hash).execute();
+        return t;
+    }
+
+    static String hash(String token) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

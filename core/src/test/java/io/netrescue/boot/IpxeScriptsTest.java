@@ -1,0 +1,59 @@
+package io.netrescue.boot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Golden scripts: what iPXE receives, byte for byte. */
+class IpxeScriptsTest {
+
+    @Test
+    void bootstrapAsksForTheDecisionAndFallsBackToLocal() {
+        assertThat(IpxeScripts.bootstrap("http://10.0.0.1:8080")).isEqualTo("""
+                #!ipxe
+                # netrescue: ask the server what this machine boots
+                isset ${ip} || dhcp || goto failed
+                chain --autofree http://10.0.0.1:8080/boot.ipxe?mac=${mac:hexhyp}&ip=${ip}&uuid=${uuid}&arch=${buildarch}&platform=${platform} || goto failed
+                :failed
+                echo netrescue: no decision from http://10.0.0.1:8080, booting the local disk
+                exit
+                """);
+    }
+
+    @Test
+    void netbootFallsBackToLocalWhenAnyStepFails() {
+        assertThat(IpxeScripts.netboot("web1", "rescue", "http://s/assets/k", List.of("http://s/assets/i0", "http://s/assets/i1"),
+                "console=ttyS0", false)).isEqualTo("""
+                #!ipxe
+                echo netrescue: web1 boots profile rescue
+                kernel http://s/assets/k console=ttyS0 || goto failed
+                initrd --name initrd0 http://s/assets/i0 || goto failed
+                initrd --name initrd1 http://s/assets/i1 || goto failed
+                boot || goto failed
+                :failed
+                echo netrescue: booting profile rescue failed, booting the local disk
+                exit
+                """);
+    }
+
+    @Test
+    void efiNamesTheInitrdsOnTheCommandLine() {
+        assertThat(IpxeScripts.netboot("w", "p", "http://s/k", List.of("http://s/i"), "quiet", true))
+                .contains("kernel http://s/k initrd=initrd0 quiet || goto failed");
+    }
+
+    @Test
+    void localBootHandsBackToTheFirmware() {
+        assertThat(IpxeScripts.local("web1", "mode local", BootPolicy.LocalBoot.EXIT))
+                .isEqualTo("#!ipxe\necho netrescue: web1 boots its local disk: mode local\nexit\n");
+        assertThat(IpxeScripts.local("web1", "x", BootPolicy.LocalBoot.SANBOOT)).endsWith("sanboot --no-describe --drive 0x80 || exit\n");
+    }
+
+    @Test
+    void echoedTextCannotInjectCommandsOrExpandSettings() {
+        String s = IpxeScripts.local("x", "evil\nchain http://evil/${x}", BootPolicy.LocalBoot.EXIT);
+        assertThat(s.lines()).hasSize(3);
+        assertThat(s).doesNotContain("${").contains("evil?chain http://evil/??x?");
+    }
+}

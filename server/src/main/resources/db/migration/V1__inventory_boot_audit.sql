@@ -57,7 +57,7 @@ CREATE TABLE events (
     host        VARCHAR(63),
     kind        VARCHAR(32)   NOT NULL,
     actor       VARCHAR(128)  NOT NULL,
-    mac         CHAR(17),
+    mac         VARCHAR(64),
     reported_ip VARCHAR(64),
     source_ip   VARCHAR(45),
     decision    VARCHAR(160),

@@ -49,23 +49,25 @@ public final class BootDecider {
             return refused("bad request: " + e.getMessage(), Optional.empty(), mac);
         }
 
-        // Rule 2: the reported address must be the one the request came from, unless it came through
-        // a NAT we were told about. This stops a machine on another network from asking as a victim.
+        // Rule 2: identify the machine by MAC, else by a real SMBIOS UUID (a replaced NIC).
+        Optional<Host> byMac = in.hostByMac(mac);
+        Optional<Host> found = byMac.isPresent() ? byMac : uuid.flatMap(in::hostByUuid);
+        Optional<String> name = found.map(Host::name);
+
+        // Rule 3: the reported address must be the one the request came from, unless it came through
+        // a NAT we were told about. This stops a machine elsewhere from asking as its victim (and
+        // learning its per-boot token). Checked after identification so the refusal is on the timeline.
         boolean viaNat = policy.isNatSource(req.source());
         if (!viaNat && (reported.isEmpty() || !reported.get().equals(req.source()))) {
             return refused("source address " + IpAddresses.format(req.source()) + " does not match reported ip "
-                    + reported.map(IpAddresses::format).orElse("(none)"), Optional.empty(), mac);
+                    + reported.map(IpAddresses::format).orElse("(none)"), name, mac);
         }
         Optional<InetAddress> effectiveIp = viaNat ? reported : Optional.of(req.source());
 
-        // Rule 3: identify the machine by MAC, else by a real SMBIOS UUID.
-        Optional<Host> byMac = in.hostByMac(mac);
-        Optional<Host> found = byMac.isPresent() ? byMac : uuid.flatMap(in::hostByUuid);
         if (found.isEmpty()) {
             return unknown(mac, in);
         }
         Host host = found.get();
-        Optional<String> name = Optional.of(host.name());
         String via = byMac.isPresent() ? "" : " (identified by uuid " + uuid.orElseThrow() + ")";
 
         // Rule 4: a MAC seen in the wrong machine (UUID differs) is refused: a moved NIC or a spoof.
@@ -75,7 +77,7 @@ public final class BootDecider {
         // Rule 5: hosts with expected addresses must ask from one of them.
         if (!host.expectedIps().isEmpty()
                 && (effectiveIp.isEmpty() || !host.expectedIps().contains(effectiveIp.get()))) {
-            return refused("ip " + effectiveIp.map(IpAddresses::format).orElse("(none)") + " is not one of the host's expected addresses", name, mac);
+            return refused("ip " + effectiveIp.map(IpAddresses::format).orElse("(none)") + " is not an expected address of " + host.name(), name, mac);
         }
 
         // Rule 6: an expired mode reverts to local, at this very request.

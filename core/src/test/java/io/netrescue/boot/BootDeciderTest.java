@@ -122,7 +122,7 @@ class BootDeciderTest {
         assertThat(nat.decide(req(MAC, "10.0.2.15", lo), inputs(h), NOW).netboot()).isTrue();
         BootDecision d = nat.decide(req(MAC, "10.0.2.16", lo), inputs(h), NOW);
         assertThat(d.verdict()).isEqualTo(Verdict.REFUSED);
-        assertThat(d.reason()).contains("not one of the host's expected addresses");
+        assertThat(d.reason()).contains("is not an expected address of web1");
     }
 
     @Test

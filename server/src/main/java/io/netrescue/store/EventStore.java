@@ -13,7 +13,7 @@ public final class EventStore {
                 INSERT INTO events (at, host, kind, actor, mac, reported_ip, source_ip, decision, reason)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
                 .bind(0, HostStore.ts(e.at())).bind(1, e.host().orElse(null)).bind(2, e.kind()).bind(3, clip(e.actor(), 128))
-                .bind(4, e.mac().orElse(null)).bind(5, e.reportedIp().map(s -> clip(s, 64)).orElse(null))
+                .bind(4, e.mac().map(s -> clip(s, 64)).orElse(null)).bind(5, e.reportedIp().map(s -> clip(s, 64)).orElse(null))
                 .bind(6, e.sourceIp().orElse(null)).bind(7, e.decision().map(s -> clip(s, 160)).orElse(null))
                 .bind(8, e.reason().map(s -> clip(s, 1024)).orElse(null))
                 .execute();

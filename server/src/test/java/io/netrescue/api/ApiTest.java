@@ -1,0 +1,96 @@
+package io.netrescue.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netrescue.testing.TestServer;
+import io.netrescue.testing.TestServer.Reply;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ApiTest {
+    static TestServer s;
+
+    @BeforeAll
+    static void start() {
+        s = TestServer.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        s.close();
+    }
+
+    @Test
+    void tokenFileIsOwnerOnlyAndEveryApiCallButHealthNeedsIt() throws Exception {
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(s.dataDir().resolve("api-token")))).isEqualTo("rw-------");
+        assertThat(s.request("GET", "/api/v1/health", null, null).status()).isEqualTo(200);
+        assertThat(s.request("GET", "/api/v1/hosts", null, null).status()).isEqualTo(401);
+        assertThat(s.request("POST", "/api/v1/hosts", "{\"name\":\"x\",\"macs\":[\"02:00:00:00:00:01\"]}", null).status()).isEqualTo(401);
+        assertThat(s.request("POST", "/api/v1/hosts", "{\"name\":\"x\",\"macs\":[\"02:00:00:00:00:01\"]}", "wrong" + s.token()).status()).isEqualTo(401);
+        assertThat(s.api("GET", "hosts/x", null).status()).as("the refused add created nothing").isEqualTo(404);
+    }
+
+    @Test
+    void hostLifecycle() {
+        Reply r = s.api("POST", "hosts", """
+                {"name":"web1","macs":["52:54:00:aa:00:01","52-54-00-AA-00-02"],"uuid":"8c5b0b4e-2f6a-4d1e-9a61-0123456789ab",
+                 "ips":["10.0.0.5"],"labels":{"rack":"r1"}}""");
+        assertThat(r.status()).isEqualTo(201);
+        assertThat(r.body()).contains("\"macs\":[\"52:54:00:aa:00:01\",\"52:54:00:aa:00:02\"]");
+        String show = s.api("GET", "hosts/web1", null).body();
+        assertThat(show).contains("\"uuid\":\"8c5b0b4e-2f6a-4d1e-9a61-0123456789ab\"", "\"ips\":[\"10.0.0.5\"]", "\"rack\":\"r1\"", "\"mode\":\"local\"");
+        assertThat(s.api("GET", "hosts", null).body()).contains("\"name\":\"web1\"");
+        assertThat(s.api("DELETE", "hosts/web1", null).status()).isEqualTo(204);
+        assertThat(s.api("GET", "hosts/web1", null).status()).isEqualTo(404);
+        assertThat(s.api("GET", "events?host=web1", null).body()).contains("host.added", "host.removed");
+    }
+
+    @Test
+    void clearErrorsForBadInput() {
+        assertError(s.api("POST", "hosts", "{\"name\":\"b1\",\"macs\":[\"52:54:00:12:34\"]}"), 400, "malformed MAC address");
+        assertError(s.api("POST", "hosts", "{\"name\":\"b1\",\"macs\":[]}"), 400, "needs at least one MAC");
+        assertError(s.api("POST", "hosts", "{\"name\":\"b1\",\"macs\":[\"02:00:00:00:00:09\"],\"ips\":[\"10.0.0.300\"]}"), 400, "malformed IP");
+        assertError(s.api("POST", "hosts", "{\"name\":\"b1\",\"macs\":[\"02:00:00:00:00:09\"],\"uuid\":\"nope\"}"), 400, "malformed UUID");
+        assertError(s.api("POST", "hosts", "{\"name\":\"B 1\",\"macs\":[\"02:00:00:00:00:09\"]}"), 400, "invalid host name");
+        assertError(s.api("POST", "hosts", "{\"name\":"), 400, "malformed JSON");
+        assertError(s.api("POST", "hosts", "{\"name\":\"b1\",\"macs\":[\"02:00:00:00:00:09\"],\"colour\":1}"), 400, "malformed JSON");
+        assertThat(s.api("POST", "hosts", "{\"name\":\"dup\",\"macs\":[\"02:00:00:00:00:10\"]}").status()).isEqualTo(201);
+        assertError(s.api("POST", "hosts", "{\"name\":\"dup\",\"macs\":[\"02:00:00:00:00:11\"]}"), 409, "host dup already exists");
+        assertError(s.api("POST", "hosts", "{\"name\":\"dup2\",\"macs\":[\"02:00:00:00:00:10\"]}"), 409, "already belongs to host dup");
+        assertError(s.api("POST", "hosts", "{\"name\":\"dup3\",\"macs\":[\"02:00:00:00:00:12\",\"02-00-00-00-00-12\"]}"), 400, "given twice");
+        assertError(s.api("GET", "hosts/ghost", null), 404, "no host named ghost");
+        assertError(s.api("DELETE", "hosts/ghost", null), 404, "no host named ghost");
+        assertError(s.api("PUT", "hosts/dup/boot", "{\"mode\":\"once\",\"profile\":\"nothere\"}"), 404, "no profile named nothere");
+        assertError(s.api("PUT", "hosts/dup/boot", "{\"mode\":\"sideways\"}"), 400, "unknown boot mode");
+        assertError(s.api("PUT", "hosts/dup/boot", "{\"mode\":\"local\",\"for\":\"2h\"}"), 400, "never expires");
+        assertError(s.api("GET", "nothing", null), 404, "no such API path");
+        assertThat(s.api("PATCH", "hosts", null).status()).isEqualTo(405);
+    }
+
+    @Test
+    void profilesAndModes() {
+        assertThat(s.api("POST", "hosts", "{\"name\":\"db1\",\"macs\":[\"02:00:00:00:01:01\"]}").status()).isEqualTo(201);
+        assertThat(s.api("POST", "profiles", "{\"name\":\"inst\",\"kernel\":\"debian/linux\",\"initrds\":[\"debian/initrd.gz\"],\"cmdline\":\"auto host={host}\"}").status()).isEqualTo(201);
+        assertError(s.api("POST", "profiles", "{\"name\":\"inst\",\"kernel\":\"x\"}"), 409, "already exists");
+        assertThat(s.api("POST", "profiles", "{\"name\":\"inst\",\"kernel\":\"debian/linux2\",\"replace\":true}").body()).contains("linux2");
+        assertError(s.api("POST", "profiles", "{\"name\":\"evil\",\"kernel\":\"../../etc/shadow\"}"), 400, "no '..'");
+        Reply b = s.api("PUT", "hosts/db1/boot", "{\"mode\":\"profile\",\"profile\":\"inst\",\"for\":\"2h\"}");
+        assertThat(b.status()).isEqualTo(200);
+        assertThat(b.body()).contains("\"mode\":\"profile\"", "\"profile\":\"inst\"", "\"expiresAt\"");
+        assertThat(s.api("PUT", "hosts/db1/boot", "{\"mode\":\"once\",\"profile\":\"inst\"}").body())
+                .contains("\"mode\":\"once\"", "\"then\":{\"mode\":\"profile\"");
+        assertError(s.api("DELETE", "profiles/inst", null), 409, "in use by host(s) db1");
+        assertThat(s.api("PUT", "hosts/db1/boot", "{\"mode\":\"local\"}").status()).isEqualTo(200);
+        assertThat(s.api("GET", "hosts/db1/boot", null).body()).contains("\"mode\":\"local\"").doesNotContain("then");
+        assertThat(s.api("DELETE", "profiles/inst", null).status()).isEqualTo(204);
+        assertThat(s.api("GET", "events?host=db1", null).body()).contains("boot.mode", "api:127.0.0.1");
+    }
+
+    private static void assertError(Reply r, int status, String text) {
+        assertThat(r.status()).as(r.body()).isEqualTo(status);
+        assertThat(r.body()).startsWith("{\"error\":").contains(text);
+    }
+}

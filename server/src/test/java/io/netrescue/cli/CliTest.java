@@ -1,0 +1,84 @@
+package io.netrescue.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netrescue.testing.TestServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The CLI against a real server: tables for people, JSON for scripts, one-line errors with exit 1. */
+class CliTest {
+    static TestServer s;
+
+    record Run(int code, String out, String err) {}
+
+    @BeforeAll
+    static void start() {
+        s = TestServer.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        s.close();
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        List<String> a = new ArrayList<>(List.of(args));
+        // global client options go after the subcommand path; put them at the end
+        a.addAll(List.of("--server", s.url().toString(), "--data", s.dataDir().toString()));
+        int code = Main.run(a.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void hostsProfilesBootAndEvents() {
+        assertThat(run("host", "add", "web1", "--mac", "52:54:00:00:10:01", "--mac", "52:54:00:00:10:02", "--ip", "10.0.0.5",
+                "--label", "rack=r1", "--uuid", "8c5b0b4e-2f6a-4d1e-9a61-0123456789ab").out()).contains("added host web1");
+        Run list = run("host", "list");
+        assertThat(list.code()).isZero();
+        assertThat(list.out().lines().toList().getFirst()).startsWith("NAME").contains("MACS", "BOOT");
+        assertThat(list.out()).contains("web1", "52:54:00:00:10:01,52:54:00:00:10:02", "10.0.0.5", "rack=r1", "local");
+        assertThat(run("host", "list", "--json").out()).contains("\"name\" : \"web1\"");
+        assertThat(run("host", "list", "--label", "rack=r2").out()).doesNotContain("web1");
+        assertThat(run("host", "show", "web1").out()).contains("uuid:    8c5b0b4e-2f6a-4d1e-9a61-0123456789ab");
+        assertThat(run("profile", "add", "rescue", "--kernel", "vmlinuz", "--initrd", "initrd.gz", "--cmdline", "console=ttyS0 host={host}").code()).isZero();
+        assertThat(run("profile", "list").out()).contains("rescue", "vmlinuz", "initrd.gz", "console=ttyS0 host={host}");
+        assertThat(run("boot", "web1", "once", "rescue", "--for", "2h").out()).startsWith("web1: once rescue until ").contains(", then local");
+        assertThat(run("boot", "web1").out()).startsWith("web1: once rescue");
+        assertThat(run("boot", "web1", "local").out()).isEqualTo("web1: local\n");
+        Run ev = run("events", "web1");
+        assertThat(ev.out()).contains("host.added", "boot.mode", "by api:127.0.0.1");
+        assertThat(run("events", "web1", "--json").out()).startsWith("[");
+        assertThat(run("host", "rm", "web1").out()).contains("removed host web1");
+    }
+
+    @Test
+    void failuresAreOneLineWithExitOne() {
+        Run r = run("host", "add", "bad", "--mac", "52:54:00:12:34");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("netrescue: malformed MAC address '52:54:00:12:34' (expected six hex pairs like 52:54:00:12:34:56)\n");
+        assertThat(run("host", "show", "ghost").err()).isEqualTo("netrescue: no host named ghost\n");
+        assertThat(run("boot", "ghost", "rescue").code()).isEqualTo(1);
+        assertThat(run("host", "add", "x", "--mac", "02:00:00:00:00:01", "--label", "nokey").err()).contains("malformed label");
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.run(new String[] {"host", "list", "--server", "http://127.0.0.1:1"}, new PrintWriter(out), new PrintWriter(err));
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).startsWith("netrescue: cannot reach the server at http://127.0.0.1:1");
+        code = Main.run(new String[] {"host", "list", "--server", s.url().toString(), "--token", "nope"}, new PrintWriter(out), new PrintWriter(err = new StringWriter()));
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).contains("missing or wrong bearer token");
+    }
+
+    @Test
+    void usageErrorsExitTwo() {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        assertThat(Main.run(new String[] {"host", "add", "x"}, new PrintWriter(out), new PrintWriter(err))).isEqualTo(2);
+        assertThat(err.toString()).contains("Missing required option: '--mac=MAC'");
+    }
+}

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  */
 final class QemuVm implements AutoCloseable {
     /** CSI sequences (colours, cursor moves), two-byte charset selections and other lone escapes. */
-    private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-?]*[ -/]*[@-~]|\u001B[()][0-9A-Za-z]|\u001B[@-_]");
+    private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-?]*[ -/]*[@-~]|\u001B[()][0-9A-Za-z]|\u001B[@-_c]");
     private static final long POLL_MILLIS = 100;
 
     private final String name;
@@ -80,7 +80,7 @@ final class QemuVm implements AutoCloseable {
     }
 
     static String clean(String raw) {
-        return ANSI.matcher(raw).replaceAll("").replace("\r", "");
+        return ANSI.matcher(raw).replaceAll("").replace("\r", "").replace("\b \b", "").replace("\b", "");
     }
 
     /** The last {@code lines} non-blank lines of the serial log, for assertion messages. */

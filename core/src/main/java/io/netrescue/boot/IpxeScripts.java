@@ -18,6 +18,7 @@ public final class IpxeScripts {
                 # netrescue: ask the server what this machine boots
                 isset ${ip} || dhcp || goto failed
                 chain --autofree %s/boot.ipxe?mac=${mac:hexhyp}&ip=${ip}&uuid=${uuid}&arch=${buildarch}&platform=${platform} || goto failed
+                exit
                 :failed
                 echo netrescue: no decision from %s, booting the local disk
                 exit

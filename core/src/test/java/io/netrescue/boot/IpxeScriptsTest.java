@@ -15,6 +15,7 @@ class IpxeScriptsTest {
                 # netrescue: ask the server what this machine boots
                 isset ${ip} || dhcp || goto failed
                 chain --autofree http://10.0.0.1:8080/boot.ipxe?mac=${mac:hexhyp}&ip=${ip}&uuid=${uuid}&arch=${buildarch}&platform=${platform} || goto failed
+                exit
                 :failed
                 echo netrescue: no decision from http://10.0.0.1:8080, booting the local disk
                 exit

@@ -40,8 +40,13 @@ public final class TestServer implements AutoCloseable {
 
     /** @param natSources boot.nat-sources (e.g. "127.0.0.1/32" for QEMU user networking, which NATs) */
     public static TestServer start(List<String> natSources, String unknownMachines, Clock clock) {
+        Path dir;
         try {
-            Path dir = Files.createTempDirectory("netrescue-test");
+            dir = Files.createTempDirectory("netrescue-test");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
             Files.createDirectories(dir.resolve("assets"));
             ServerConfig c = new ServerConfig(
                     new ServerConfig.Http("127.0.0.1:0", "", dir.resolve("assets").toString()),
@@ -51,6 +56,7 @@ public final class TestServer implements AutoCloseable {
             NetrescueServer s = new NetrescueServer(c, clock).start();
             return new TestServer(dir, s);
         } catch (Exception e) {
+            deleteTree(dir);
             throw new IllegalStateException("test server did not start", e);
         }
     }
@@ -102,6 +108,10 @@ public final class TestServer implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        deleteTree(dir);
+    }
+
+    private static void deleteTree(Path dir) {
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {

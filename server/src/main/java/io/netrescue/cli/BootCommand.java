@@ -35,8 +35,7 @@ final class BootCommand implements Callable<Integer> {
         } else {
             b = c.send("PUT", "hosts/" + Out.path(host) + "/boot", new BootChange(mode, profile, forDuration), BootJson.class);
         }
-        if (opts.json) Out.json(spec, b);
-        else spec.commandLine().getOut().println(host + ": " + Out.boot(b));
-        return 0;
+        BootJson shown = b;
+        return Out.emit(spec, opts.json, b, out -> out.println(host + ": " + Out.boot(shown)));
     }
 }

@@ -40,9 +40,7 @@ final class HostCommand {
                 l.put(x.key(), x.value());
             }
             HostJson h = opts.client().send("POST", "hosts", new NewHostJson(name, macs, uuid, ips, l), HostJson.class);
-            if (opts.json) Out.json(spec, h);
-            else spec.commandLine().getOut().println("added host " + h.name() + " (" + String.join(", ", h.macs()) + ")");
-            return 0;
+            return Out.emit(spec, opts.json, h, out -> out.println("added host " + h.name() + " (" + String.join(", ", h.macs()) + ")"));
         }
     }
 
@@ -57,16 +55,13 @@ final class HostCommand {
             List<HostJson> hosts = opts.client().get("hosts", new TypeReference<List<HostJson>>() {});
             List<Label> want = labels.stream().map(Label::parse).toList();
             hosts = hosts.stream().filter(h -> want.stream().allMatch(w -> w.value().equals(h.labels().get(w.key())))).toList();
-            if (opts.json) {
-                Out.json(spec, hosts);
-                return 0;
-            }
-            Table t = new Table("NAME", "MACS", "UUID", "IPS", "LABELS", "BOOT");
-            for (HostJson h : hosts) {
-                t.row(h.name(), String.join(",", h.macs()), h.uuid(), String.join(",", h.ips()), Out.labels(h.labels()), Out.boot(h.boot()));
-            }
-            t.print(spec.commandLine().getOut());
-            return 0;
+            return Out.emit(spec, opts.json, hosts, out -> {
+                Table t = new Table("NAME", "MACS", "UUID", "IPS", "LABELS", "BOOT");
+                for (HostJson h : hosts) {
+                    t.row(h.name(), String.join(",", h.macs()), h.uuid(), String.join(",", h.ips()), Out.labels(h.labels()), Out.boot(h.boot()));
+                }
+                t.print(out);
+            });
         }
     }
 
@@ -79,19 +74,14 @@ final class HostCommand {
         @Override
         public Integer call() {
             HostJson h = opts.client().send("GET", "hosts/" + Out.path(name), null, HostJson.class);
-            if (opts.json) {
-                Out.json(spec, h);
-                return 0;
-            }
-            var out = spec.commandLine().getOut();
-            out.println("name:    " + h.name());
-            out.println("macs:    " + String.join(", ", h.macs()));
-            out.println("uuid:    " + (h.uuid() == null ? "-" : h.uuid()));
-            out.println("ips:     " + (h.ips().isEmpty() ? "- (any)" : String.join(", ", h.ips())));
-            out.println("labels:  " + (h.labels().isEmpty() ? "-" : Out.labels(h.labels())));
-            out.println("boot:    " + Out.boot(h.boot()));
-            out.flush();
-            return 0;
+            return Out.emit(spec, opts.json, h, out -> {
+                out.println("name:    " + h.name());
+                out.println("macs:    " + String.join(", ", h.macs()));
+                out.println("uuid:    " + (h.uuid() == null ? "-" : h.uuid()));
+                out.println("ips:     " + (h.ips().isEmpty() ? "- (any)" : String.join(", ", h.ips())));
+                out.println("labels:  " + (h.labels().isEmpty() ? "-" : Out.labels(h.labels())));
+                out.println("boot:    " + Out.boot(h.boot()));
+            });
         }
     }
 
@@ -117,14 +107,11 @@ final class HostCommand {
         @Override
         public Integer call() {
             List<DiscoveredJson> d = opts.client().get("discovered", new TypeReference<List<DiscoveredJson>>() {});
-            if (opts.json) {
-                Out.json(spec, d);
-                return 0;
-            }
-            Table t = new Table("MAC", "UUID", "LAST IP", "ARCH", "FIRST SEEN", "LAST SEEN", "REQUESTS");
-            for (DiscoveredJson x : d) t.row(x.mac(), x.uuid(), x.lastIp(), x.arch(), x.firstSeen(), x.lastSeen(), x.requests());
-            t.print(spec.commandLine().getOut());
-            return 0;
+            return Out.emit(spec, opts.json, d, out -> {
+                Table t = new Table("MAC", "UUID", "LAST IP", "ARCH", "FIRST SEEN", "LAST SEEN", "REQUESTS");
+                for (DiscoveredJson x : d) t.row(x.mac(), x.uuid(), x.lastIp(), x.arch(), x.firstSeen(), x.lastSeen(), x.requests());
+                t.print(out);
+            });
         }
     }
 }

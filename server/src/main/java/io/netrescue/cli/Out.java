@@ -18,6 +18,18 @@ final class Out {
         out.flush();
     }
 
+    /** Prints {@code value} as JSON for scripts, or runs {@code human} for people. */
+    static int emit(CommandSpec spec, boolean json, Object value, java.util.function.Consumer<java.io.PrintWriter> human) {
+        if (json) {
+            json(spec, value);
+        } else {
+            var out = spec.commandLine().getOut();
+            human.accept(out);
+            out.flush();
+        }
+        return 0;
+    }
+
     static String boot(BootJson b) {
         if (b == null) return "-";
         StringBuilder s = new StringBuilder(b.mode());

@@ -31,9 +31,7 @@ final class ProfileCommand {
         @Override
         public Integer call() {
             ProfileJson p = opts.client().send("POST", "profiles", new ProfileJson(name, kernel, initrds, cmdline, replace), ProfileJson.class);
-            if (opts.json) Out.json(spec, p);
-            else spec.commandLine().getOut().println((replace ? "saved" : "added") + " profile " + p.name());
-            return 0;
+            return Out.emit(spec, opts.json, p, out -> out.println((replace ? "saved" : "added") + " profile " + p.name()));
         }
     }
 
@@ -45,14 +43,11 @@ final class ProfileCommand {
         @Override
         public Integer call() {
             List<ProfileJson> ps = opts.client().get("profiles", new TypeReference<List<ProfileJson>>() {});
-            if (opts.json) {
-                Out.json(spec, ps);
-                return 0;
-            }
-            Table t = new Table("NAME", "KERNEL", "INITRDS", "CMDLINE");
-            for (ProfileJson p : ps) t.row(p.name(), p.kernel(), String.join(",", p.initrds()), p.cmdline());
-            t.print(spec.commandLine().getOut());
-            return 0;
+            return Out.emit(spec, opts.json, ps, out -> {
+                Table t = new Table("NAME", "KERNEL", "INITRDS", "CMDLINE");
+                for (ProfileJson p : ps) t.row(p.name(), p.kernel(), String.join(",", p.initrds()), p.cmdline());
+                t.print(out);
+            });
         }
     }
 
@@ -65,17 +60,12 @@ final class ProfileCommand {
         @Override
         public Integer call() {
             ProfileJson p = opts.client().send("GET", "profiles/" + Out.path(name), null, ProfileJson.class);
-            if (opts.json) {
-                Out.json(spec, p);
-                return 0;
-            }
-            var out = spec.commandLine().getOut();
-            out.println("name:     " + p.name());
-            out.println("kernel:   " + p.kernel());
-            out.println("initrds:  " + (p.initrds().isEmpty() ? "-" : String.join(", ", p.initrds())));
-            out.println("cmdline:  " + p.cmdline());
-            out.flush();
-            return 0;
+            return Out.emit(spec, opts.json, p, out -> {
+                out.println("name:     " + p.name());
+                out.println("kernel:   " + p.kernel());
+                out.println("initrds:  " + (p.initrds().isEmpty() ? "-" : String.join(", ", p.initrds())));
+                out.println("cmdline:  " + p.cmdline());
+            });
         }
     }
 

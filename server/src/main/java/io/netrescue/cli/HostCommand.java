@@ -52,9 +52,8 @@ final class HostCommand {
 
         @Override
         public Integer call() {
-            List<HostJson> hosts = opts.client().get("hosts", new TypeReference<List<HostJson>>() {});
             List<Label> want = labels.stream().map(Label::parse).toList();
-            hosts = hosts.stream().filter(h -> want.stream().allMatch(w -> w.value().equals(h.labels().get(w.key())))).toList();
+            List<HostJson> hosts = opts.client().get("hosts", new TypeReference<List<HostJson>>() {}).stream().filter(h -> want.stream().allMatch(w -> w.value().equals(h.labels().get(w.key())))).toList();
             return Out.emit(spec, opts.json, hosts, out -> {
                 Table t = new Table("NAME", "MACS", "UUID", "IPS", "LABELS", "BOOT");
                 for (HostJson h : hosts) {

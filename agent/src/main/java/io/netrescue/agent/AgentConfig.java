@@ -1,0 +1,96 @@
+package io.netrescue.agent;
+
+import io.netrescue.inventory.Cidr;
+import io.netrescue.inventory.HostName;
+import io.netrescue.inventory.InvalidInputException;
+import java.io.IOException;
+import java.io.Reader;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * The agent's settings, from a {@code key = value} file (java.util.Properties: no parser library on
+ * managed hosts). Written by {@code netrescue sysrq agent-config HOST}.
+ *
+ * <pre>
+ * host = web1                       # this host's name in the inventory
+ * key = 64 hex digits               # this host's SysRq key (never the master key)
+ * listen = 0.0.0.0:6099
+ * allowed-keys = sub                # keys the agent will press; anything else is refused
+ * allowed-sources = 10.0.0.1/32     # who may send (empty: anyone holding the key)
+ * window-seconds = 30               # accepted clock difference
+ * trigger = /proc/sysrq-trigger
+ * state = /var/lib/netrescue-agent/sysrq.seq
+ * </pre>
+ */
+public record AgentConfig(String host, byte[] key, InetSocketAddress listen, String allowedKeys, List<Cidr> allowedSources,
+                          long windowMillis, Path trigger, Path state) {
+
+    public static AgentConfig load(Path file) throws IOException {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file)) {
+            p.load(r);
+        }
+        return of(p, file.toString());
+    }
+
+    public static AgentConfig of(Properties p, String where) {
+        String host = required(p, "host", where);
+        try {
+            HostName.check(host);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(where + ": host: " + e.getMessage());
+        }
+        byte[] key;
+        try {
+            key = HexFormat.of().parseHex(required(p, "key", where));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException(where + ": key must be hex digits");
+        }
+        if (key.length < 32) throw new InvalidInputException(where + ": key must be 256 bits (64 hex digits)");
+        String listen = p.getProperty("listen", "0.0.0.0:6099").strip();
+        int c = listen.lastIndexOf(':');
+        InetSocketAddress addr;
+        try {
+            addr = new InetSocketAddress(io.netrescue.inventory.IpAddresses.parse(listen.substring(0, c).replace("[", "").replace("]", "")),
+                    Integer.parseInt(listen.substring(c + 1)));
+        } catch (RuntimeException e) {
+            throw new InvalidInputException(where + ": listen must be address:port, not '" + listen + "'");
+        }
+        String allowed = p.getProperty("allowed-keys", "sub").strip();
+        if (!allowed.matches("[0-9a-z]+")) throw new InvalidInputException(where + ": allowed-keys must be keys 0-9a-z, e.g. sub");
+        List<Cidr> sources;
+        String src = p.getProperty("allowed-sources", "").strip();
+        try {
+            sources = src.isEmpty() ? List.of() : java.util.Arrays.stream(src.split("[,\\s]+")).map(Cidr::parse).toList();
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(where + ": allowed-sources: " + e.getMessage());
+        }
+        long window;
+        try {
+            window = Long.parseLong(p.getProperty("window-seconds", "30").strip()) * 1000;
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException(where + ": window-seconds must be a number");
+        }
+        if (window < 1000 || window > 3_600_000) throw new InvalidInputException(where + ": window-seconds must be 1-3600");
+        return new AgentConfig(host, key, addr, allowed, sources, window,
+                Path.of(p.getProperty("trigger", "/proc/sysrq-trigger").strip()),
+                Path.of(p.getProperty("state", "/var/lib/netrescue-agent/sysrq.seq").strip()));
+    }
+
+    private static String required(Properties p, String k, String where) {
+        String v = p.getProperty(k);
+        if (v == null || v.isBlank()) throw new InvalidInputException(where + ": missing '" + k + "'");
+        return v.strip();
+    }
+
+    public boolean sourceAllowed(java.net.InetAddress a) {
+        if (allowedSources.isEmpty()) return true;
+        for (Cidr c : allowedSources) if (c.contains(a)) return true;
+        return false;
+    }
+}

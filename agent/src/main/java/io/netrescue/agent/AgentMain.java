@@ -1,0 +1,114 @@
+package io.netrescue.agent;
+
+import io.netrescue.inventory.InvalidInputException;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.channels.DatagramChannel;
+import java.nio.file.Path;
+
+/**
+ * {@code netrescue-agent run [--config FILE]}: the process on each managed host. Everything that can
+ * fail is done at start (config, trigger file, socket, memory lock), so that nothing needs to be
+ * allocated or opened when a request arrives on a sick host.
+ */
+public final class AgentMain {
+    private static final System.Logger log = System.getLogger("netrescue.agent");
+
+    private AgentMain() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String[] args) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("help")) {
+            System.out.println("usage: netrescue-agent run [--config FILE]   (default /etc/netrescue/agent.conf)");
+            return args.length == 0 ? 2 : 0;
+        }
+        if (!args[0].equals("run")) {
+            System.err.println("netrescue-agent: unknown command '" + args[0] + "' (try: run)");
+            return 2;
+        }
+        Path config = Path.of("/etc/netrescue/agent.conf");
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].equals("--config") && i + 1 < args.length) config = Path.of(args[++i]);
+            else {
+                System.err.println("netrescue-agent: unknown option '" + args[i] + "'");
+                return 2;
+            }
+        }
+        try (Agent a = Agent.start(AgentConfig.load(config))) {
+            a.awaitStop();
+            return 0;
+        } catch (InvalidInputException e) {
+            System.err.println("netrescue-agent: " + e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            System.err.println("netrescue-agent: cannot start: " + e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+    }
+
+    /** A running agent; tests start it in-process with a fake trigger file. */
+    public static final class Agent implements AutoCloseable {
+        private final DatagramChannel channel;
+        private final SysrqTrigger trigger;
+        final SysrqReceiver receiver;
+        private final Thread thread;
+
+        private Agent(DatagramChannel channel, SysrqTrigger trigger, SysrqReceiver receiver) {
+            this.channel = channel;
+            this.trigger = trigger;
+            this.receiver = receiver;
+            // A platform thread: the loop blocks in receive() all its life and must not depend on a carrier.
+            this.thread = Thread.ofPlatform().name("sysrq-receiver").daemon(false).start(receiver);
+        }
+
+        public static Agent start(AgentConfig c) throws IOException {
+            String lock = MemoryLock.lockAll();
+            if (lock == null) log.log(System.Logger.Level.INFO, "memory locked (mlockall)");
+            else log.log(System.Logger.Level.WARNING, lock + "; continuing without a memory lock");
+            SysrqTrigger trigger = new SysrqTrigger(c.trigger());
+            DatagramChannel ch = DatagramChannel.open(c.listen().getAddress() instanceof java.net.Inet6Address
+                    ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+            try {
+                ch.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 20);
+                ch.bind(c.listen());
+            } catch (IOException e) {
+                trigger.close();
+                ch.close();
+                throw new IOException("cannot listen on " + c.listen() + ": " + e.getMessage(), e);
+            }
+            log.log(System.Logger.Level.INFO, "netrescue agent for host " + c.host() + " listening on " + ch.getLocalAddress()
+                    + ", trigger " + c.trigger() + ", allowed keys " + c.allowedKeys());
+            return new Agent(ch, trigger, new SysrqReceiver(c, ch, trigger, System::currentTimeMillis));
+        }
+
+        public int port() throws IOException {
+            return ((java.net.InetSocketAddress) channel.getLocalAddress()).getPort();
+        }
+
+        public long count(String counter) {
+            return receiver.count(SysrqReceiver.Counter.valueOf(counter));
+        }
+
+        void awaitStop() throws InterruptedException {
+            thread.join();
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+            try {
+                thread.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            trigger.close();
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.netrescue.sysrq;
+
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.NoSuchAlgorithmException;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Per-host keys derived from the server's master key: HMAC-SHA256(master, "netrescue/sysrq/v1/" + host).
+ * A host holds only its own key, so a key leaked from one host opens that host and no other; the
+ * server needs to store only the master key.
+ */
+public final class HostKeys {
+    private static final String LABEL = "netrescue/sysrq/v1/";
+
+    private HostKeys() {}
+
+    public static byte[] derive(byte[] master, String host) {
+        if (master.length < 32) throw new IllegalArgumentException("master key shorter than 256 bits");
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(master, "HmacSHA256"));
+            return mac.doFinal((LABEL + host).getBytes(StandardCharsets.US_ASCII));
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

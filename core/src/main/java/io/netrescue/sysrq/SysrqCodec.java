@@ -1,0 +1,156 @@
+package io.netrescue.sysrq;
+
+import io.netrescue.inventory.HostName;
+import io.netrescue.inventory.InvalidInputException;
+import io.netrescue.sysrq.MalformedPacketException.Reason;
+import io.netrescue.sysrq.SysrqMessage.Ack;
+import io.netrescue.sysrq.SysrqMessage.Request;
+import io.netrescue.sysrq.SysrqMessage.Status;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Bytes to messages and back (pure, no I/O). Layout, big-endian:
+ * <pre>
+ * "NRSQ" | version u8 = 1 | type u8 (1 request, 2 ack) | flags u16 = 0 | host len u8 | host
+ * request: requestId u64 | seq u64 | timestamp ms i64 | pause ms u16 | keys len u8 | keys
+ * ack:     requestId u64 | seq u64 | agent time ms i64 | status u8 | executed u8 | detail len u8 | detail
+ * HMAC-SHA256(host key, every byte before it), 32 bytes
+ * </pre>
+ * Decoding checks structure first and the MAC last, in constant time; every failure is a
+ * {@link MalformedPacketException} with its reason, never another exception.
+ */
+public final class SysrqCodec {
+    public static final int MAX_DATAGRAM = 512;
+    static final byte[] MAGIC = {'N', 'R', 'S', 'Q'};
+    static final int VERSION = 1;
+    static final int MAC_LEN = 32;
+    static final int TYPE_REQUEST = 1, TYPE_ACK = 2;
+
+    private SysrqCodec() {}
+
+    /** Looks up the key for a host named in a message; empty if we have none (the packet is dropped). */
+    public interface Keys {
+        java.util.Optional<byte[]> keyFor(String host);
+    }
+
+    static void checkHost(String host) {
+        try {
+            HostName.check(host);
+        } catch (InvalidInputException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
+    public static byte[] encode(SysrqMessage m, byte[] key) {
+        ByteBuffer b = ByteBuffer.allocate(MAX_DATAGRAM);
+        b.put(MAGIC).put((byte) VERSION).put((byte) (m instanceof Request ? TYPE_REQUEST : TYPE_ACK)).putShort((short) 0);
+        putString(b, m.host());
+        switch (m) {
+            case Request r -> {
+                b.putLong(r.requestId()).putLong(r.seq()).putLong(r.timestampMillis()).putShort((short) r.pauseMillis());
+                putString(b, r.keys().keys());
+            }
+            case Ack a -> {
+                b.putLong(a.requestId()).putLong(a.seq()).putLong(a.agentTimeMillis()).put((byte) a.status().ordinal())
+                        .put((byte) a.executed());
+                putString(b, a.detail().replaceAll("[^\\x20-\\x7e]", "?"));
+            }
+        }
+        byte[] mac = mac(key, b.array(), b.position());
+        b.put(mac);
+        byte[] out = new byte[b.position()];
+        System.arraycopy(b.array(), 0, out, 0, out.length);
+        return out;
+    }
+
+    /** Decodes and authenticates one datagram. */
+    public static SysrqMessage decode(ByteBuffer in, Keys keys) throws MalformedPacketException {
+        int len = in.remaining();
+        if (len > MAX_DATAGRAM) throw new MalformedPacketException(Reason.OVERSIZED, "datagram of " + len + " bytes");
+        if (len < 8 + 1 + MAC_LEN) throw new MalformedPacketException(Reason.TRUNCATED, "datagram of " + len + " bytes");
+        ByteBuffer b = in.slice();
+        try {
+            byte[] magic = new byte[4];
+            b.get(magic);
+            if (!MessageDigest.isEqual(magic, MAGIC)) throw new MalformedPacketException(Reason.BAD_MAGIC, "not a netrescue sysrq packet");
+            int version = b.get() & 0xff;
+            if (version != VERSION) throw new MalformedPacketException(Reason.BAD_VERSION, "version " + version);
+            int type = b.get() & 0xff;
+            b.getShort(); // flags: none defined
+            String host = getString(b, 63);
+            SysrqMessage m;
+            try {
+                checkHost(host);
+                m = switch (type) {
+                    case TYPE_REQUEST -> {
+                        long id = b.getLong(), seq = b.getLong(), ts = b.getLong();
+                        int pause = b.getShort() & 0xffff;
+                        String k = getString(b, SysrqKeys.MAX);
+                        yield new Request(host, id, seq, ts, pause, new SysrqKeys(k));
+                    }
+                    case TYPE_ACK -> {
+                        long id = b.getLong(), seq = b.getLong(), ts = b.getLong();
+                        int st = b.get() & 0xff;
+                        if (st >= Status.values().length) throw new MalformedPacketException(Reason.BAD_FIELD, "status " + st);
+                        int executed = b.get() & 0xff;
+                        String detail = getString(b, 120);
+                        yield new Ack(host, id, seq, ts, Status.values()[st], executed, detail);
+                    }
+                    default -> throw new MalformedPacketException(Reason.BAD_TYPE, "type " + type);
+                };
+            } catch (IllegalArgumentException | InvalidInputException e) {
+                throw new MalformedPacketException(Reason.BAD_FIELD, e.getMessage());
+            }
+            int signed = b.position();
+            if (b.remaining() != MAC_LEN) {
+                throw new MalformedPacketException(b.remaining() < MAC_LEN ? Reason.TRUNCATED : Reason.BAD_FIELD,
+                        (b.remaining() - MAC_LEN) + " bytes after the fields");
+            }
+            byte[] got = new byte[MAC_LEN];
+            b.get(got);
+            byte[] key = keys.keyFor(host).orElseThrow(() -> new MalformedPacketException(Reason.BAD_MAC, "no key for host " + host));
+            byte[] all = new byte[signed];
+            in.slice().get(all);
+            if (!MessageDigest.isEqual(got, mac(key, all, signed))) {
+                throw new MalformedPacketException(Reason.BAD_MAC, "authentication failed for host " + host);
+            }
+            return m;
+        } catch (BufferUnderflowException e) {
+            throw new MalformedPacketException(Reason.TRUNCATED, "datagram ends inside a field");
+        }
+    }
+
+    private static void putString(ByteBuffer b, String s) {
+        byte[] x = s.getBytes(StandardCharsets.US_ASCII);
+        b.put((byte) x.length).put(x);
+    }
+
+    private static String getString(ByteBuffer b, int max) throws MalformedPacketException {
+        int n = b.get() & 0xff;
+        if (n > max) throw new MalformedPacketException(Reason.BAD_FIELD, "string of " + n + " bytes (max " + max + ")");
+        byte[] x = new byte[n];
+        b.get(x);
+        for (byte c : x) {
+            if (c < 0x20 || c > 0x7e) throw new MalformedPacketException(Reason.BAD_FIELD, "non-printable byte in a string");
+        }
+        return new String(x, StandardCharsets.US_ASCII);
+    }
+
+    static byte[] mac(byte[] key, byte[] data, int len) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            mac.update(data, 0, len);
+            return mac.doFinal();
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -7,7 +7,7 @@ target=$1 version=$2
 out=$target/netrescue-agent
 rm -rf "$out"
 # java.base has everything the agent uses: UDP channels, HMAC/SHA, the FFM API for mlockall.
-"$JAVA_HOME/bin/jlink" --add-modules java.base --strip-debug --strip-native-debug-symbols=exclude-debuginfo-files --no-man-pages --no-header-files \
+"$JAVA_HOME/bin/jlink" --add-modules java.base --strip-debug --no-man-pages --no-header-files \
   --compress=zip-9 --output "$out/runtime"
 mkdir -p "$out/lib" "$out/bin" "$out/systemd"
 cp "$target/netrescue-agent.jar" "$out/lib/"

@@ -29,6 +29,7 @@ import javax.crypto.spec.SecretKeySpec;
 public final class SysrqCodec {
     public static final int MAX_DATAGRAM = 512;
     static final byte[] MAGIC = {'N', 'R', 'S', 'Q'};
+    static final int MAGIC_INT = ByteBuffer.wrap(MAGIC).getInt();
     static final int VERSION = 1;
     static final int MAC_LEN = 32;
     static final int TYPE_REQUEST = 1, TYPE_ACK = 2;
@@ -77,13 +78,12 @@ public final class SysrqCodec {
         if (len < 8 + 1 + MAC_LEN) throw new MalformedPacketException(Reason.TRUNCATED, "datagram of " + len + " bytes");
         ByteBuffer b = in.slice();
         try {
-            byte[] magic = new byte[4];
-            b.get(magic);
-            if (!MessageDigest.isEqual(magic, MAGIC)) throw new MalformedPacketException(Reason.BAD_MAGIC, "not a netrescue sysrq packet");
+            if (b.getInt() != MAGIC_INT) throw new MalformedPacketException(Reason.BAD_MAGIC, "not a netrescue sysrq packet");
             int version = b.get() & 0xff;
             if (version != VERSION) throw new MalformedPacketException(Reason.BAD_VERSION, "version " + version);
             int type = b.get() & 0xff;
-            b.getShort(); // flags: none defined
+            int flags = b.getShort() & 0xffff;
+            if (flags != 0) throw new MalformedPacketException(Reason.BAD_FIELD, "unknown flags " + flags + " (none are defined in version 1)");
             String host = getString(b, 63);
             SysrqMessage m;
             try {

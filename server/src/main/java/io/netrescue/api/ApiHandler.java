@@ -26,6 +26,7 @@ import io.netrescue.store.Database;
 import io.netrescue.store.Event;
 import io.netrescue.store.EventStore;
 import io.netrescue.store.HostStore;
+import io.netrescue.store.InventoryCache;
 import io.netrescue.store.NotFoundException;
 import io.netrescue.store.ProfileStore;
 import java.nio.charset.StandardCharsets;
@@ -58,16 +59,18 @@ public final class ApiHandler extends Handler.Abstract {
     private final Database db;
     private final HostStore hosts;
     private final ProfileStore profiles;
+    private final InventoryCache inventory;
     private final EventStore events;
     private final ApiToken token;
     private final boolean openReads;
     private final Clock clock;
 
-    public ApiHandler(Database db, HostStore hosts, ProfileStore profiles, EventStore events, ApiToken token,
-                      boolean openReads, Clock clock) {
+    public ApiHandler(Database db, HostStore hosts, ProfileStore profiles, InventoryCache inventory, EventStore events,
+                      ApiToken token, boolean openReads, Clock clock) {
         this.db = db;
         this.hosts = hosts;
         this.profiles = profiles;
+        this.inventory = inventory;
         this.events = events;
         this.token = token;
         this.openReads = openReads;
@@ -141,6 +144,7 @@ public final class ApiHandler extends Handler.Abstract {
                             events.append(h, Event.of(now, s[1], "host.removed", actor, null));
                             return null;
                         });
+                        inventory.refreshHost(s[1]);
                         yield new Result(204, null);
                     }
                     default -> notAllowed();
@@ -167,6 +171,7 @@ public final class ApiHandler extends Handler.Abstract {
                             events.append(h, Event.of(now, null, "profile.saved", actor, "profile " + p.name() + ": kernel " + p.kernel()));
                             return null;
                         });
+                        inventory.refreshProfile(p.name());
                         yield new Result(201, ProfileJson.of(p));
                     }
                     default -> notAllowed();
@@ -181,6 +186,7 @@ public final class ApiHandler extends Handler.Abstract {
                             events.append(h, Event.of(now, null, "profile.removed", actor, "profile " + s[1]));
                             return null;
                         });
+                        inventory.refreshProfile(s[1]);
                         yield new Result(204, null);
                     }
                     default -> notAllowed();
@@ -209,12 +215,14 @@ public final class ApiHandler extends Handler.Abstract {
         if (n.labels() != null) n.labels().forEach((k, v) -> labels.put(new Label(k, v).key(), v));
         HostName.check(n.name());
         Instant now = clock.instant();
-        return db.inWriteTransaction(h -> {
+        Host added = db.inWriteTransaction(h -> {
             Host host = hosts.add(h, new HostStore.NewHost(n.name(), macs, uuid, ips, labels), now);
             events.append(h, Event.of(now, host.name(), "host.added", actor, "macs " + host.macs()
                     + host.uuid().map(u -> " uuid " + u).orElse("") + (ips.isEmpty() ? "" : " ips " + n.ips())));
             return host;
         });
+        inventory.refreshHost(added.name());
+        return added;
     }
 
     private BootJson setBoot(String name, BootChange c, String actor) {
@@ -223,7 +231,7 @@ public final class ApiHandler extends Handler.Abstract {
         Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         Optional<Instant> until = Optional.ofNullable(c.forDuration()).filter(x -> !x.isBlank()).map(d -> now.plus(Durations.parse(d)));
         if (mode instanceof BootMode.Local && until.isPresent()) throw new InvalidInputException("mode local never expires; --for makes no sense");
-        return db.inWriteTransaction(h -> {
+        BootJson set = db.inWriteTransaction(h -> {
             Host host = hosts.require(h, name);
             mode.profileName().ifPresent(p -> {
                 if (profiles.get(h, p).isEmpty()) throw new NotFoundException("no profile named " + p);
@@ -233,6 +241,8 @@ public final class ApiHandler extends Handler.Abstract {
             events.append(h, Event.of(now, name, "boot.mode", actor, "mode set to " + next + " (was " + host.boot() + ")"));
             return BootJson.of(next);
         });
+        inventory.refreshHost(name);
+        return set;
     }
 
     private static <T> T body(Request req, Class<T> type) {

@@ -9,6 +9,7 @@ import io.netrescue.store.Event;
 import io.netrescue.store.EventStore;
 import io.netrescue.store.GroupCommitWriter;
 import io.netrescue.store.HostStore;
+import io.netrescue.store.InventoryCache;
 import io.netrescue.store.ProfileStore;
 import io.netrescue.store.TokenStore;
 import java.io.IOException;
@@ -50,12 +51,13 @@ public final class NetrescueServer implements AutoCloseable {
         Files.createDirectories(assets);
         ApiToken token = ApiToken.loadOrCreate(data);
         db = Database.openEmbedded(data);
-        writer = new GroupCommitWriter(db);
         HostStore hosts = new HostStore(db);
         ProfileStore profiles = new ProfileStore();
         EventStore events = new EventStore();
-        BootService boot = new BootService(db, hosts, profiles, events, new TokenStore(), writer,
-                new BootDecider(config.bootPolicy()), clock, config.tokenTtl());
+        writer = new GroupCommitWriter(db, events);
+        InventoryCache inventory = new InventoryCache(db, hosts, profiles);
+        BootService boot = new BootService(db, hosts, inventory, events, new TokenStore(), writer,
+                new BootDecider(config.bootPolicy()), clock, config.tokenTtl(), config.auditSync());
 
         // Handlers run on virtual threads: they block on the store without tying up a platform thread.
         QueuedThreadPool pool = new QueuedThreadPool(200, 8);
@@ -78,7 +80,7 @@ public final class NetrescueServer implements AutoCloseable {
         jetty.setHandler(new Handler.Sequence(
                 assetsContext,
                 new BootHandler(boot, config.http().publicUrl()),
-                new ApiHandler(db, hosts, profiles, events, token, config.api().openReads(), clock)));
+                new ApiHandler(db, hosts, profiles, inventory, events, token, config.api().openReads(), clock)));
         jetty.start();
         db.inWriteTransaction(h -> {
             events.append(h, Event.of(clock.instant(), null, "server.started", "server", "listening on " + url()));

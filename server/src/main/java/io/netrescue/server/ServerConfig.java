@@ -37,8 +37,11 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api) {
         }
     }
 
-    public record Boot(String unknownMachines, String rescueProfile, List<String> natSources, String localBoot, String tokenTtl) {
+    /** @param audit "async": decisions that change nothing are answered before their audit event is on disk; "sync": after */
+    public record Boot(String unknownMachines, String rescueProfile, List<String> natSources, String localBoot, String tokenTtl,
+                       String audit) {
         public Boot {
+            audit = or(audit, "async");
             unknownMachines = or(unknownMachines, "local");
             rescueProfile = or(rescueProfile, "rescue");
             natSources = natSources == null ? List.of() : List.copyOf(natSources);
@@ -57,7 +60,7 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api) {
     public ServerConfig {
         http = http == null ? new Http(null, null, null) : http;
         store = store == null ? new Store(null) : store;
-        boot = boot == null ? new Boot(null, null, null, null, null) : boot;
+        boot = boot == null ? new Boot(null, null, null, null, null, null) : boot;
         api = api == null ? new Api(null) : api;
     }
 
@@ -160,11 +163,20 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api) {
         }
     }
 
+    public boolean auditSync() {
+        return switch (boot.audit().toLowerCase(Locale.ROOT)) {
+            case "sync" -> true;
+            case "async" -> false;
+            default -> throw new InvalidInputException("boot.audit must be 'async' or 'sync', not '" + boot.audit() + "'");
+        };
+    }
+
     /** Checks every setting now, so a bad one stops the start-up with its name, not a later request. */
     public ServerConfig validate() {
         listenPort();
         bootPolicy();
         tokenTtl();
+        auditSync();
         String u = http.publicUrl();
         if (!u.isEmpty() && !u.matches("https?://[A-Za-z0-9.:\\[\\]-]+(/[A-Za-z0-9._~/-]*)?")) {
             throw new InvalidInputException("http.public-url '" + u + "' must be an http(s) URL such as http://10.0.0.1:8080");

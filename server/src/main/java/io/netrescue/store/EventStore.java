@@ -8,15 +8,27 @@ import org.jdbi.v3.core.Handle;
 /** The audit log: append-only, read newest-last per host or for everything. */
 public final class EventStore {
 
+    private static final String INSERT = """
+            INSERT INTO events (at, host, kind, actor, mac, reported_ip, source_ip, decision, reason)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+
     public void append(Handle h, Event e) {
-        h.createUpdate("""
-                INSERT INTO events (at, host, kind, actor, mac, reported_ip, source_ip, decision, reason)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
-                .bind(0, HostStore.ts(e.at())).bind(1, e.host().orElse(null)).bind(2, e.kind()).bind(3, clip(e.actor(), 128))
+        bind(h.createUpdate(INSERT), e).execute();
+    }
+
+    /** Many events in one JDBC batch: one round of statement handling for a whole group commit. */
+    public void appendAll(Handle h, List<Event> es) {
+        if (es.isEmpty()) return;
+        var batch = h.prepareBatch(INSERT);
+        for (Event e : es) bind(batch, e).add();
+        batch.execute();
+    }
+
+    private static <S extends org.jdbi.v3.core.statement.SqlStatement<S>> S bind(S st, Event e) {
+        return st.bind(0, HostStore.ts(e.at())).bind(1, e.host().orElse(null)).bind(2, e.kind()).bind(3, clip(e.actor(), 128))
                 .bind(4, e.mac().map(s -> clip(s, 64)).orElse(null)).bind(5, e.reportedIp().map(s -> clip(s, 64)).orElse(null))
                 .bind(6, e.sourceIp().orElse(null)).bind(7, e.decision().map(s -> clip(s, 160)).orElse(null))
-                .bind(8, e.reason().map(s -> clip(s, 1024)).orElse(null))
-                .execute();
+                .bind(8, e.reason().map(s -> clip(s, 1024)).orElse(null));
     }
 
     /** The last {@code limit} events, oldest first, for one host or all; {@code afterId} for following. */

@@ -20,24 +20,39 @@ public final class GroupCommitWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
     private static final int MAX_BATCH = 512;
 
-    private record Pending(Consumer<Handle> write, CompletableFuture<Void> done) {}
+    private record Pending(List<Event> events, Consumer<Handle> write, CompletableFuture<Void> done) {}
 
+    private static final Consumer<Handle> NOTHING = h -> {};
     private final Database db;
+    private final EventStore events;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>(100_000);
     private final Thread thread;
     private volatile boolean running = true;
 
-    public GroupCommitWriter(Database db) {
+    public GroupCommitWriter(Database db, EventStore events) {
         this.db = db;
+        this.events = events;
         this.thread = Thread.ofVirtual().name("group-commit").start(this::loop);
     }
 
-    /** Queues a write; the future completes when it is durable, or exceptionally if it failed. */
+    /**
+     * Queues a write; the future completes when it is durable, or exceptionally if it failed. A full
+     * queue makes the caller wait (back-pressure) for up to 5 s rather than lose the write.
+     */
     public CompletableFuture<Void> submit(Consumer<Handle> write) {
+        return submit(List.of(), write);
+    }
+
+    /** Queues audit events (inserted with the batch's other events in one JDBC batch) and an optional write. */
+    public CompletableFuture<Void> submit(List<Event> evs, Consumer<Handle> write) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        if (!running || !queue.offer(new Pending(write, f))) {
-            f.completeExceptionally(new IllegalStateException(running ? "write queue full" : "store is closing"));
+        boolean queued = false;
+        try {
+            queued = running && queue.offer(new Pending(evs, write == null ? NOTHING : write, f), 5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+        if (!queued) f.completeExceptionally(new IllegalStateException(running ? "write queue full" : "store is closing"));
         return f;
     }
 
@@ -62,6 +77,9 @@ public final class GroupCommitWriter implements AutoCloseable {
     private void commit(List<Pending> batch) {
         try {
             db.inWriteTransaction(h -> {
+                List<Event> all = new ArrayList<>(batch.size());
+                for (Pending p : batch) all.addAll(p.events);
+                events.appendAll(h, all);
                 for (Pending p : batch) p.write.accept(h);
                 return null;
             });

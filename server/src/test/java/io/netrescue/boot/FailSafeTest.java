@@ -8,6 +8,7 @@ import io.netrescue.store.Database;
 import io.netrescue.store.EventStore;
 import io.netrescue.store.GroupCommitWriter;
 import io.netrescue.store.HostStore;
+import io.netrescue.store.InventoryCache;
 import io.netrescue.store.ProfileStore;
 import io.netrescue.store.TokenStore;
 import java.nio.file.Path;
@@ -23,9 +24,11 @@ class FailSafeTest {
     @Test
     void brokenStoreYieldsALocalBootScript() {
         Database db = Database.openEmbedded(dir);
-        GroupCommitWriter w = new GroupCommitWriter(db);
-        BootService svc = new BootService(db, new HostStore(db), new ProfileStore(), new EventStore(), new TokenStore(), w,
-                new BootDecider(BootPolicy.DEFAULT), Clock.systemUTC(), Duration.ofHours(1));
+        GroupCommitWriter w = new GroupCommitWriter(db, new EventStore());
+        HostStore hosts = new HostStore(db);
+        InventoryCache cache = new InventoryCache(db, hosts, new ProfileStore());
+        BootService svc = new BootService(db, hosts, cache, new EventStore(), new TokenStore(), w,
+                new BootDecider(BootPolicy.DEFAULT), Clock.systemUTC(), Duration.ofHours(1), true);
         db.close(); // every query now fails
         String script = svc.decide(new BootRequest("52:54:00:12:34:56", "10.0.0.5", "", "", "", IpAddresses.parse("10.0.0.5")), "http://s");
         assertThat(script).isEqualTo("#!ipxe\necho netrescue: this machine boots its local disk: internal error\nexit\n");

@@ -51,7 +51,7 @@ public final class TestServer implements AutoCloseable {
             ServerConfig c = new ServerConfig(
                     new ServerConfig.Http("127.0.0.1:0", "", dir.resolve("assets").toString()),
                     new ServerConfig.Store(dir.resolve("data").toString()),
-                    new ServerConfig.Boot(unknownMachines, null, natSources, null, null),
+                    new ServerConfig.Boot(unknownMachines, null, natSources, null, null, "sync"),
                     null);
             NetrescueServer s = new NetrescueServer(c, clock).start();
             return new TestServer(dir, s);

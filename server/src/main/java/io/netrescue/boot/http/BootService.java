@@ -3,14 +3,11 @@ package io.netrescue.boot.http;
 import io.netrescue.boot.BootDecider;
 import io.netrescue.boot.BootDecision;
 import io.netrescue.boot.BootDecision.Action;
-import io.netrescue.boot.BootInputs;
 import io.netrescue.boot.BootRequest;
 import io.netrescue.boot.CmdlineTemplate;
 import io.netrescue.boot.IpxeScripts;
 import io.netrescue.boot.Profile;
-import io.netrescue.inventory.Host;
 import io.netrescue.inventory.IpAddresses;
-import io.netrescue.inventory.MacAddress;
 import io.netrescue.inventory.Printable;
 import io.netrescue.inventory.SmbiosUuid;
 import io.netrescue.store.Database;
@@ -18,7 +15,7 @@ import io.netrescue.store.Event;
 import io.netrescue.store.EventStore;
 import io.netrescue.store.GroupCommitWriter;
 import io.netrescue.store.HostStore;
-import io.netrescue.store.ProfileStore;
+import io.netrescue.store.InventoryCache;
 import io.netrescue.store.TokenStore;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -46,20 +43,27 @@ public final class BootService {
 
     private final Database db;
     private final HostStore hosts;
-    private final ProfileStore profiles;
+    private final InventoryCache inventory;
     private final EventStore events;
     private final TokenStore tokens;
     private final GroupCommitWriter writer;
     private final BootDecider decider;
     private final Clock clock;
     private final Duration tokenTtl;
+    private final boolean auditSync;
     private final SecureRandom random = new SecureRandom();
 
-    public BootService(Database db, HostStore hosts, ProfileStore profiles, EventStore events, TokenStore tokens,
-                       GroupCommitWriter writer, BootDecider decider, Clock clock, Duration tokenTtl) {
+    /**
+     * @param auditSync when true, a decision that changes no state is answered only after its audit
+     *     event is on disk; when false it is answered at once and the event follows in the next group
+     *     commit (milliseconds later). Decisions that change state are always durable first.
+     */
+    public BootService(Database db, HostStore hosts, InventoryCache inventory, EventStore events, TokenStore tokens,
+                       GroupCommitWriter writer, BootDecider decider, Clock clock, Duration tokenTtl, boolean auditSync) {
         this.db = db;
         this.hosts = hosts;
-        this.profiles = profiles;
+        this.inventory = inventory;
+        this.auditSync = auditSync;
         this.events = events;
         this.tokens = tokens;
         this.writer = writer;
@@ -76,7 +80,7 @@ public final class BootService {
         try {
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
                 Instant now = clock.instant();
-                BootDecision d = db.read(h -> decider.decide(req, inputs(h), now));
+                BootDecision d = decider.decide(req, inventory, now);
                 Optional<String> token = needsToken(d) ? Optional.of(newToken()) : Optional.empty();
                 Event ev = event(d, req, now);
                 if (d.transition().isPresent()) {
@@ -88,18 +92,20 @@ public final class BootService {
                         token.ifPresent(tk -> issue(h, tk, d, now));
                         return true;
                     });
+                    inventory.refreshHost(t.host()); // won or lost, the cache now has what the database has
                     if (!won) continue; // someone else changed the host first: decide again on fresh data
                 } else {
-                    writer.submit(h -> {
-                        events.append(h, ev);
+                    var written = writer.submit(List.of(ev), h -> {
                         if (d.verdict() == BootDecision.Verdict.UNKNOWN) {
                             events.sawUnknown(h, d.mac().orElseThrow().toString(), uuidText(req), Printable.clip(req.ip()),
                                     Printable.clip(req.arch()), now);
                         }
                         token.ifPresent(tk -> issue(h, tk, d, now));
-                    }).get(10, TimeUnit.SECONDS);
+                    });
+                    // A token must exist before the booted system can present it; a refusal is worth waiting for.
+                    if (auditSync || token.isPresent() || written.isDone()) written.get(10, TimeUnit.SECONDS);
                 }
-                log.atInfo().addKeyValue("host", d.host().orElse("-")).addKeyValue("mac", d.mac().map(Object::toString).orElse("-"))
+                (d.verdict() == BootDecision.Verdict.SERVED ? log.atDebug() : log.atInfo()).addKeyValue("host", d.host().orElse("-")).addKeyValue("mac", d.mac().map(Object::toString).orElse("-"))
                         .addKeyValue("source", IpAddresses.format(req.source())).addKeyValue("verdict", d.verdict())
                         .addKeyValue("decision", decisionText(d)).addKeyValue("reason", d.reason()).log("boot decision");
                 return render(d, req, baseUrl, token);
@@ -118,30 +124,11 @@ public final class BootService {
             Event ev = new Event(0, clock.instant(), Optional.empty(), "boot.error", "boot", Optional.of(Printable.clip(req.mac())),
                     Optional.of(Printable.clip(req.ip())), Optional.of(IpAddresses.format(req.source())), Optional.of("local"),
                     Optional.of(why + (e == null ? "" : ": " + e)));
-            writer.submit(h -> events.append(h, ev)); // best effort: the store may be what is broken
+            writer.submit(List.of(ev), null); // best effort: the store may be what is broken
         } catch (RuntimeException ignored) {
             // nothing more we can do; the log line above has it
         }
         return IpxeScripts.local("this machine", why, decider.policy().localBoot());
-    }
-
-    private BootInputs inputs(Handle h) {
-        return new BootInputs() {
-            @Override
-            public Optional<Host> hostByMac(MacAddress mac) {
-                return hosts.byMac(h, mac);
-            }
-
-            @Override
-            public Optional<Host> hostByUuid(SmbiosUuid uuid) {
-                return hosts.byUuid(h, uuid);
-            }
-
-            @Override
-            public Optional<Profile> profile(String name) {
-                return profiles.get(h, name);
-            }
-        };
     }
 
     private static boolean needsToken(BootDecision d) {

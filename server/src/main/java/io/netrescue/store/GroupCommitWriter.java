@@ -18,9 +18,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class GroupCommitWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
-    private static final int MAX_BATCH = 512;
+    private static final int MAX_BATCH = 8192;
+    /**
+     * How long a batch of writes nobody waits for collects company. One commit for many events costs
+     * far less than many commits: each commit rewrites the index pages it touched.
+     */
+    private static final long LINGER_NANOS = 25_000_000;
 
-    private record Pending(List<Event> events, Consumer<Handle> write, CompletableFuture<Void> done) {}
+    /** @param urgent someone waits for this write: do not hold the batch back for company */
+    private record Pending(List<Event> events, Consumer<Handle> write, CompletableFuture<Void> done, boolean urgent) {}
 
     private static final Consumer<Handle> NOTHING = h -> {};
     private final Database db;
@@ -40,15 +46,18 @@ public final class GroupCommitWriter implements AutoCloseable {
      * queue makes the caller wait (back-pressure) for up to 5 s rather than lose the write.
      */
     public CompletableFuture<Void> submit(Consumer<Handle> write) {
-        return submit(List.of(), write);
+        return submit(List.of(), write, true);
     }
 
-    /** Queues audit events (inserted with the batch's other events in one JDBC batch) and an optional write. */
-    public CompletableFuture<Void> submit(List<Event> evs, Consumer<Handle> write) {
+    /**
+     * Queues audit events (inserted with the batch's other events in one JDBC batch) and an optional
+     * write. {@code urgent}: the caller will wait for the future, so the batch commits without lingering.
+     */
+    public CompletableFuture<Void> submit(List<Event> evs, Consumer<Handle> write, boolean urgent) {
         CompletableFuture<Void> f = new CompletableFuture<>();
         boolean queued = false;
         try {
-            queued = running && queue.offer(new Pending(evs, write == null ? NOTHING : write, f), 5, TimeUnit.SECONDS);
+            queued = running && queue.offer(new Pending(evs, write == null ? NOTHING : write, f, urgent), 5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -63,7 +72,16 @@ public final class GroupCommitWriter implements AutoCloseable {
                 Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) continue;
                 batch.add(first);
-                queue.drainTo(batch, MAX_BATCH - 1);
+                long until = System.nanoTime() + LINGER_NANOS;
+                while (batch.size() < MAX_BATCH) {
+                    queue.drainTo(batch, MAX_BATCH - batch.size());
+                    if (batch.stream().anyMatch(Pending::urgent)) break;
+                    long left = until - System.nanoTime();
+                    if (left <= 0 || batch.size() >= MAX_BATCH) break;
+                    Pending more = queue.poll(left, TimeUnit.NANOSECONDS);
+                    if (more == null) break;
+                    batch.add(more);
+                }
                 commit(batch);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -95,15 +95,17 @@ public final class BootService {
                     inventory.refreshHost(t.host()); // won or lost, the cache now has what the database has
                     if (!won) continue; // someone else changed the host first: decide again on fresh data
                 } else {
+                    boolean wait = auditSync || token.isPresent() || d.verdict() != BootDecision.Verdict.SERVED;
                     var written = writer.submit(List.of(ev), h -> {
                         if (d.verdict() == BootDecision.Verdict.UNKNOWN) {
                             events.sawUnknown(h, d.mac().orElseThrow().toString(), uuidText(req), Printable.clip(req.ip()),
                                     Printable.clip(req.arch()), now);
                         }
                         token.ifPresent(tk -> issue(h, tk, d, now));
-                    });
-                    // A token must exist before the booted system can present it; a refusal is worth waiting for.
-                    if (auditSync || token.isPresent() || written.isDone()) written.get(10, TimeUnit.SECONDS);
+                    }, wait);
+                    // A token must exist before the booted system can present it; refusals, unknown machines
+                    // and errors are rare and worth their fsync. Routine decisions follow in the next group commit.
+                    if (wait || written.isDone()) written.get(10, TimeUnit.SECONDS);
                 }
                 (d.verdict() == BootDecision.Verdict.SERVED ? log.atDebug() : log.atInfo()).addKeyValue("host", d.host().orElse("-")).addKeyValue("mac", d.mac().map(Object::toString).orElse("-"))
                         .addKeyValue("source", IpAddresses.format(req.source())).addKeyValue("verdict", d.verdict())
@@ -124,7 +126,7 @@ public final class BootService {
             Event ev = new Event(0, clock.instant(), Optional.empty(), "boot.error", "boot", Optional.of(Printable.clip(req.mac())),
                     Optional.of(Printable.clip(req.ip())), Optional.of(IpAddresses.format(req.source())), Optional.of("local"),
                     Optional.of(why + (e == null ? "" : ": " + e)));
-            writer.submit(List.of(ev), null); // best effort: the store may be what is broken
+            writer.submit(List.of(ev), null, false); // best effort: the store may be what is broken
         } catch (RuntimeException ignored) {
             // nothing more we can do; the log line above has it
         }

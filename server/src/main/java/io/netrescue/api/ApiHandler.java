@@ -64,9 +64,11 @@ public final class ApiHandler extends Handler.Abstract {
     private final ApiToken token;
     private final boolean openReads;
     private final Clock clock;
+    private final SysrqApi sysrq;
 
     public ApiHandler(Database db, HostStore hosts, ProfileStore profiles, InventoryCache inventory, EventStore events,
-                      ApiToken token, boolean openReads, Clock clock) {
+                      ApiToken token, boolean openReads, Clock clock, SysrqApi sysrq) {
+        this.sysrq = sysrq;
         this.db = db;
         this.hosts = hosts;
         this.profiles = profiles;
@@ -78,6 +80,13 @@ public final class ApiHandler extends Handler.Abstract {
     }
 
     private record Result(int status, Object body) {}
+
+    /** Reads a JSON body with the API's limits; shared with feature routers. */
+    static <T> T parseBody(String s, Class<T> type) {
+        if (s.length() > MAX_BODY) throw new InvalidInputException("request body larger than 1 MiB");
+        if (s.isBlank()) throw new InvalidInputException("request body is empty");
+        return Json.MAPPER.readValue(s, type);
+    }
 
     private static final class Unauthorized extends RuntimeException {
         Unauthorized() {
@@ -106,6 +115,8 @@ public final class ApiHandler extends Handler.Abstract {
             r = new Result(404, new ErrorJson(e.getMessage()));
         } catch (ConflictException e) {
             r = new Result(409, new ErrorJson(e.getMessage()));
+        } catch (io.netrescue.sysrq.client.RateLimitedException e) {
+            r = new Result(429, new ErrorJson(e.getMessage()));
         } catch (RuntimeException e) {
             log.atError().setCause(e).addKeyValue("method", method).addKeyValue("path", path).log("API request failed");
             r = new Result(500, new ErrorJson("internal error: " + e.getClass().getSimpleName()));
@@ -149,8 +160,14 @@ public final class ApiHandler extends Handler.Abstract {
                     }
                     default -> notAllowed();
                 };
-                case 3 -> {
-                    if (!s[2].equals("boot")) throw new NotFoundException("no such API path");
+                case 3, 4 -> {
+                    if (s[2].equals("sysrq")) {
+                        HostName.check(s[1]);
+                        SysrqApi.Reply x = sysrq.route(method, s[1], s.length == 4 ? s[3] : null, () -> Content.Source.asString(req,
+                                StandardCharsets.UTF_8), Request.extractQueryParameters(req), actor);
+                        yield new Result(x.status(), x.body());
+                    }
+                    if (!s[2].equals("boot") || s.length != 3) throw new NotFoundException("no such API path");
                     yield switch (method) {
                         case "GET" -> new Result(200, BootJson.of(db.read(h -> hosts.require(h, s[1])).boot()));
                         case "PUT", "POST" -> new Result(200, setBoot(s[1], body(req, BootChange.class), actor));

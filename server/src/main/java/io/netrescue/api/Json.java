@@ -69,4 +69,11 @@ public final class Json {
     public record NewHostJson(String name, List<String> macs, String uuid, List<String> ips, Map<String, String> labels) {}
 
     public record ErrorJson(String error) {}
+
+    /** SysRq settings. {@code password} is write-only: the API answers with {@code passwordSet} instead. */
+    public record SysrqConfigJson(String dialect, String address, Integer agentPort, Integer xtPort, String hashAddress, String hash,
+                                  String password, Boolean passwordSet, String allowedKeys) {}
+
+    /** A SysRq request: keys such as "sub"; via "agent" or "xt" (default: the host's dialect); confirm e.g. "5m". */
+    public record SysrqRequestJson(String keys, String via, Integer pause, String confirm) {}
 }

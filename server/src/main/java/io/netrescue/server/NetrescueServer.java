@@ -1,6 +1,10 @@
 package io.netrescue.server;
 
 import io.netrescue.api.ApiHandler;
+import io.netrescue.api.SysrqApi;
+import io.netrescue.sysrq.client.RateLimiter;
+import io.netrescue.sysrq.client.SysrqService;
+import io.netrescue.sysrq.client.SysrqStore;
 import io.netrescue.boot.BootDecider;
 import io.netrescue.boot.http.BootHandler;
 import io.netrescue.boot.http.BootService;
@@ -50,6 +54,7 @@ public final class NetrescueServer implements AutoCloseable {
         Path assets = config.assetsDir();
         Files.createDirectories(assets);
         ApiToken token = ApiToken.loadOrCreate(data);
+        MasterKey master = MasterKey.loadOrCreate(data);
         db = Database.openEmbedded(data);
         HostStore hosts = new HostStore(db);
         ProfileStore profiles = new ProfileStore();
@@ -80,7 +85,9 @@ public final class NetrescueServer implements AutoCloseable {
         jetty.setHandler(new Handler.Sequence(
                 assetsContext,
                 new BootHandler(boot, config.http().publicUrl()),
-                new ApiHandler(db, hosts, profiles, inventory, events, token, config.api().openReads(), clock)));
+                new ApiHandler(db, hosts, profiles, inventory, events, token, config.api().openReads(), clock,
+                        new SysrqApi(new SysrqService(db, new SysrqStore(), events, master, clock,
+                                new RateLimiter(config.sysrq().maxRequests(), config.sysrqWindow()), config.sysrqAgentTimeout())))));
         jetty.start();
         db.inWriteTransaction(h -> {
             events.append(h, Event.of(clock.instant(), null, "server.started", "server", "listening on " + url()));

@@ -20,7 +20,7 @@ import tools.jackson.dataformat.toml.TomlMapper;
  * command-line flags (which also read {@code NETRESCUE_*} environment variables). One record per
  * subsystem; {@link #validate()} names the setting that is wrong.
  */
-public record ServerConfig(Http http, Store store, Boot boot, Api api) {
+public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sysrq) {
 
     /** @param listen address:port the HTTP server binds; @param publicUrl how machines reach us (empty: from each request's Host header) */
     public record Http(String listen, String publicUrl, String assets) {
@@ -57,15 +57,29 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api) {
         }
     }
 
+    /** @param maxRequests per host per {@code window}; @param agentTimeout how long to retransmit to an agent */
+    public record Sysrq(Integer maxRequests, String window, String agentTimeout) {
+        public Sysrq {
+            maxRequests = maxRequests == null ? 6 : maxRequests;
+            window = or(window, "10m");
+            agentTimeout = or(agentTimeout, "6s");
+        }
+    }
+
     public ServerConfig {
+        sysrq = sysrq == null ? new Sysrq(null, null, null) : sysrq;
         http = http == null ? new Http(null, null, null) : http;
         store = store == null ? new Store(null) : store;
         boot = boot == null ? new Boot(null, null, null, null, null, null) : boot;
         api = api == null ? new Api(null) : api;
     }
 
+    public ServerConfig(Http http, Store store, Boot boot, Api api) {
+        this(http, store, boot, api, null);
+    }
+
     public static ServerConfig defaults() {
-        return new ServerConfig(null, null, null, null);
+        return new ServerConfig(null, null, null, null, null);
     }
 
     public static ServerConfig load(Path file) {
@@ -83,19 +97,19 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api) {
     }
 
     public ServerConfig withData(String data) {
-        return data == null ? this : new ServerConfig(http, new Store(data), boot, api);
+        return data == null ? this : new ServerConfig(http, new Store(data), boot, api, sysrq);
     }
 
     public ServerConfig withListen(String listen) {
-        return listen == null ? this : new ServerConfig(new Http(listen, http.publicUrl(), http.assets()), store, boot, api);
+        return listen == null ? this : new ServerConfig(new Http(listen, http.publicUrl(), http.assets()), store, boot, api, sysrq);
     }
 
     public ServerConfig withAssets(String assets) {
-        return assets == null ? this : new ServerConfig(new Http(http.listen(), http.publicUrl(), assets), store, boot, api);
+        return assets == null ? this : new ServerConfig(new Http(http.listen(), http.publicUrl(), assets), store, boot, api, sysrq);
     }
 
     public ServerConfig withPublicUrl(String url) {
-        return url == null ? this : new ServerConfig(new Http(http.listen(), url, http.assets()), store, boot, api);
+        return url == null ? this : new ServerConfig(new Http(http.listen(), url, http.assets()), store, boot, api, sysrq);
     }
 
     public Path dataDir() {
@@ -163,6 +177,22 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api) {
         }
     }
 
+    public Duration sysrqWindow() {
+        try {
+            return Durations.parse(sysrq.window());
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException("sysrq.window: " + e.getMessage());
+        }
+    }
+
+    public Duration sysrqAgentTimeout() {
+        try {
+            return Durations.parse(sysrq.agentTimeout());
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException("sysrq.agent-timeout: " + e.getMessage());
+        }
+    }
+
     public boolean auditSync() {
         return switch (boot.audit().toLowerCase(Locale.ROOT)) {
             case "sync" -> true;
@@ -177,6 +207,9 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api) {
         bootPolicy();
         tokenTtl();
         auditSync();
+        sysrqWindow();
+        sysrqAgentTimeout();
+        if (sysrq.maxRequests() < 1) throw new InvalidInputException("sysrq.max-requests must be at least 1");
         String u = http.publicUrl();
         if (!u.isEmpty() && !u.matches("https?://[A-Za-z0-9.:\\[\\]-]+(/[A-Za-z0-9._~/-]*)?")) {
             throw new InvalidInputException("http.public-url '" + u + "' must be an http(s) URL such as http://10.0.0.1:8080");

@@ -22,14 +22,18 @@ import java.util.stream.Stream;
  */
 public final class TestServer implements AutoCloseable {
     private final Path dir;
-    private final NetrescueServer server;
+    private final ServerConfig config;
+    private final Clock clock;
+    private NetrescueServer server;
     private final String token;
     private final HttpClient http = HttpClient.newHttpClient();
 
     public record Reply(int status, String body) {}
 
-    private TestServer(Path dir, NetrescueServer server) throws IOException {
+    private TestServer(Path dir, ServerConfig config, Clock clock, NetrescueServer server) throws IOException {
         this.dir = dir;
+        this.config = config;
+        this.clock = clock;
         this.server = server;
         this.token = Files.readString(dir.resolve("data").resolve(ApiToken.FILE)).strip();
     }
@@ -54,10 +58,20 @@ public final class TestServer implements AutoCloseable {
                     new ServerConfig.Boot(unknownMachines, null, natSources, null, null, "sync"),
                     null);
             NetrescueServer s = new NetrescueServer(c, clock).start();
-            return new TestServer(dir, s);
+            return new TestServer(dir, c, clock, s);
         } catch (Exception e) {
             deleteTree(dir);
             throw new IllegalStateException("test server did not start", e);
+        }
+    }
+
+    /** Stops the server and starts it again on the same data (a new port). */
+    public void restart() {
+        server.close();
+        try {
+            server = new NetrescueServer(config, clock).start();
+        } catch (Exception e) {
+            throw new IllegalStateException("test server did not restart", e);
         }
     }
 

@@ -1,0 +1,104 @@
+package io.netrescue.api;
+
+import io.netrescue.api.Json.SysrqConfigJson;
+import io.netrescue.api.Json.SysrqRequestJson;
+import io.netrescue.boot.Durations;
+import io.netrescue.inventory.InvalidInputException;
+import io.netrescue.inventory.IpAddresses;
+import io.netrescue.store.NotFoundException;
+import io.netrescue.sysrq.SysrqKeys;
+import io.netrescue.sysrq.XtSysrq;
+import io.netrescue.sysrq.client.SysrqConfig;
+import io.netrescue.sysrq.client.SysrqService;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.eclipse.jetty.util.Fields;
+
+/**
+ * {@code /api/v1/hosts/NAME/sysrq}: GET/PUT/DELETE the host's SysRq settings, POST a request;
+ * {@code /api/v1/hosts/NAME/sysrq/agent-config}: the agent's configuration file (holds the host's key).
+ * The xt_SYSRQ password goes in, never out.
+ */
+public final class SysrqApi {
+    private final SysrqService service;
+
+    public SysrqApi(SysrqService service) {
+        this.service = service;
+    }
+
+    record Reply(int status, Object body) {}
+
+    interface Body {
+        String read() throws java.io.IOException;
+    }
+
+    Reply route(String method, String host, String sub, Body body, Fields query, String actor) {
+        if ("agent-config".equals(sub)) {
+            if (!"GET".equals(method)) return new Reply(405, new Json.ErrorJson("method not allowed"));
+            String listen = Optional.ofNullable(query.getValue("listen")).orElse("0.0.0.0:" + SysrqConfig.AGENT_PORT);
+            List<String> sources = Optional.ofNullable(query.getValue("sources")).filter(x -> !x.isBlank())
+                    .map(x -> Arrays.asList(x.split(","))).orElse(List.of());
+            for (String src : sources) io.netrescue.inventory.Cidr.parse(src);
+            if (!listen.matches("[0-9a-fA-F.:\\[\\]]+:[0-9]{1,5}")) throw new InvalidInputException("listen must be address:port");
+            return new Reply(200, java.util.Map.of("host", host, "config", service.agentConfig(host, listen, sources)));
+        }
+        if (sub != null) throw new NotFoundException("no such API path");
+        return switch (method) {
+            case "GET" -> new Reply(200, view(service.config(host)));
+            case "PUT" -> {
+                SysrqConfigJson j = ApiHandler.parseBody(read(body), SysrqConfigJson.class);
+                SysrqConfig old = service.find(host).orElse(null);
+                SysrqConfig c = new SysrqConfig(
+                        j.dialect() != null ? SysrqConfig.Dialect.parse(j.dialect()) : old != null ? old.dialect() : SysrqConfig.Dialect.AGENT,
+                        j.address() != null ? IpAddresses.parse(j.address()) : old != null ? old.address() : required("address"),
+                        j.agentPort() != null ? j.agentPort() : old != null ? old.agentPort() : SysrqConfig.AGENT_PORT,
+                        j.xtPort() != null ? j.xtPort() : old != null ? old.xtPort() : SysrqConfig.XT_PORT,
+                        j.hashAddress() != null ? Optional.of(j.hashAddress()).filter(x -> !x.isBlank()).map(IpAddresses::parse)
+                                : old != null ? old.hashAddress() : Optional.empty(),
+                        j.hash() != null ? XtSysrq.Hash.parse(j.hash()) : old != null ? old.xtHash() : XtSysrq.Hash.SHA1,
+                        Optional.empty(),
+                        j.allowedKeys() != null ? j.allowedKeys() : old != null ? old.allowedKeys() : "sub");
+                Optional<byte[]> pw = Optional.ofNullable(j.password()).map(p -> {
+                    if (p.isEmpty() || p.length() > 256) throw new InvalidInputException("password must be 1-256 characters");
+                    return p.getBytes(StandardCharsets.UTF_8);
+                });
+                yield new Reply(200, view(service.configure(host, c, pw, actor)));
+            }
+            case "DELETE" -> {
+                service.remove(host, actor);
+                yield new Reply(204, null);
+            }
+            case "POST" -> {
+                SysrqRequestJson r = ApiHandler.parseBody(read(body), SysrqRequestJson.class);
+                int pause = r.pause() == null ? 500 : r.pause();
+                if (pause < 0 || pause > 60_000) throw new InvalidInputException("pause must be 0-60000 ms");
+                Duration confirm = r.confirm() == null ? Duration.ofMinutes(5)
+                        : r.confirm().equals("0") || r.confirm().equals("0s") ? Duration.ZERO : Durations.parse(r.confirm());
+                yield new Reply(200, service.trigger(host, new SysrqKeys(r.keys()),
+                        Optional.ofNullable(r.via()).map(SysrqConfig.Dialect::parse), pause, confirm, actor));
+            }
+            default -> new Reply(405, new Json.ErrorJson("method not allowed"));
+        };
+    }
+
+    private static String read(Body b) {
+        try {
+            return b.read();
+        } catch (java.io.IOException e) {
+            throw new InvalidInputException("cannot read request body: " + e.getMessage());
+        }
+    }
+
+    private static <T> T required(String field) {
+        throw new InvalidInputException(field + " is required");
+    }
+
+    static SysrqConfigJson view(SysrqConfig c) {
+        return new SysrqConfigJson(c.dialect().word(), IpAddresses.format(c.address()), c.agentPort(), c.xtPort(),
+                c.hashAddress().map(IpAddresses::format).orElse(null), c.xtHash().name().toLowerCase(), null,
+                c.sealedPassword().isPresent(), c.allowedKeys());
+    }
+}

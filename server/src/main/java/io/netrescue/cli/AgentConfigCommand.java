@@ -1,0 +1,37 @@
+package io.netrescue.cli;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "agent-config", description = {"Print the agent configuration for a host (it holds the host's SysRq key:",
+        "install it 0600 as /etc/netrescue/agent.conf on that host)."})
+final class AgentConfigCommand implements Callable<Integer> {
+    @Mixin ClientOptions opts;
+    @Spec CommandSpec spec;
+    @Parameters(paramLabel = "NAME") String name;
+    @Option(names = "--listen", paramLabel = "ADDR:PORT", defaultValue = "0.0.0.0:6099") String listen;
+    @Option(names = "--allowed-source", paramLabel = "CIDR", description = "Who may send requests (repeatable; e.g. the server's address).")
+    List<String> sources = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        String q = "?listen=" + URLEncoder.encode(listen, StandardCharsets.UTF_8)
+                + "&sources=" + URLEncoder.encode(String.join(",", sources), StandardCharsets.UTF_8);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> r = opts.client().send("GET", "hosts/" + Out.path(name) + "/sysrq/agent-config" + q, null, Map.class);
+        var out = spec.commandLine().getOut();
+        out.print(r.get("config"));
+        out.flush();
+        return 0;
+    }
+}

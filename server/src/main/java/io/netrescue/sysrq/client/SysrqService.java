@@ -1,0 +1,231 @@
+package io.netrescue.sysrq.client;
+
+import io.netrescue.inventory.InvalidInputException;
+import io.netrescue.inventory.IpAddresses;
+import io.netrescue.server.MasterKey;
+import io.netrescue.store.Database;
+import io.netrescue.store.Event;
+import io.netrescue.store.EventStore;
+import io.netrescue.store.NotFoundException;
+import io.netrescue.sysrq.HostKeys;
+import io.netrescue.sysrq.SysrqKeys;
+import io.netrescue.sysrq.SysrqMessage;
+import io.netrescue.sysrq.XtSysrq;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends SysRq keys to a host in its dialect and records every step on the host's timeline:
+ * {@code sysrq.requested} (durable before anything is sent, with the sequence number), then
+ * {@code sysrq.acknowledged} / {@code sysrq.refused} / {@code sysrq.no-ack} (agent) or
+ * {@code sysrq.sent} (xt_SYSRQ, which never answers), and for a reboot, {@code sysrq.confirmed}
+ * when the host asks {@code /boot.ipxe} again, or {@code sysrq.unconfirmed}.
+ */
+public final class SysrqService {
+    private static final Logger log = LoggerFactory.getLogger(SysrqService.class);
+
+    private final Database db;
+    private final SysrqStore store;
+    private final EventStore events;
+    private final MasterKey master;
+    private final Clock clock;
+    private final RateLimiter limiter;
+    private final AgentSender agentSender = new AgentSender();
+    private final SecureRandom random = new SecureRandom();
+    private final Duration agentTimeout;
+
+    public SysrqService(Database db, SysrqStore store, EventStore events, MasterKey master, Clock clock, RateLimiter limiter,
+                        Duration agentTimeout) {
+        this.db = db;
+        this.store = store;
+        this.events = events;
+        this.master = master;
+        this.clock = clock;
+        this.limiter = limiter;
+        this.agentTimeout = agentTimeout;
+    }
+
+    /** What an operator asked for and what we saw. */
+    public record Outcome(String host, String via, String keys, long seq, String result, String detail, Integer executed,
+                          String confirmation) {}
+
+    public Outcome trigger(String host, SysrqKeys keys, Optional<SysrqConfig.Dialect> via, int pauseMillis,
+                           Duration confirmWithin, String actor) {
+        SysrqConfig c = config(host);
+        SysrqConfig.Dialect d = via.orElse(c.dialect());
+        if (!keys.allowedBy(c.allowedKeys())) {
+            throw new InvalidInputException("keys '" + keys + "' are not allowed for " + host + " (allowed: " + c.allowedKeys() + ")");
+        }
+        if (d == SysrqConfig.Dialect.XT && c.sealedPassword().isEmpty()) {
+            throw new InvalidInputException(host + " has no xt_SYSRQ password set (netrescue host sysrq " + host + " --password-file F)");
+        }
+        Instant now = clock.instant();
+        Duration wait = limiter.tryAcquire(host, now);
+        if (!wait.isZero()) {
+            db.inWriteTransaction(h -> {
+                events.append(h, Event.of(now, host, "sysrq.rate-limited", actor, "keys " + keys + " via " + d.word()));
+                return null;
+            });
+            throw new RateLimitedException("too many SysRq requests for " + host + "; next allowed in " + (wait.toSeconds() + 1) + " s");
+        }
+        long lastEvent = db.read(h -> h.createQuery("SELECT COALESCE(MAX(id), 0) FROM events").mapTo(Long.class).one());
+        long seq = db.inWriteTransaction(h -> {
+            long s = store.nextSeq(h, host, now);
+            events.append(h, Event.of(now, host, "sysrq.requested", actor, "keys " + keys + " via " + d.word() + " seq " + s));
+            return s;
+        });
+        Outcome o;
+        try {
+            o = switch (d) {
+                case AGENT -> viaAgent(host, c, keys, seq, pauseMillis);
+                case XT -> viaXt(host, c, keys, seq);
+            };
+        } catch (IOException e) {
+            o = new Outcome(host, d.word(), keys.keys(), seq, "failed", "could not send: " + e.getMessage(), null, null);
+        }
+        Outcome done = o;
+        db.inWriteTransaction(h -> {
+            events.append(h, new Event(0, clock.instant(), Optional.of(host), "sysrq." + done.result(), actor, Optional.empty(),
+                    Optional.empty(), Optional.of(IpAddresses.format(c.address())), Optional.of(done.via() + " " + done.keys()),
+                    Optional.of(done.detail())));
+            return null;
+        });
+        if (keys.endsKernel() && keys.keys().endsWith("b") && !confirmWithin.isZero() && !done.result().equals("refused")
+                && !done.result().equals("failed")) {
+            Instant sent = clock.instant();
+            Thread.ofVirtual().name("sysrq-confirm-" + host).start(() -> confirm(host, lastEvent, sent, confirmWithin, actor));
+            return new Outcome(o.host(), o.via(), o.keys(), o.seq(), o.result(), o.detail(), o.executed(),
+                    "watching for " + host + "'s next boot request for " + confirmWithin.toSeconds() + " s (event sysrq.confirmed)");
+        }
+        return o;
+    }
+
+    private Outcome viaAgent(String host, SysrqConfig c, SysrqKeys keys, long seq, int pauseMillis) throws IOException {
+        SysrqMessage.Request r = new SysrqMessage.Request(host, random.nextLong(), seq, clock.millis(), pauseMillis, keys);
+        var res = agentSender.send(new InetSocketAddress(c.address(), c.agentPort()), r, HostKeys.derive(master.bytes(), host), agentTimeout);
+        if (res.ack().isEmpty()) {
+            return new Outcome(host, "agent", keys.keys(), seq, "no-ack", "no acknowledgement after " + res.transmissions()
+                    + " transmissions in " + agentTimeout.toSeconds() + " s", null, null);
+        }
+        SysrqMessage.Ack a = res.ack().get();
+        String result = a.status() == SysrqMessage.Status.REFUSED ? "refused" : "acknowledged";
+        String skew = " (agent clock " + (a.agentTimeMillis() - r.timestampMillis()) + " ms from ours)";
+        return new Outcome(host, "agent", keys.keys(), seq, result, a.detail() + ", " + a.executed() + " key(s) executed after "
+                + res.transmissions() + " transmission(s)" + skew, a.executed(), null);
+    }
+
+    private Outcome viaXt(String host, SysrqConfig c, SysrqKeys keys, long seq) throws IOException {
+        byte[] password = master.open(c.sealedPassword().orElseThrow(), "xt:" + host);
+        byte[] salt = new byte[8];
+        random.nextBytes(salt);
+        byte[] packet = XtSysrq.request(keys, seq, HexFormat.of().formatHex(salt), c.xtDestination(), password, c.xtHash());
+        java.util.Arrays.fill(password, (byte) 0);
+        // Three copies 100 ms apart: the kernel runs the first that arrives and ignores the others
+        // (their sequence number is no longer above the last accepted one), so loss is covered and
+        // nothing runs twice.
+        try (DatagramChannel ch = DatagramChannel.open()) {
+            InetSocketAddress to = new InetSocketAddress(c.address(), c.xtPort());
+            for (int i = 0; i < 3; i++) {
+                if (i > 0) sleep(100);
+                ch.send(ByteBuffer.wrap(packet), to);
+            }
+        }
+        return new Outcome(host, "xt", keys.keys(), seq, "sent", "3 copies of seq " + seq + " to " + IpAddresses.format(c.address())
+                + ":" + c.xtPort() + " (xt_SYSRQ sends no acknowledgement)", null, null);
+    }
+
+    /** The kernel gives no feedback: a reboot shows when the host asks us for its next boot. */
+    private void confirm(String host, long afterEvent, Instant sent, Duration within, String actor) {
+        Instant deadline = sent.plus(within);
+        try {
+            while (clock.instant().isBefore(deadline)) {
+                Optional<Event> boot = db.read(h -> events.recent(h, Optional.of(host), 50, afterEvent)).stream()
+                        .filter(e -> e.kind().startsWith("boot.") && !e.kind().equals("boot.mode")).findFirst();
+                if (boot.isPresent()) {
+                    Duration after = Duration.between(sent, boot.get().at());
+                    record(host, "sysrq.confirmed", actor, host + " asked for its next boot " + after.toMillis() / 1000.0
+                            + " s after the request (" + boot.get().kind() + " from " + boot.get().sourceIp().orElse("?") + ")");
+                    return;
+                }
+                Thread.sleep(1000);
+            }
+            record(host, "sysrq.unconfirmed", actor, "no boot request from " + host + " within " + within.toSeconds() + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.atWarn().addKeyValue("host", host).addKeyValue("error", e.toString()).log("reboot confirmation stopped");
+        }
+    }
+
+    private void record(String host, String kind, String actor, String reason) {
+        db.inWriteTransaction(h -> {
+            events.append(h, Event.of(clock.instant(), host, kind, actor, reason));
+            return null;
+        });
+    }
+
+    public SysrqConfig config(String host) {
+        return db.read(h -> store.get(h, host)).orElseThrow(() -> new NotFoundException(
+                "host " + host + " has no SysRq settings (netrescue host sysrq " + host + " --dialect agent|xt --address IP)"));
+    }
+
+    public Optional<SysrqConfig> find(String host) {
+        return db.read(h -> store.get(h, host));
+    }
+
+    /** Saves settings; a given password is sealed, an absent one keeps the stored one. */
+    public SysrqConfig configure(String host, SysrqConfig c, Optional<byte[]> password, String actor) {
+        Instant now = clock.instant();
+        return db.inWriteTransaction(h -> {
+            Optional<String> sealed = password.map(p -> master.seal(p, "xt:" + host))
+                    .or(() -> store.get(h, host).flatMap(SysrqConfig::sealedPassword));
+            SysrqConfig withPw = new SysrqConfig(c.dialect(), c.address(), c.agentPort(), c.xtPort(), c.hashAddress(), c.xtHash(),
+                    sealed, c.allowedKeys());
+            store.put(h, host, withPw, now);
+            events.append(h, Event.of(now, host, "sysrq.configured", actor, "dialect " + c.dialect().word() + " address "
+                    + IpAddresses.format(c.address()) + " allowed " + c.allowedKeys() + (password.isPresent() ? ", password changed" : "")));
+            return withPw;
+        });
+    }
+
+    public void remove(String host, String actor) {
+        Instant now = clock.instant();
+        db.inWriteTransaction(h -> {
+            if (!store.remove(h, host)) throw new NotFoundException("host " + host + " has no SysRq settings");
+            events.append(h, Event.of(now, host, "sysrq.removed", actor, null));
+            return null;
+        });
+    }
+
+    /** The agent's configuration file for {@code host}, with its derived key (the master key never leaves). */
+    public String agentConfig(String host, String listen, List<String> allowedSources) {
+        SysrqConfig c = config(host);
+        return "# netrescue agent configuration for " + host + " (keep it 0600: it holds this host's SysRq key)\n"
+                + "host = " + host + "\n"
+                + "key = " + HexFormat.of().formatHex(HostKeys.derive(master.bytes(), host)) + "\n"
+                + "listen = " + listen + "\n"
+                + "allowed-keys = " + c.allowedKeys() + "\n"
+                + "allowed-sources = " + String.join(",", allowedSources) + "\n"
+                + "window-seconds = 30\n";
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+}

@@ -17,6 +17,16 @@ class XtSysrqTest {
         assertThat(XtSysrq.formatAddress(IpAddresses.parse("10.0.2.15"))).isEqualTo("10.0.2.15");
     }
 
+    /** Vectors from tools/guest/README.md: both packets rebooted a Debian 6.1 kernel running xt_SYSRQ 3.27. */
+    @Test
+    void matchesDigestsTheKernelAccepted() {
+        byte[] sha1 = XtSysrq.request(new SysrqKeys("b"), 1700000001L, "a1b2c3d4", IpAddresses.parse("10.0.2.15"), "secret".getBytes(), XtSysrq.Hash.SHA1);
+        assertThat(new String(sha1, StandardCharsets.US_ASCII)).isEqualTo("b,1700000001,a1b2c3d4,22d30af274821be82cf51cfc731213698f22894d");
+        byte[] sha256 = XtSysrq.request(new SysrqKeys("b"), 1700000001L, "a1b2c3d4", IpAddresses.parse("10.0.2.15"), "secret".getBytes(), XtSysrq.Hash.SHA256);
+        assertThat(new String(sha256, StandardCharsets.US_ASCII))
+                .isEqualTo("b,1700000001,a1b2c3d4,bafc00e0858d01444695533e7f70dbf88fb399bb342a052f7a9628284d469d0c");
+    }
+
     @Test
     void requestIsKeysSeqnoSaltAndTheDigestOfThatWithDestinationAndPassword() throws Exception {
         byte[] pkt = XtSysrq.request(new SysrqKeys("sub"), 1700000000L, "0a1b2c", IpAddresses.parse("10.0.2.15"),

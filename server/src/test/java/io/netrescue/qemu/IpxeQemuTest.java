@@ -264,6 +264,10 @@ class IpxeQemuTest {
         return img;
     }
 
+    static boolean onPathPublic(String exe) {
+        return onPath(exe).isPresent();
+    }
+
     private static Optional<Path> onPath(String exe) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
             if (dir.isEmpty()) continue;

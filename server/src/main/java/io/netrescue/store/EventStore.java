@@ -1,26 +1,66 @@
 package io.netrescue.store;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
-/** The audit log: append-only, read newest-last per host or for everything. */
+/**
+ * The audit log: append-only, read newest-last per host or for everything. Events live in the
+ * database, except routine boot decisions, which go to the {@link AuditJournal} (the one write on
+ * every boot request). Both share one id sequence, assigned here, so reads merge them by id.
+ */
 public final class EventStore {
+    private final AtomicLong ids;
+    private final Optional<AuditJournal> journal;
+
+    public EventStore(Database db, Optional<AuditJournal> journal) {
+        this.journal = journal;
+        long dbMax = db.read(h -> h.createQuery("SELECT COALESCE(MAX(id), 0) FROM events").mapTo(Long.class).one());
+        this.ids = new AtomicLong(Math.max(dbMax, journal.map(AuditJournal::maxId).orElse(0L)));
+    }
+
+    /** The highest id handed out so far: events after it are news. */
+    public long lastId() {
+        return ids.get();
+    }
+
+    /** Appends routine events to the journal (or the database when there is none); durable after {@link #syncJournal}. */
+    public void journal(Handle h, List<Event> es) {
+        if (es.isEmpty()) return;
+        if (journal.isEmpty()) {
+            appendAll(h, es);
+            return;
+        }
+        List<Event> withIds = new ArrayList<>(es.size());
+        for (Event e : es) withIds.add(withId(e));
+        journal.get().append(withIds);
+    }
+
+    public void syncJournal() {
+        journal.ifPresent(AuditJournal::sync);
+    }
+
+    private Event withId(Event e) {
+        return new Event(ids.incrementAndGet(), e.at(), e.host(), e.kind(), e.actor(), e.mac(), e.reportedIp(), e.sourceIp(),
+                e.decision(), e.reason());
+    }
 
     private static final String INSERT = """
-            INSERT INTO events (at, host, kind, actor, mac, reported_ip, source_ip, decision, reason)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+            INSERT INTO events (at, host, kind, actor, mac, reported_ip, source_ip, decision, reason, id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
 
     public void append(Handle h, Event e) {
-        bind(h.createUpdate(INSERT), e).execute();
+        bind(h.createUpdate(INSERT), withId(e)).execute();
     }
 
     /** Many events in one JDBC batch: one round of statement handling for a whole group commit. */
     public void appendAll(Handle h, List<Event> es) {
         if (es.isEmpty()) return;
         var batch = h.prepareBatch(INSERT);
-        for (Event e : es) bind(batch, e).add();
+        for (Event e : es) bind(batch, withId(e)).add();
         batch.execute();
     }
 
@@ -28,11 +68,20 @@ public final class EventStore {
         return st.bind(0, HostStore.ts(e.at())).bind(1, e.host().orElse(null)).bind(2, e.kind()).bind(3, clip(e.actor(), 128))
                 .bind(4, e.mac().map(s -> clip(s, 64)).orElse(null)).bind(5, e.reportedIp().map(s -> clip(s, 64)).orElse(null))
                 .bind(6, e.sourceIp().orElse(null)).bind(7, e.decision().map(s -> clip(s, 160)).orElse(null))
-                .bind(8, e.reason().map(s -> clip(s, 1024)).orElse(null));
+                .bind(8, e.reason().map(s -> clip(s, 1024)).orElse(null)).bind(9, e.id());
     }
 
     /** The last {@code limit} events, oldest first, for one host or all; {@code afterId} for following. */
     public List<Event> recent(Handle h, Optional<String> host, int limit, long afterId) {
+        List<Event> db = recentInDatabase(h, host, limit, afterId);
+        if (journal.isEmpty()) return db;
+        List<Event> all = new ArrayList<>(db);
+        all.addAll(journal.get().recent(host, limit, afterId));
+        all.sort(java.util.Comparator.comparingLong(Event::id));
+        return all.size() <= limit ? all : new ArrayList<>(all.subList(all.size() - limit, all.size()));
+    }
+
+    private List<Event> recentInDatabase(Handle h, Optional<String> host, int limit, long afterId) {
         String where = host.isPresent() ? "WHERE host = :host AND id > :after" : "WHERE id > :after";
         var q = h.createQuery("SELECT * FROM (SELECT * FROM events " + where + " ORDER BY id DESC LIMIT :limit) t ORDER BY id")
                 .bind("after", afterId).bind("limit", limit);

@@ -26,7 +26,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     private static final long LINGER_NANOS = 25_000_000;
 
     /** @param urgent someone waits for this write: do not hold the batch back for company */
-    private record Pending(List<Event> events, Consumer<Handle> write, CompletableFuture<Void> done, boolean urgent) {}
+    private record Pending(List<Event> events, Consumer<Handle> write, CompletableFuture<Void> done, boolean urgent, boolean routine) {}
 
     private static final Consumer<Handle> NOTHING = h -> {};
     private final Database db;
@@ -46,18 +46,19 @@ public final class GroupCommitWriter implements AutoCloseable {
      * queue makes the caller wait (back-pressure) for up to 5 s rather than lose the write.
      */
     public CompletableFuture<Void> submit(Consumer<Handle> write) {
-        return submit(List.of(), write, true);
+        return submit(List.of(), write, true, false);
     }
 
     /**
      * Queues audit events (inserted with the batch's other events in one JDBC batch) and an optional
      * write. {@code urgent}: the caller will wait for the future, so the batch commits without lingering.
+     * {@code routine}: the events go to the audit journal rather than the database.
      */
-    public CompletableFuture<Void> submit(List<Event> evs, Consumer<Handle> write, boolean urgent) {
+    public CompletableFuture<Void> submit(List<Event> evs, Consumer<Handle> write, boolean urgent, boolean routine) {
         CompletableFuture<Void> f = new CompletableFuture<>();
         boolean queued = false;
         try {
-            queued = running && queue.offer(new Pending(evs, write == null ? NOTHING : write, f, urgent), 5, TimeUnit.SECONDS);
+            queued = running && queue.offer(new Pending(evs, write == null ? NOTHING : write, f, urgent, routine), 5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -94,13 +95,24 @@ public final class GroupCommitWriter implements AutoCloseable {
 
     private void commit(List<Pending> batch) {
         try {
-            db.inWriteTransaction(h -> {
-                List<Event> all = new ArrayList<>(batch.size());
-                for (Pending p : batch) all.addAll(p.events);
-                events.appendAll(h, all);
-                for (Pending p : batch) p.write.accept(h);
-                return null;
-            });
+            List<Event> routine = new ArrayList<>(batch.size());
+            List<Event> other = new ArrayList<>();
+            boolean dbWork = false;
+            for (Pending p : batch) {
+                (p.routine ? routine : other).addAll(p.events);
+                dbWork |= !p.routine || p.write != NOTHING;
+            }
+            if (dbWork) {
+                db.inWriteTransaction(h -> {
+                    events.appendAll(h, other);
+                    events.journal(h, routine);
+                    for (Pending p : batch) p.write.accept(h);
+                    return null;
+                });
+            } else {
+                events.journal(null, routine);
+            }
+            events.syncJournal();
             for (Pending p : batch) p.done.complete(null);
         } catch (RuntimeException e) {
             if (batch.size() == 1) {

@@ -24,10 +24,11 @@ class FailSafeTest {
     @Test
     void brokenStoreYieldsALocalBootScript() {
         Database db = Database.openEmbedded(dir);
-        GroupCommitWriter w = new GroupCommitWriter(db, new EventStore());
+        EventStore events = new EventStore(db, java.util.Optional.empty());
+        GroupCommitWriter w = new GroupCommitWriter(db, events);
         HostStore hosts = new HostStore(db);
         InventoryCache cache = new InventoryCache(db, hosts, new ProfileStore());
-        BootService svc = new BootService(db, hosts, cache, new EventStore(), new TokenStore(), w,
+        BootService svc = new BootService(db, hosts, cache, events, new TokenStore(), w,
                 new BootDecider(BootPolicy.DEFAULT), Clock.systemUTC(), Duration.ofHours(1), true);
         db.close(); // every query now fails
         String script = svc.decide(new BootRequest("52:54:00:12:34:56", "10.0.0.5", "", "", "", IpAddresses.parse("10.0.0.5")), "http://s");

@@ -95,14 +95,15 @@ public final class BootService {
                     inventory.refreshHost(t.host()); // won or lost, the cache now has what the database has
                     if (!won) continue; // someone else changed the host first: decide again on fresh data
                 } else {
-                    boolean wait = auditSync || token.isPresent() || d.verdict() != BootDecision.Verdict.SERVED;
+                    boolean routine = token.isEmpty() && d.verdict() == BootDecision.Verdict.SERVED;
+                    boolean wait = auditSync || !routine;
                     var written = writer.submit(List.of(ev), h -> {
                         if (d.verdict() == BootDecision.Verdict.UNKNOWN) {
                             events.sawUnknown(h, d.mac().orElseThrow().toString(), uuidText(req), Printable.clip(req.ip()),
                                     Printable.clip(req.arch()), now);
                         }
                         token.ifPresent(tk -> issue(h, tk, d, now));
-                    }, wait);
+                    }, wait, routine);
                     // A token must exist before the booted system can present it; refusals, unknown machines
                     // and errors are rare and worth their fsync. Routine decisions follow in the next group commit.
                     if (wait || written.isDone()) written.get(10, TimeUnit.SECONDS);
@@ -126,7 +127,7 @@ public final class BootService {
             Event ev = new Event(0, clock.instant(), Optional.empty(), "boot.error", "boot", Optional.of(Printable.clip(req.mac())),
                     Optional.of(Printable.clip(req.ip())), Optional.of(IpAddresses.format(req.source())), Optional.of("local"),
                     Optional.of(why + (e == null ? "" : ": " + e)));
-            writer.submit(List.of(ev), null, false); // best effort: the store may be what is broken
+            writer.submit(List.of(ev), null, false, false); // best effort: the store may be what is broken
         } catch (RuntimeException ignored) {
             // nothing more we can do; the log line above has it
         }

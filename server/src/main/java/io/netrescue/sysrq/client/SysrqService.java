@@ -79,7 +79,7 @@ public final class SysrqService {
             });
             throw new RateLimitedException("too many SysRq requests for " + host + "; next allowed in " + (wait.toSeconds() + 1) + " s");
         }
-        long lastEvent = db.read(h -> h.createQuery("SELECT COALESCE(MAX(id), 0) FROM events").mapTo(Long.class).one());
+        long lastEvent = events.lastId();
         long seq = db.inWriteTransaction(h -> {
             long s = store.nextSeq(h, host, now);
             events.append(h, Event.of(now, host, "sysrq.requested", actor, "keys " + keys + " via " + d.word() + " seq " + s));

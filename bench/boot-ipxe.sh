@@ -220,8 +220,12 @@ say "warming up netrescue ($WARMUP)"
 run_wrk 64 "$WARMUP" "$nr_url" "$tmp/wrk-netrescue-warmup.txt"
 rss_warm=$(rss_kb "$nr_pid" VmRSS)
 sleep 0.5 # let the warm-up's last in-flight decisions reach the log
-count_decisions() { # -> "decisions served failed" so far in the log
-  awk '/msg="boot decision"/ {d++; if (/verdict="SERVED"/) s++} /msg="boot decision failed/ {f++} END {print d + 0, s + 0, f + 0}' "$tmp/netrescue.log"
+count_decisions() { # -> "audit-events refused-or-errors failed" so far
+  # Every decision is an audit event and event ids are one sequence: the newest id counts them.
+  # Routine decisions are logged at debug only; refusals/unknowns are logged at info, failures at error.
+  local newest
+  newest=$(curl -fsS -H "Authorization: Bearer $token" "$nr_url/api/v1/events?limit=1" | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)
+  awk -v n="${newest:-0}" '/msg="boot decision"/ {o++} /msg="boot decision failed/ {f++} END {print n, n - o, f + 0}' "$tmp/netrescue.log"
 }
 read -r decisions_before served_before failed_before < <(count_decisions)
 if [ -n "${JFR:-}" ]; then
@@ -343,7 +347,7 @@ for c in $CONNS; do
   [[ "$verdict" == *MET ]] || goal_all=no
 done
 echo "- netrescue RSS: $((rss_warm / 1024)) MiB after warm-up, $((rss_end / 1024)) MiB after the runs, peak $((rss_peak / 1024)) MiB"
-echo "- netrescue decisions logged during the runs: $decisions ($served served, $((decisions - served)) other), wrk counted $total_req; fail-safe errors in the log: $failed; data dir after the runs: $((db_bytes / 1048576)) MiB"
+echo "- netrescue audit events recorded during the runs: $decisions ($((decisions - served)) refused/unknown/other), wrk counted $total_req; fail-safe errors in the log: $failed; data dir after the runs: $((db_bytes / 1048576)) MiB"
 echo "- goal met at every measured concurrency: $goal_all"
 echo "- total script time: $((SECONDS - t_start))s"
 [ -z "${JFR:-}" ] || echo "- JFR recording: $jfr_file"

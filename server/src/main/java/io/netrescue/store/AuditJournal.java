@@ -101,7 +101,7 @@ public final class AuditJournal implements AutoCloseable {
             crc.update(payload.duplicate());
             if ((int) crc.getValue() != sum) break;
             Event e = decode(payload);
-            seg.add(e.id(), pos, e.host().map(String::intern).orElse(null));
+            seg.add(e.id(), pos, e.host().map(this::canonical).orElse(null));
             pos += 8 + len;
         }
         if (pos != size) {
@@ -111,27 +111,51 @@ public final class AuditJournal implements AutoCloseable {
         seg.size = pos;
     }
 
-    /** Appends events (ids already assigned, increasing); durable after {@link #sync()}. */
+    /** Appends events (ids already assigned, increasing) in as few writes as fit the buffer; durable after {@link #sync()}. */
     public synchronized void append(List<Event> events) {
         try {
+            out.clear();
+            Segment seg = null;
+            long at = 0;
             for (Event e : events) {
-                Segment seg = current(e.id());
-                out.clear();
-                out.position(8);
+                if (seg == null || out.remaining() < MAX_RECORD * 2 || seg.size + out.position() >= segmentBytes) {
+                    flush(seg, at);
+                    seg = current(e.id());
+                    at = seg.size;
+                }
+                int start = out.position();
+                out.position(start + 8);
                 encode(e, out);
-                int len = out.position() - 8;
+                int len = out.position() - start - 8;
                 crc.reset();
-                crc.update(out.array(), 8, len);
-                out.putInt(0, len).putInt(4, (int) crc.getValue());
-                out.flip();
-                long at = seg.size;
-                while (out.hasRemaining()) seg.ch.write(out, at + out.position());
-                seg.size += 8 + len;
-                seg.add(e.id(), at, e.host().map(String::intern).orElse(null));
+                crc.update(out.array(), start + 8, len);
+                out.putInt(start, len).putInt(start + 4, (int) crc.getValue());
+                seg.add(e.id(), at + start, e.host().map(this::canonical).orElse(null));
             }
+            flush(seg, at);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Writes the buffered records at {@code at} in {@code seg} (one write call for many records). */
+    private void flush(Segment seg, long at) throws IOException {
+        if (seg == null || out.position() == 0) {
+            out.clear();
+            return;
+        }
+        out.flip();
+        int n = out.remaining();
+        while (out.hasRemaining()) seg.ch.write(out, at + out.position());
+        seg.size = at + n;
+        out.clear();
+    }
+
+    /** One String per host name in the index, without the JVM-wide intern table. */
+    private final java.util.HashMap<String, String> names = new java.util.HashMap<>();
+
+    private String canonical(String host) {
+        return names.computeIfAbsent(host, h -> h);
     }
 
     public synchronized void sync() {

@@ -74,9 +74,12 @@ public final class GroupCommitWriter implements AutoCloseable {
                 if (first == null) continue;
                 batch.add(first);
                 long until = System.nanoTime() + LINGER_NANOS;
+                int checked = 0;
+                boolean urgent = false;
                 while (batch.size() < MAX_BATCH) {
                     queue.drainTo(batch, MAX_BATCH - batch.size());
-                    if (batch.stream().anyMatch(Pending::urgent)) break;
+                    for (; checked < batch.size(); checked++) urgent |= batch.get(checked).urgent();
+                    if (urgent) break;
                     long left = until - System.nanoTime();
                     if (left <= 0 || batch.size() >= MAX_BATCH) break;
                     Pending more = queue.poll(left, TimeUnit.NANOSECONDS);

@@ -97,13 +97,14 @@ public final class BootService {
                 } else {
                     boolean routine = token.isEmpty() && d.verdict() == BootDecision.Verdict.SERVED;
                     boolean wait = auditSync || !routine;
-                    var written = writer.submit(List.of(ev), h -> {
+                    java.util.function.Consumer<Handle> dbWrite = d.verdict() != BootDecision.Verdict.UNKNOWN && token.isEmpty() ? null : h -> {
                         if (d.verdict() == BootDecision.Verdict.UNKNOWN) {
                             events.sawUnknown(h, d.mac().orElseThrow().toString(), uuidText(req), Printable.clip(req.ip()),
                                     Printable.clip(req.arch()), now);
                         }
                         token.ifPresent(tk -> issue(h, tk, d, now));
-                    }, wait, routine);
+                    };
+                    var written = writer.submit(List.of(ev), dbWrite, wait, routine);
                     // A token must exist before the booted system can present it; refusals, unknown machines
                     // and errors are rare and worth their fsync. Routine decisions follow in the next group commit.
                     if (wait || written.isDone()) written.get(10, TimeUnit.SECONDS);

@@ -2,12 +2,8 @@ package io.netrescue.server;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.util.HexFormat;
 
 /**
@@ -23,22 +19,9 @@ public final class ApiToken {
     }
 
     public static ApiToken loadOrCreate(Path dataDir) throws IOException {
-        Path f = dataDir.resolve(FILE);
-        Files.createDirectories(dataDir);
-        if (!Files.exists(f)) {
-            byte[] b = new byte[32];
-            new SecureRandom().nextBytes(b);
-            String t = HexFormat.of().formatHex(b);
-            try {
-                Files.createFile(f, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                Files.writeString(f, t + "\n");
-            } catch (FileAlreadyExistsException raced) {
-                // another process created it first: use theirs
-            }
-        }
-        String t = Files.readString(f).strip();
-        if (t.length() < 32) throw new IOException("API token in " + f + " is too short; delete the file to make a new one");
-        return new ApiToken(t);
+        byte[] t = SecretFile.readOrCreate(dataDir.resolve(FILE), 32);
+        if (t.length < 16) throw new IOException("API token in " + dataDir.resolve(FILE) + " is too short; delete the file to make a new one");
+        return new ApiToken(HexFormat.of().formatHex(t));
     }
 
     /** Constant-time comparison so response timing does not leak the token. */

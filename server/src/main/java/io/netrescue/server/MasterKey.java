@@ -2,14 +2,10 @@ package io.netrescue.server;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.HexFormat;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
@@ -34,25 +30,8 @@ public final class MasterKey {
     }
 
     public static MasterKey loadOrCreate(Path dataDir) throws IOException {
-        Path f = dataDir.resolve(FILE);
-        Files.createDirectories(dataDir);
-        if (!Files.exists(f)) {
-            byte[] b = new byte[32];
-            new SecureRandom().nextBytes(b);
-            try {
-                Files.createFile(f, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                Files.writeString(f, HexFormat.of().formatHex(b) + "\n");
-            } catch (FileAlreadyExistsException raced) {
-                // someone else created it first: use theirs
-            }
-        }
-        byte[] k;
-        try {
-            k = HexFormat.of().parseHex(Files.readString(f).strip());
-        } catch (IllegalArgumentException e) {
-            throw new IOException(f + " is not hex: restore it from a backup");
-        }
-        if (k.length != 32) throw new IOException(f + " must hold 256 bits (64 hex digits)");
+        byte[] k = SecretFile.readOrCreate(dataDir.resolve(FILE), 32);
+        if (k.length != 32) throw new IOException(dataDir.resolve(FILE) + " must hold 256 bits (64 hex digits)");
         return new MasterKey(k);
     }
 

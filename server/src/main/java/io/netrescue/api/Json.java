@@ -72,7 +72,7 @@ public final class Json {
 
     /** SysRq settings. {@code password} is write-only: the API answers with {@code passwordSet} instead. */
     public record SysrqConfigJson(String dialect, String address, Integer agentPort, Integer xtPort, String hashAddress, String hash,
-                                  String password, Boolean passwordSet, String allowedKeys) {}
+                                  String password, Boolean passwordSet, String allowedKeys, String warning) {}
 
     /** A SysRq request: keys such as "sub"; via "agent" or "xt" (default: the host's dialect); confirm e.g. "5m". */
     public record SysrqRequestJson(String keys, String via, Integer pause, String confirm) {}

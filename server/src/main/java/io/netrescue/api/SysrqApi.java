@@ -25,6 +25,10 @@ import org.eclipse.jetty.util.Fields;
 public final class SysrqApi {
     private final SysrqService service;
 
+    /** Said with every xt configuration: the unfixed module is a remote kernel crash for anyone who can reach its port. */
+    static final String XT_WARNING = "xt_SYSRQ older than 3.26 (Debian 12's xtables-addons-dkms 3.23) corrupts the kernel stack "
+            + "on the first hashed request: anyone who can reach its port can crash the host. Make sure this host runs 3.26 or later.";
+
     public SysrqApi(SysrqService service) {
         this.service = service;
     }
@@ -99,6 +103,6 @@ public final class SysrqApi {
     static SysrqConfigJson view(SysrqConfig c) {
         return new SysrqConfigJson(c.dialect().word(), IpAddresses.format(c.address()), c.agentPort(), c.xtPort(),
                 c.hashAddress().map(IpAddresses::format).orElse(null), c.xtHash().name().toLowerCase(), null,
-                c.sealedPassword().isPresent(), c.allowedKeys());
+                c.sealedPassword().isPresent(), c.allowedKeys(), c.dialect() == SysrqConfig.Dialect.XT ? XT_WARNING : null);
     }
 }

@@ -52,8 +52,12 @@ final class HostSysrqCommand implements Callable<Integer> {
                 // a trailing newline is the classic xt_SYSRQ pitfall (`echo` into the parameter): never part of the password
                 pw = pw.endsWith("\r\n") ? pw.substring(0, pw.length() - 2) : pw.endsWith("\n") ? pw.substring(0, pw.length() - 1) : pw;
             }
-            cfg = c.send("PUT", path, new SysrqConfigJson(dialect, address, agentPort, xtPort, hashAddress, hash, pw, null, allowedKeys),
+            cfg = c.send("PUT", path, new SysrqConfigJson(dialect, address, agentPort, xtPort, hashAddress, hash, pw, null, allowedKeys, null),
                     SysrqConfigJson.class);
+            if (cfg.warning() != null) {
+                spec.commandLine().getErr().println("netrescue: WARNING: " + cfg.warning());
+                spec.commandLine().getErr().flush();
+            }
         } else {
             cfg = c.send("GET", path, null, SysrqConfigJson.class);
         }

@@ -161,7 +161,7 @@ class SysrqIntegrationTest {
             Path pw = Files.writeString(dir.resolve("pw"), "s3cret");
             TestServer.Reply r = ok(s.api("PUT", "hosts/web1/sysrq", "{\"dialect\":\"xt\",\"address\":\"127.0.0.1\",\"xtPort\":" + xt.port()
                     + ",\"hash\":\"sha256\",\"password\":\"s3cret\",\"allowedKeys\":\"sub\"}"));
-            assertThat(r.body()).contains("\"passwordSet\":true").doesNotContain("s3cret");
+            assertThat(r.body()).contains("\"passwordSet\":true", "older than 3.26").doesNotContain("s3cret");
             assertThat(s.api("GET", "hosts/web1/sysrq", null).body()).doesNotContain("s3cret");
             Map<String, Object> o = json(ok(s.api("POST", "hosts/web1/sysrq", "{\"keys\":\"s\",\"confirm\":\"0s\"}")));
             assertThat(o).containsEntry("result", "sent").containsEntry("via", "xt");

@@ -43,6 +43,9 @@ die()  { echo "agent-guest: ERROR: $*" >&2; exit 1; }
 info() { echo "agent-guest: $*" >&2; }
 # set -e alone exits without a word when a command substitution fails
 trap 'echo "agent-guest: ERROR: line $LINENO failed (exit status $?)" >&2' ERR
+# shared with xt-sysrq-guest.sh: pick_kernel, need_packages, initrd_skeleton, add_ko, add_modules,
+# root_copy, copy_libs, pack_guest (they use die/info above)
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [ $# -eq 2 ] || { echo "usage: $0 OUTDIR AGENT_DIR   (AGENT_DIR: agent/target/netrescue-agent)" >&2; exit 2; }
 OUT=$1
@@ -54,42 +57,19 @@ ls "$AGENT"/lib/*.jar >/dev/null 2>&1 || die "$AGENT/lib has no jars"
 AGENT_ARCHIVE=${AGENT_ARCHIVE:-aot}
 case "$AGENT_ARCHIVE" in aot|cds|none) ;; *) die "AGENT_ARCHIVE must be aot, cds or none";; esac
 
-# The kernel: newest installed /boot/vmlinuz-* unless KVER is given.
-if [ -z "${KVER:-}" ]; then
-  V=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -1) ||:
-  [ -n "$V" ] || die "no /boot/vmlinuz-* found: apt-get install linux-image-amd64"
-  KVER=${V#/boot/vmlinuz-}
-fi
-VMLINUZ=/boot/vmlinuz-$KVER
-[ -r "$VMLINUZ" ] || die "$VMLINUZ not readable"
-MODDIR=/lib/modules/$KVER
-[ -d "$MODDIR/kernel" ] || die "$MODDIR/kernel missing: is linux-image-$KVER installed?"
+pick_kernel   # KVER (newest /boot/vmlinuz-* unless given), VMLINUZ, MODDIR
 info "kernel $KVER, agent $(cat "$AGENT/VERSION" 2>/dev/null || echo '?') from $AGENT"
 
 # ---------------------------------------------------------------------------------------------
 # 1. Debian 12 packages, installed only when missing.
 # ---------------------------------------------------------------------------------------------
-PKGS=(busybox-static cpio gzip kmod xz-utils zstd)
-missing=()
-for p in "${PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  info "installing: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  if ! apt-get install -y --no-install-recommends "${missing[@]}" >&2; then
-    info "apt-get install failed; running apt-get update and retrying"
-    apt-get update >&2 || die "apt-get update failed"
-    apt-get install -y --no-install-recommends "${missing[@]}" >&2 || die "cannot install ${missing[*]}"
-  fi
-fi
+need_packages busybox-static cpio gzip kmod xz-utils zstd
 
 TMP=$(mktemp -d /tmp/agent-guest.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 R=$TMP/root
-mkdir -p "$R"/{bin,sbin,usr/sbin,proc,sys,dev,run,tmp,etc/netrescue,var/lib,opt,lib/modules/nr}
+initrd_skeleton etc/netrescue var/lib opt
 chmod 1777 "$R/tmp"
-cp /bin/busybox "$R/bin/busybox"
 # The JVM asks getpwuid() for user.name and the hsperfdata directory name; without these it
 # works but calls root "?".
 echo 'root:x:0:0:root:/root:/bin/sh' > "$R/etc/passwd"
@@ -99,24 +79,7 @@ echo 'root:x:0:' > "$R/etc/group"
 # 2. Kernel modules for the virtio NIC (uncompressed, so busybox insmod can load them), in the
 #    order modprobe resolves from modules.dep.
 # ---------------------------------------------------------------------------------------------
-: > "$R/lib/modules/nr/order"
-add_ko() {  # add_ko FILE -> copies (decompressed) into the initrd, appends to load order
-  local f=$1 b; b=$(basename "$f"); b=${b%.xz}; b=${b%.zst}; b=${b%.gz}
-  grep -qx "$b" "$R/lib/modules/nr/order" && return 0
-  case "$f" in
-    *.ko.xz)  xz -dc "$f"   > "$R/lib/modules/nr/$b" ;;
-    *.ko.zst) zstd -dcq "$f" > "$R/lib/modules/nr/$b" ;;
-    *.ko.gz)  gzip -dc "$f" > "$R/lib/modules/nr/$b" ;;
-    *)        cp "$f" "$R/lib/modules/nr/$b" ;;
-  esac
-  echo "$b" >> "$R/lib/modules/nr/order"
-}
-for m in virtio_pci virtio_net; do
-  deps=$(modprobe -S "$KVER" --show-depends "$m" 2>/dev/null | awk '$1=="insmod"{print $2}') \
-    || die "modprobe cannot resolve module $m for $KVER"
-  [ -n "$deps" ] || die "module $m not found for $KVER (built-in modules are not supported here)"
-  for f in $deps; do add_ko "$f"; done
-done
+add_modules virtio_pci virtio_net
 
 # ---------------------------------------------------------------------------------------------
 # 3. The agent bundle, whole, and every library its runtime needs.
@@ -124,33 +87,17 @@ done
 GA=/opt/netrescue-agent          # where the bundle lives in the guest
 cp -a "$AGENT" "$R$GA"
 
-# ldd names two kinds of "not found": libjvm.so (the runtime's own libraries find it via the
-# launcher, which dlopen()s lib/server/libjvm.so first; ldd cannot know) is fine, anything that
-# is not part of the runtime is a real gap and stops the build.
-copy_libs() {  # copy_libs ELF -> every library ldd resolves for it (incl. the loader), same paths
-  local f=$1 l out
-  out=$(ldd "$f" 2>&1) || die "ldd $f failed: $out"
-  for l in $(echo "$out" | awk '$2=="=>" && $3=="not" {print $1}'); do
-    [ -n "$(find "$AGENT/runtime/lib" -name "$l" -print -quit)" ] \
-      || die "$f needs $l, which neither the host nor the runtime has"
-  done
-  for l in $(echo "$out" | awk '/=> \//{print $3} /^[[:space:]]*\//{print $1}'); do
-    case "$l" in "$AGENT"/*) continue ;; esac     # the runtime's own libraries: already copied
-    [ -e "$R$l" ] && continue
-    mkdir -p "$R$(dirname "$l")"; cp -L "$l" "$R$l"
-  done
-}
-copy_libs "$AGENT/runtime/bin/java"
-while IFS= read -r -d '' so; do copy_libs "$so"; done \
+# The runtime is already copied whole, so copy_libs skips its own libraries and accepts ldd's
+# "not found" only for those (libjvm.so); anything else missing is a real gap and stops the build.
+copy_libs "$AGENT/runtime/bin/java" "$AGENT/runtime"
+while IFS= read -r -d '' so; do copy_libs "$so" "$AGENT/runtime"; done \
   < <(find "$AGENT/runtime/lib" -name '*.so' -print0 | sort -z)
 # glibc dlopen()s libgcc_s.so.1 to unwind in pthread_exit/pthread_cancel and backtrace() (the
 # JVM's crash report): ldd cannot see that, and without it those abort the process.
 # (no early "exit" in awk: ldconfig would die of SIGPIPE and pipefail end the script silently)
 GCC_S=$(ldconfig -p | awk '$1=="libgcc_s.so.1" && /x86-64/ && !n++ {print $NF}')
 [ -n "$GCC_S" ] || die "libgcc_s.so.1 not found (package libgcc-s1)"
-mkdir -p "$R$(dirname "$GCC_S")"; cp -L "$GCC_S" "$R$GCC_S"
-# no ld.so.cache in the initrd: the loader's built-in path list covers /lib/x86_64-linux-gnu,
-# where ldd found everything on this Debian system.
+root_copy "$GCC_S"
 
 # A default CDS archive (lib/server/classes.jsa, which the JVM maps by itself when present):
 # jlink only writes one with --generate-cds-archive, which our bundle does not use. Without it
@@ -171,14 +118,17 @@ fi
 cat > "$R/init" <<'INIT'
 #!/bin/busybox sh
 # netrescue agent test guest (generated by tools/guest/agent-guest.sh)
-/bin/busybox --install -s /bin
-export PATH=/usr/sbin:/sbin:/bin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev 2>/dev/null
-exec </dev/console >/dev/console 2>&1
-
 fail() { echo "NETRESCUE-AGENT-FAILED $*"; while :; do sleep 1; done; }
+NR_AGENTCONF= NR_JAVAOPTS=
+nr_own_arg() {   # called by nr_cmdline for the words it does not know
+  case "$1" in
+    nr.agentconf=*) NR_AGENTCONF=${1#*=} ;; nr.javaopts=*) NR_JAVAOPTS=${1#*=} ;;
+  esac
+}
+# nr_start, nr_cmdline (nr.if/ip/gw/ip6), nr_load_modules, nr_net_up: tools/guest/init-net.sh,
+# shared with the xt_SYSRQ guest; it calls fail and nr_own_arg above.
+. /lib/nr/init-net.sh
+nr_start
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
 # sysrq messages are KERN_INFO: show everything on the console.
@@ -187,30 +137,9 @@ echo 8 > /proc/sys/kernel/printk
 # SysRq, so a human at the console has the same keys.
 echo 1 > /proc/sys/kernel/sysrq
 
-NR_IF=eth0 NR_IP= NR_GW= NR_IP6= NR_AGENTCONF= NR_JAVAOPTS=
-for a in $(cat /proc/cmdline); do
-  case "$a" in
-    nr.if=*) NR_IF=${a#*=} ;;               nr.ip=*) NR_IP=${a#*=} ;;
-    nr.gw=*) NR_GW=${a#*=} ;;               nr.ip6=*) NR_IP6=${a#*=} ;;
-    nr.agentconf=*) NR_AGENTCONF=${a#*=} ;; nr.javaopts=*) NR_JAVAOPTS=${a#*=} ;;
-  esac
-done
-
-for m in $(cat /lib/modules/nr/order); do insmod /lib/modules/nr/$m || fail "insmod $m"; done
-
-i=0; while [ ! -e /sys/class/net/$NR_IF ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-[ -e /sys/class/net/$NR_IF ] || fail "no network interface $NR_IF"
-ip link set lo up
-ip link set "$NR_IF" up || fail "link $NR_IF up"
-if [ -n "$NR_IP" ]; then
-  ip addr add "$NR_IP" dev "$NR_IF" || fail "ip addr $NR_IP"
-  [ -n "$NR_GW" ] && { ip route add default via "$NR_GW" || fail "route via $NR_GW"; }
-fi
-if [ -n "$NR_IP6" ]; then
-  # no duplicate address detection (busybox ip has no "nodad"): usable at once
-  echo 0 > /proc/sys/net/ipv6/conf/$NR_IF/accept_dad
-  ip -6 addr add "$NR_IP6" dev "$NR_IF" || fail "ip -6 addr $NR_IP6"
-fi
+nr_cmdline
+nr_load_modules
+nr_net_up
 ip -o addr show dev "$NR_IF"
 
 # The config comes base64-encoded because the kernel command line splits on spaces and cannot
@@ -315,15 +244,10 @@ if [ "$AGENT_ARCHIVE" = aot ]; then
   fi
   grep -q 'AOTCache creation is complete' "$TMP/aot.log" || { cat "$TMP/aot.log" >&2; die "no AOT cache written"; }
   rm -rf "$R/tmp/aot-training" "$R"/tmp/hsperfdata_*
-  find "$R" -newermt @1 -exec touch -h -d @0 {} +
+  # (pack_guest sets the mtimes the training run changed back to 0)
 fi
 
-# Reproducible cpio: sorted names, gzip without name/timestamp.
-mkdir -p "$OUT"
-(cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc --reproducible --quiet -R 0:0 | gzip -9n) \
-  > "$OUT/.initrd.gz.tmp"
-mv "$OUT/.initrd.gz.tmp" "$OUT/initrd.gz"
-cmp -s "$VMLINUZ" "$OUT/vmlinuz" 2>/dev/null || { cp "$VMLINUZ" "$OUT/.vmlinuz.tmp"; mv "$OUT/.vmlinuz.tmp" "$OUT/vmlinuz"; }
+pack_guest "$OUT"   # reproducible initrd.gz (sorted, mtimes 0, gzip -n) and vmlinuz
 cat > "$OUT/guest.env" <<EOF
 KVER=$KVER
 AGENT_VERSION=$(cat "$AGENT/VERSION" 2>/dev/null || echo unknown)

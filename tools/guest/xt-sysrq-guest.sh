@@ -45,6 +45,9 @@ set -euo pipefail
 
 die()  { echo "xt-sysrq-guest: ERROR: $*" >&2; exit 1; }
 info() { echo "xt-sysrq-guest: $*" >&2; }
+# shared with agent-guest.sh: pick_kernel, need_packages, initrd_skeleton, add_ko, add_modules,
+# copy_libs, pack_guest (they use die/info above)
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
 OUT=$1
@@ -54,16 +57,7 @@ MIN_XA=3.26
 XA_SUITE=${XA_SUITE:-trixie}
 CACHE_ROOT=${XT_SYSRQ_CACHE:-/var/cache/netrescue-xt-sysrq}
 
-# The kernel: newest installed /boot/vmlinuz-* unless KVER is given.
-if [ -z "${KVER:-}" ]; then
-  V=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -1) ||:
-  [ -n "$V" ] || die "no /boot/vmlinuz-* found: apt-get install linux-image-amd64"
-  KVER=${V#/boot/vmlinuz-}
-fi
-VMLINUZ=/boot/vmlinuz-$KVER
-[ -r "$VMLINUZ" ] || die "$VMLINUZ not readable"
-MODDIR=/lib/modules/$KVER
-[ -d "$MODDIR/kernel" ] || die "$MODDIR/kernel missing: is linux-image-$KVER installed?"
+pick_kernel   # KVER (newest /boot/vmlinuz-* unless given), VMLINUZ, MODDIR
 info "kernel $KVER"
 
 # ---------------------------------------------------------------------------------------------
@@ -72,22 +66,9 @@ info "kernel $KVER"
 #    xtables-addons-common (3.23) is only used for its userland libxt_SYSRQ.so: the SYSRQ
 #    target has no options (revision 1, zero-size target data), so it works with the 3.27 module.
 # ---------------------------------------------------------------------------------------------
-PKGS=(linux-headers-"$KVER" build-essential kmod iptables xtables-addons-common busybox-static
-      cpio gzip xz-utils)
-missing=()
-for p in "${PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  info "installing: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  if ! apt-get install -y --no-install-recommends "${missing[@]}" >&2; then
-    info "apt-get install failed; running apt-get update and retrying"
-    apt-get update >&2 || die "apt-get update failed"
-    apt-get install -y --no-install-recommends "${missing[@]}" >&2 \
-      || die "cannot install ${missing[*]} (is linux-headers-$KVER still in the archive?)"
-  fi
-fi
+need_packages -h "is linux-headers-$KVER still in the archive?" \
+  linux-headers-"$KVER" build-essential kmod iptables xtables-addons-common busybox-static \
+  cpio gzip xz-utils
 [ -e "$MODDIR/build/Makefile" ] || die "$MODDIR/build/Makefile missing (linux-headers-$KVER broken?)"
 ARCH_TRIPLET=$(gcc -dumpmachine)   # e.g. x86_64-linux-gnu (Debian multiarch dir)
 XTLIBDIR=/usr/lib/$ARCH_TRIPLET/xtables
@@ -186,49 +167,25 @@ fi
 #    load them), iptables-legacy + extensions + the libraries ldd names, and /init.
 # ---------------------------------------------------------------------------------------------
 R=$TMP/root
-mkdir -p "$R"/{bin,sbin,usr/sbin,proc,sys,dev,run,tmp,etc,lib/modules/nr}
-cp /bin/busybox "$R/bin/busybox"
+initrd_skeleton
 
 # Module load order: modprobe resolves dependencies of the in-tree modules from modules.dep.
 # (sha1/sha256 are built into Debian's kernel; sha512_generic covers hash=sha384/sha512.)
-: > "$R/lib/modules/nr/order"
-add_ko() {  # add_ko FILE -> copies (decompressed) into the initrd, appends to load order
-  local f=$1 b; b=$(basename "$f"); b=${b%.xz}; b=${b%.zst}; b=${b%.gz}
-  grep -qx "$b" "$R/lib/modules/nr/order" && return 0
-  case "$f" in
-    *.ko.xz)  xz -dc "$f"   > "$R/lib/modules/nr/$b" ;;
-    *.ko.zst) zstd -dcq "$f" > "$R/lib/modules/nr/$b" ;;
-    *.ko.gz)  gzip -dc "$f" > "$R/lib/modules/nr/$b" ;;
-    *)        cp "$f" "$R/lib/modules/nr/$b" ;;
-  esac
-  echo "$b" >> "$R/lib/modules/nr/order"
-}
-for m in virtio_pci virtio_net x_tables ip_tables iptable_filter ip6_tables ip6table_filter \
-         xt_tcpudp sha512_generic; do
-  deps=$(modprobe -S "$KVER" --show-depends "$m" 2>/dev/null | awk '$1=="insmod"{print $2}') \
-    || die "modprobe cannot resolve module $m for $KVER"
-  [ -n "$deps" ] || die "module $m not found for $KVER (built-in modules are not supported here)"
-  for f in $deps; do add_ko "$f"; done
-done
+add_modules virtio_pci virtio_net x_tables ip_tables iptable_filter ip6_tables ip6table_filter \
+            xt_tcpudp sha512_generic
 # xt_SYSRQ's own dependencies (3.27 on 6.1: only x_tables; compat_xtables.ko is built by the
 # Kbuild anyway and is added only if xt_SYSRQ ever needs it).
 for d in $(modinfo -F depends "$MCACHE/xt_SYSRQ.ko" | tr ',' ' '); do
   if [ "$d" = compat_xtables ]; then add_ko "$MCACHE/compat_xtables.ko"; continue; fi
   grep -qx "$d.ko" "$R/lib/modules/nr/order" || die "xt_SYSRQ needs $d, not in the initrd"
 done
+# Last in the load order on purpose: /init loads it itself, with options from the command line.
 add_ko "$MCACHE/xt_SYSRQ.ko"
 # our builds carry full debug info (~0.5 MB); the initrd copy does not need it
 strip --strip-debug "$R"/lib/modules/nr/xt_SYSRQ.ko "$R"/lib/modules/nr/compat_xtables.ko 2>/dev/null || :
 
+copy_elf() { root_copy "$1"; copy_libs "$1"; }   # FILE and its libraries, at the host's paths
 # iptables-legacy is a multi-call binary that dispatches on argv[0]; keep its names.
-copy_elf() {  # copy_elf FILE -> FILE and every library ldd resolves (incl. the loader)
-  local f=$1 l
-  mkdir -p "$R$(dirname "$f")"; cp -L "$f" "$R$f"
-  for l in $(ldd "$f" | awk '/=> \//{print $3} /^[[:space:]]*\//{print $1}'); do
-    [ -e "$R$l" ] && continue
-    mkdir -p "$R$(dirname "$l")"; cp -L "$l" "$R$l"
-  done
-}
 MULTI=$(readlink -f /usr/sbin/iptables-legacy)
 [ -x "$MULTI" ] || die "iptables-legacy not found (package iptables)"
 copy_elf "$MULTI"
@@ -238,46 +195,36 @@ done
 for x in libxt_standard libxt_udp libxt_tcp libxt_SYSRQ libxt_comment; do
   [ -f "$XTLIBDIR/$x.so" ] && copy_elf "$XTLIBDIR/$x.so"
 done
-# no ld.so.cache in the initrd: the loader's built-in path list covers /lib/$ARCH_TRIPLET
-# and /usr/lib/$ARCH_TRIPLET, where ldd found everything on this Debian system.
 
 cat > "$R/init" <<'INIT'
 #!/bin/busybox sh
 # netrescue xt_SYSRQ test guest (generated by tools/guest/xt-sysrq-guest.sh)
-/bin/busybox --install -s /bin
-export PATH=/usr/sbin:/sbin:/bin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev 2>/dev/null
-exec </dev/console >/dev/console 2>&1
-
 fail() { echo "NETRESCUE-XTSYSRQ-FAILED $*"; while :; do sleep 1; done; }
+NR_SYSRQPW= NR_SYSRQHASH=sha1 NR_SYSRQSEQ= NR_SYSRQPORT=9
+NR_SYSRQSRC= NR_SYSRQSRC6= NR_SYSRQDEBUG=0
+nr_own_arg() {   # called by nr_cmdline for the words it does not know
+  case "$1" in
+    nr.sysrqpw=*) NR_SYSRQPW=${1#*=} ;;  nr.sysrqhash=*) NR_SYSRQHASH=${1#*=} ;;
+    nr.sysrqseq=*) NR_SYSRQSEQ=${1#*=} ;; nr.sysrqport=*) NR_SYSRQPORT=${1#*=} ;;
+    nr.sysrqsrc=*) NR_SYSRQSRC=${1#*=} ;; nr.sysrqsrc6=*) NR_SYSRQSRC6=${1#*=} ;;
+    nr.sysrqdebug=*) NR_SYSRQDEBUG=${1#*=} ;;
+  esac
+}
+# nr_start, nr_cmdline (nr.if/ip/gw/ip6), nr_load_modules, nr_net_up: tools/guest/init-net.sh,
+# shared with the agent guest; it calls fail and nr_own_arg above.
+. /lib/nr/init-net.sh
+nr_start
 
 # xt_SYSRQ and sysrq messages are KERN_INFO: show everything on the console.
 echo 8 > /proc/sys/kernel/printk
 # handle_sysrq() obeys kernel.sysrq (Debian default 438 = a mask); 1 enables every function.
 echo 1 > /proc/sys/kernel/sysrq
 
-NR_IF=eth0 NR_IP= NR_GW= NR_IP6= NR_SYSRQPW= NR_SYSRQHASH=sha1 NR_SYSRQSEQ= NR_SYSRQPORT=9
-NR_SYSRQSRC= NR_SYSRQSRC6= NR_SYSRQDEBUG=0
-for a in $(cat /proc/cmdline); do
-  case "$a" in
-    nr.if=*) NR_IF=${a#*=} ;;            nr.ip=*) NR_IP=${a#*=} ;;
-    nr.gw=*) NR_GW=${a#*=} ;;            nr.ip6=*) NR_IP6=${a#*=} ;;
-    nr.sysrqpw=*) NR_SYSRQPW=${a#*=} ;;  nr.sysrqhash=*) NR_SYSRQHASH=${a#*=} ;;
-    nr.sysrqseq=*) NR_SYSRQSEQ=${a#*=} ;; nr.sysrqport=*) NR_SYSRQPORT=${a#*=} ;;
-    nr.sysrqsrc=*) NR_SYSRQSRC=${a#*=} ;; nr.sysrqsrc6=*) NR_SYSRQSRC6=${a#*=} ;;
-    nr.sysrqdebug=*) NR_SYSRQDEBUG=${a#*=} ;;
-  esac
-done
-
-for m in $(cat /lib/modules/nr/order); do
-  case "$m" in
-    xt_SYSRQ.ko) insmod /lib/modules/nr/$m hash="$NR_SYSRQHASH" debug="$NR_SYSRQDEBUG" \
-                   || fail "insmod $m hash=$NR_SYSRQHASH" ;;
-    *) insmod /lib/modules/nr/$m || fail "insmod $m" ;;
-  esac
-done
+nr_cmdline
+# xt_SYSRQ is last in the load order and takes the hash and debug options at load time.
+nr_load_modules xt_SYSRQ.ko
+insmod /lib/modules/nr/xt_SYSRQ.ko hash="$NR_SYSRQHASH" debug="$NR_SYSRQDEBUG" \
+  || fail "insmod xt_SYSRQ.ko hash=$NR_SYSRQHASH"
 
 # Password: printf '%s' (no newline). With echo, the stored trailing newline is stripped only
 # after the first hash input was built, so the first correct request fails with "Bad digest".
@@ -289,19 +236,7 @@ if [ -n "$NR_SYSRQSEQ" ]; then
   echo "$NR_SYSRQSEQ" > /sys/module/xt_SYSRQ/parameters/seqno || fail "seqno $NR_SYSRQSEQ"
 fi
 
-i=0; while [ ! -e /sys/class/net/$NR_IF ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-[ -e /sys/class/net/$NR_IF ] || fail "no network interface $NR_IF"
-ip link set lo up
-ip link set "$NR_IF" up || fail "link $NR_IF up"
-if [ -n "$NR_IP" ]; then
-  ip addr add "$NR_IP" dev "$NR_IF" || fail "ip addr $NR_IP"
-  [ -n "$NR_GW" ] && { ip route add default via "$NR_GW" || fail "route via $NR_GW"; }
-fi
-if [ -n "$NR_IP6" ]; then
-  # no duplicate address detection (busybox ip has no "nodad"): usable at once
-  echo 0 > /proc/sys/net/ipv6/conf/$NR_IF/accept_dad
-  ip -6 addr add "$NR_IP6" dev "$NR_IF" || fail "ip -6 addr $NR_IP6"
-fi
+nr_net_up
 
 iptables-legacy -I INPUT -p udp ${NR_SYSRQSRC:+-s "$NR_SYSRQSRC"} --dport "$NR_SYSRQPORT" -j SYSRQ \
   || fail "iptables rule"
@@ -315,13 +250,7 @@ while :; do sleep 1; done
 INIT
 chmod 755 "$R/init"
 
-# Reproducible cpio: sorted names, fixed mtimes, gzip without name/timestamp.
-find "$R" -exec touch -h -d @0 {} +
-mkdir -p "$OUT"
-(cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc --reproducible --quiet -R 0:0 | gzip -9n) \
-  > "$OUT/.initrd.gz.tmp"
-mv "$OUT/.initrd.gz.tmp" "$OUT/initrd.gz"
-cmp -s "$VMLINUZ" "$OUT/vmlinuz" 2>/dev/null || { cp "$VMLINUZ" "$OUT/.vmlinuz.tmp"; mv "$OUT/.vmlinuz.tmp" "$OUT/vmlinuz"; }
+pack_guest "$OUT"   # reproducible initrd.gz (sorted, mtimes 0, gzip -n) and vmlinuz
 cat > "$OUT/guest.env" <<EOF
 KVER=$KVER
 XA_VERSION=$XA_VERSION

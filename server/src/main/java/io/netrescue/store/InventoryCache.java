@@ -56,15 +56,21 @@ public final class InventoryCache implements BootInputs {
         return byName.size();
     }
 
-    /** Re-reads one host after a committed change (or its removal). Serialized so the last read wins. */
+    /**
+     * Re-reads one host after a committed change (or its removal). Serialized so the last read wins.
+     * The fresh entries are put before the stale ones are dropped, so a concurrent decision never
+     * finds a known host missing (it would boot it as an unknown machine). Removal is by identity:
+     * records compare by content, and an unchanged host must not take its fresh copy with it.
+     */
     public synchronized void refreshHost(String name) {
         Optional<Host> fresh = db.read(h -> hosts.get(h, name));
-        Host old = byName.remove(name);
-        if (old != null) {
-            old.macs().forEach(m -> byMac.remove(m, old));
-            old.uuid().ifPresent(u -> byUuid.remove(u, old));
-        }
+        Host old = byName.get(name);
         fresh.ifPresent(this::put);
+        if (old != null) {
+            old.macs().forEach(m -> byMac.computeIfPresent(m, (k, v) -> v == old ? null : v));
+            old.uuid().ifPresent(u -> byUuid.computeIfPresent(u, (k, v) -> v == old ? null : v));
+            byName.computeIfPresent(name, (k, v) -> v == old ? null : v);
+        }
     }
 
     public synchronized void refreshProfile(String name) {

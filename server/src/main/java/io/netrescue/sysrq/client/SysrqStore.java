@@ -50,13 +50,16 @@ public final class SysrqStore {
 
     /**
      * The next sequence number for this host: above every number used before (stored, so it survives
-     * restarts) and at least the current Unix time in seconds, because xt_SYSRQ starts from the
-     * host's clock at module load and accepts only numbers above the last one it accepted.
+     * restarts and clock steps) and at least the current Unix time in milliseconds. xt_SYSRQ starts
+     * from its host's clock at module load in seconds (a 64-bit long) and accepts only numbers above
+     * the last one it accepted: milliseconds are above any such start whatever the clocks' skew. With
+     * seconds, a request in the second the module loaded (or to a host whose clock runs ahead) was
+     * ignored as old; QEMU showed it.
      */
     public long nextSeq(Handle h, String host, Instant now) {
         h.createUpdate("""
                 UPDATE host_sysrq SET seq = GREATEST(seq + 1, ?) WHERE host_id = (SELECT id FROM hosts WHERE name = ?)""")
-                .bind(0, now.getEpochSecond()).bind(1, host).execute();
+                .bind(0, now.toEpochMilli()).bind(1, host).execute();
         return h.createQuery("SELECT s.seq FROM host_sysrq s JOIN hosts h ON h.id = s.host_id WHERE h.name = ?")
                 .bind(0, host).mapTo(Long.class).one();
     }

@@ -185,26 +185,23 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
     }
 
     public Duration tokenTtl() {
-        try {
-            return Durations.parse(boot.tokenTtl());
-        } catch (InvalidInputException e) {
-            throw new InvalidInputException("boot.token-ttl: " + e.getMessage());
-        }
+        return duration("boot.token-ttl", boot.tokenTtl());
     }
 
     public Duration sysrqWindow() {
-        try {
-            return Durations.parse(sysrq.window());
-        } catch (InvalidInputException e) {
-            throw new InvalidInputException("sysrq.window: " + e.getMessage());
-        }
+        return duration("sysrq.window", sysrq.window());
     }
 
     public Duration sysrqAgentTimeout() {
+        return duration("sysrq.agent-timeout", sysrq.agentTimeout());
+    }
+
+    /** Parses a duration setting; the error names the setting. */
+    private static Duration duration(String setting, String value) {
         try {
-            return Durations.parse(sysrq.agentTimeout());
+            return Durations.parse(value);
         } catch (InvalidInputException e) {
-            throw new InvalidInputException("sysrq.agent-timeout: " + e.getMessage());
+            throw new InvalidInputException(setting + ": " + e.getMessage());
         }
     }
 

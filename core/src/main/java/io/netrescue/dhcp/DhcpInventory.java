@@ -3,7 +3,6 @@ package io.netrescue.dhcp;
 import io.netrescue.inventory.MacAddress;
 import java.net.Inet4Address;
 import java.util.List;
-import java.util.Optional;
 
 /** What the DHCP responders need to know about the inventory; the server adapts its host cache to it. */
 public interface DhcpInventory {
@@ -12,8 +11,8 @@ public interface DhcpInventory {
     /** The host's expected IPv4 addresses, in the inventory's order: full mode's reservations. */
     List<Inet4Address> expectedIps(MacAddress mac);
 
-    /** The MAC of the host that expects this address, so the pool never hands it out. */
-    Optional<MacAddress> reservedFor(Inet4Address ip);
+    /** Does a host other than the one with {@code mac} expect this address? Then the pool never hands it to {@code mac}. */
+    boolean reservedForOther(Inet4Address ip, MacAddress mac);
 
     DhcpInventory EMPTY = new DhcpInventory() {
         @Override
@@ -27,8 +26,8 @@ public interface DhcpInventory {
         }
 
         @Override
-        public Optional<MacAddress> reservedFor(Inet4Address ip) {
-            return Optional.empty();
+        public boolean reservedForOther(Inet4Address ip, MacAddress mac) {
+            return false;
         }
     };
 }

@@ -44,8 +44,7 @@ public final class LeaseTable {
     /** Could {@code mac} hold {@code ip} now, going by leases and reservations? */
     boolean available(Inet4Address ip, MacAddress mac, Instant now) {
         if (!cfg.assignable(ip)) return false;
-        Optional<MacAddress> owner = inventory.reservedFor(ip);
-        if (owner.isPresent() && !owner.get().equals(mac)) return false;
+        if (inventory.reservedForOther(ip, mac)) return false;
         Lease l = byIp.get(ip);
         if (l == null) return true;
         if (l.state() == Lease.State.DECLINED) return !l.expires().isAfter(now);

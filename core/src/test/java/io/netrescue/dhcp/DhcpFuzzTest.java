@@ -27,8 +27,8 @@ class DhcpFuzzTest {
             return List.of(DhcpPacket.v4(0x0a580000 | (int) (mac.value() & 0xFF)));
         }
 
-        public Optional<MacAddress> reservedFor(Inet4Address ip) {
-            return Optional.of(new MacAddress(DhcpPacket.bits(ip) & 0xFF));
+        public boolean reservedForOther(Inet4Address ip, MacAddress mac) {
+            return (DhcpPacket.bits(ip) & 0xFF) != (mac.value() & 0xFF);
         }
     };
 

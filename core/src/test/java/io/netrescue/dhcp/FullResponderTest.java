@@ -29,8 +29,8 @@ class FullResponderTest {
             return reservations.getOrDefault(mac, List.of());
         }
 
-        public Optional<MacAddress> reservedFor(Inet4Address ip) {
-            return reservations.entrySet().stream().filter(e -> e.getValue().contains(ip)).map(Map.Entry::getKey).findFirst();
+        public boolean reservedForOther(Inet4Address ip, MacAddress mac) {
+            return reservations.entrySet().stream().anyMatch(e -> e.getValue().contains(ip) && !e.getKey().equals(mac));
         }
     };
 

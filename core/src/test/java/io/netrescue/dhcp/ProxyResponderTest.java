@@ -125,8 +125,8 @@ class ProxyResponderTest {
                 return List.of();
             }
 
-            public Optional<MacAddress> reservedFor(Inet4Address ip) {
-                return Optional.empty();
+            public boolean reservedForOther(Inet4Address ip, MacAddress mac) {
+                return false;
             }
         };
         ProxyResponder known = proxy(BOOT, true, one);

@@ -19,10 +19,10 @@ public final class TftpMain {
         int blk = args.length > 2 ? Integer.parseInt(args[2]) : 1468;
         int win = args.length > 3 ? Integer.parseInt(args[3]) : 64;
         int perSource = args.length > 4 ? Integer.parseInt(args[4]) : 16;
-        boolean platform = args.length > 5 && args[5].equals("platform");
+        boolean virtual = args.length > 5 && args[5].equals("virtual");
         TftpSettings s = new TftpSettings(args[1], blk, win, null, null, null, Math.max(1000, perSource), perSource);
-        TftpServer server = new TftpServer(s, TftpFileSource.directory(Path.of(args[0])),
-                platform ? Thread.ofPlatform().name("tftp-", 0).factory() : Thread.ofVirtual().name("tftp-", 0).factory());
+        TftpFileSource dir = TftpFileSource.directory(Path.of(args[0]));
+        TftpServer server = virtual ? new TftpServer(s, dir, Thread.ofVirtual().name("tftp-", 0).factory()) : new TftpServer(s, dir);
         server.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

@@ -1,6 +1,7 @@
 package io.netrescue.server;
 
 import io.netrescue.api.ApiHandler;
+import io.netrescue.api.NetbootApi;
 import io.netrescue.api.SysrqApi;
 import io.netrescue.sysrq.client.RateLimiter;
 import io.netrescue.sysrq.client.SysrqService;
@@ -111,7 +112,8 @@ public final class NetrescueServer implements AutoCloseable {
                 new BootHandler(boot, config.http().publicUrl()),
                 new ApiHandler(db, hosts, profiles, inventory, events, token, config.api().openReads(), clock,
                         new SysrqApi(new SysrqService(db, new SysrqStore(), events, master, clock,
-                                new RateLimiter(config.sysrq().maxRequests(), config.sysrqWindow()), config.sysrqAgentTimeout())))));
+                                new RateLimiter(config.sysrq().maxRequests(), config.sysrqWindow()), config.sysrqAgentTimeout())),
+                        new NetbootApi(this::dhcp, this::tftp, new LeaseStore(db), inventory))));
         jetty.start();
         if (dhcpSettings.modeValue() != DhcpSettings.Mode.OFF) {
             InventoryDhcpView view = new InventoryDhcpView(inventory, () -> db.read(hosts::list), java.time.Duration.ofSeconds(5), clock);

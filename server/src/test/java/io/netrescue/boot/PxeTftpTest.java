@@ -89,6 +89,11 @@ class PxeTftpTest {
         Fetch f = tftp("pxelinux.cfg/01-" + MAC);
         assertThat(f.body()).contains("KERNEL vmlinuz\n", "INITRD initrd.gz\n").containsPattern("APPEND console=ttyS0 host=web1 token=[0-9a-f]{48}\n");
         assertThat(s.api("GET", "events?host=web1", null).body()).contains("netboot rescue via pxelinux", "\"sourceIp\":\"127.0.0.1\"");
+        // the services' counters through the API
+        String st = s.api("GET", "netboot", null).body();
+        assertThat(st).contains("\"mode\":\"proxy\"", "\"listen\":\"127.0.0.1:" + tftpPort + "\"").containsPattern("\"completed\":[2-9]");
+        assertThat(s.api("GET", "netboot/leases", null).body().strip()).isEqualTo("[]");
+        assertThat(s.api("POST", "netboot", null).status()).isEqualTo(405);
     }
 
     @Test

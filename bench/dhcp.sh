@@ -12,6 +12,7 @@ cd "$repo"
 [ "$(id -u)" = 0 ] || { echo "bench/dhcp.sh needs root (network namespaces, port 67)" >&2; exit 2; }
 RUNS=${RUNS:-3}; SECS=${SECONDS_:-10}; WARMUP=${WARMUP:-3}; MACS=${MACS:-10000}; WINDOW=${WINDOW:-64}
 mvn -B -q -ntp -Pbench -pl bench/jmh -am package -DskipTests -Dmaven.test.skip=true
+./netrescue --version >/dev/null  # builds the server jar if the sources changed
 cp="bench/jmh/target/classes:$(ls bench/jmh/target/lib/*.jar | tr '\n' ':')"
 id=$RANDOM; S=nrbs$id; C=nrbc$id; PIDS=()
 cleanup() {
@@ -34,8 +35,11 @@ stop() { kill "$1"; wait "$1" 2>/dev/null || true; PIDS=(); }
 
 echo "== $(date -u +%FT%TZ) ProxyDHCP: ${SECS}s measured after ${WARMUP}s warm-up, $MACS MACs, window $WINDOW, $RUNS runs each"
 for run in $(seq "$RUNS"); do
-  NETRESCUE_LOG_LEVEL=WARN ip netns exec $S "${java[@]}" io.netrescue.bench.DhcpProxyMain srv0 http://10.93.0.1:8080 20 >"$out/nr.log" 2>&1 & PIDS=($!)
-  wait_for "$out/nr.log" dhcp-bench-ready
+  # the real server, as a site runs it: store, inventory, API, ProxyDHCP bound to the interface
+  rm -rf "$out/data"
+  NETRESCUE_LOG_LEVEL=WARN ip netns exec $S ./netrescue serve --data "$out/data" --listen 10.93.0.1:18080 \
+     --public-url http://10.93.0.1:18080 --dhcp proxy --dhcp-interface srv0 >"$out/nr.log" 2>&1 & PIDS=($!)
+  for _ in $(seq 300); do ip netns exec $S curl -sf http://10.93.0.1:18080/api/v1/health >/dev/null 2>&1 && break; sleep 0.1; done
   echo "netrescue run $run: $(load)"
   stop "${PIDS[0]}"
   ip netns exec $S dnsmasq --no-daemon --conf-file=/dev/null --port=0 --interface=srv0 --bind-interfaces \

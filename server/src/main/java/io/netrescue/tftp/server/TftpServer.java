@@ -44,6 +44,17 @@ public final class TftpServer implements AutoCloseable {
             bytesSent = new LongAdder();
     private final AtomicInteger active = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, Integer> perSource = new ConcurrentHashMap<>();
+    /**
+     * Transfers by client address and port (its TID). A client that resends its request before our
+     * first DATA arrives (PXELINUX does after about 100 ms; a boot decision can take longer) is the
+     * same transfer (same TID, same file): starting a second one would decide its boot twice (a once spent twice) and leave
+     * an orphan transfer retrying at a port nobody listens to. dnsmasq drops such repeats too.
+     */
+    private final ConcurrentHashMap<Repeat, Transfer> byClient = new ConcurrentHashMap<>();
+
+    /** What makes a request a repeat: the same client TID asking for the same file. */
+    private record Repeat(InetSocketAddress client, String path) {}
+    final LongAdder duplicateRequests = new LongAdder();
     private final Set<Transfer> transfers = ConcurrentHashMap.newKeySet();
 
     private DatagramChannel channel;
@@ -91,7 +102,7 @@ public final class TftpServer implements AutoCloseable {
 
     public TftpStats stats() {
         return new TftpStats(started.sum(), completed.sum(), failed.sum(), aborted.sum(), notFound.sum(), refused.sum(),
-                malformed.sum(), unknownTid.sum(), active.get(), bytesSent.sum());
+                malformed.sum(), unknownTid.sum(), active.get(), bytesSent.sum(), duplicateRequests.sum());
     }
 
     int activeTransfers() {
@@ -159,6 +170,11 @@ public final class TftpServer implements AutoCloseable {
             refuse(from, r.filename(), ErrorCode.ILLEGAL_OPERATION, "Mail mode is not supported");
             return;
         }
+        if (byClient.containsKey(new Repeat(from, path))) { // only this (listener) thread adds entries: not racy
+            duplicateRequests.increment();
+            log.atDebug().addKeyValue("client", from).addKeyValue("file", TftpCodec.clip(r.filename())).log("TFTP request repeated while its transfer runs; dropped");
+            return;
+        }
         if (active.get() >= settings.maxTransfers()) {
             refuse(from, r.filename(), ErrorCode.NOT_DEFINED, "Server busy: too many transfers, try again later");
             return;
@@ -180,6 +196,7 @@ public final class TftpServer implements AutoCloseable {
         started.increment();
         Transfer t = new Transfer(this, r, path, from);
         transfers.add(t);
+        byClient.put(new Repeat(from, path), t);
         try {
             t.thread = transferThreads.newThread(t);
             t.thread.start();
@@ -193,6 +210,7 @@ public final class TftpServer implements AutoCloseable {
     /** Called by each transfer when it ends, whatever the outcome. */
     void release(Transfer t) {
         transfers.remove(t);
+        byClient.remove(new Repeat(t.client, t.path), t);
         perSource.computeIfPresent(t.client.getAddress(), (k, n) -> n <= 1 ? null : n - 1);
         active.decrementAndGet();
     }

@@ -16,4 +16,4 @@ package io.netrescue.tftp.server;
  * @param bytesSent file bytes sent in DATA packets, resends included
  */
 public record TftpStats(long started, long completed, long failed, long aborted, long notFound, long refused,
-                        long malformed, long unknownTid, int active, long bytesSent) {}
+                        long malformed, long unknownTid, int active, long bytesSent, long duplicateRequests) {}

@@ -35,7 +35,7 @@ final class Transfer implements Runnable {
 
     private final TftpServer server;
     private final TftpPacket.ReadRequest request;
-    private final String path;
+    final String path;
     final InetSocketAddress client;
     volatile Thread thread;
     private volatile DatagramChannel channel;

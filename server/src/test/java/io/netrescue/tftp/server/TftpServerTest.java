@@ -89,6 +89,47 @@ class TftpServerTest {
         return receive(s);
     }
 
+    /**
+     * PXELINUX resends its request after about 100 ms when no DATA has come; a generated file (a boot
+     * decision) can take longer. The repeat must not start a second transfer, or the decision runs twice.
+     */
+    @Test
+    void aRepeatedRequestFromTheSameTidIsTheSameTransfer() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger opens = new java.util.concurrent.atomic.AtomicInteger();
+        TftpFileSource slow = (path, client) -> {
+            opens.incrementAndGet();
+            try {
+                Thread.sleep(400);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Optional.of(TftpFile.of("decided once\n".getBytes(StandardCharsets.UTF_8)));
+        };
+        server = new TftpServer(TftpSettings.listening("127.0.0.1:0").withTimeout("200ms", 3), slow).start();
+        DatagramSocket s = socket("127.0.0.1");
+        TftpPacket.ReadRequest rrq = rrq("pxelinux.cfg/01-52-54-00-12-34-56");
+        send(s, rrq, server.localAddress());
+        Thread.sleep(100);
+        send(s, rrq, server.localAddress());
+        send(s, rrq, server.localAddress());
+        Got g = receive(s);
+        assertThat(g.packet()).isInstanceOfSatisfying(TftpPacket.Data.class, d -> {
+            assertThat(d.block()).isEqualTo(1);
+            assertThat(new String(d.payload(), StandardCharsets.UTF_8)).isEqualTo("decided once\n");
+        });
+        send(s, new TftpPacket.Ack(1), g.from());
+        s.setSoTimeout(800);
+        assertThatThrownBy(() -> receive(s)).isInstanceOf(SocketTimeoutException.class); // no second transfer's DATA
+        assertThat(opens.get()).isEqualTo(1);
+        assertThat(server.stats().duplicateRequests()).isEqualTo(2);
+        assertThat(server.stats().started()).isEqualTo(1);
+        // once that transfer is over, the same TID may ask again (a new boot)
+        send(s, rrq, server.localAddress());
+        s.setSoTimeout(3000);
+        assertThat(receive(s).packet()).isInstanceOf(TftpPacket.Data.class);
+        assertThat(opens.get()).isEqualTo(2);
+    }
+
     @Test
     void notFoundIsErrorOne() throws Exception {
         start();
@@ -268,11 +309,14 @@ class TftpServerTest {
     @Test
     void aFloodFromOneSourceIsLimitedAndOthersStillGetServed() throws Exception {
         start(TftpSettings.listening("127.0.0.1:0").withTimeout("2s", 2).withLimits(4, 100));
-        DatagramSocket flooder = socket("127.0.0.1");
-        for (int i = 0; i < 50; i++) send(flooder, rrq("f.bin"), server.localAddress()); // never acknowledged
+        // 50 requests from one address, each from its own port (one request per TID: a repeat from the
+        // same TID is the same transfer, see aRepeatedRequestFromTheSameTidIsTheSameTransfer)
+        List<DatagramSocket> flooders = new ArrayList<>();
+        for (int i = 0; i < 50; i++) flooders.add(socket("127.0.0.1"));
+        for (DatagramSocket f : flooders) send(f, rrq("f.bin"), server.localAddress()); // never acknowledged
         int refusals = 0, data = 0;
-        for (int i = 0; i < 50; i++) {
-            TftpPacket p = receive(flooder).packet();
+        for (DatagramSocket f : flooders) {
+            TftpPacket p = receive(f).packet();
             if (p instanceof TftpPacket.Error e) {
                 assertThat(e).isEqualTo(new TftpPacket.Error(0, "Too many transfers from 127.0.0.1, try again later"));
                 refusals++;

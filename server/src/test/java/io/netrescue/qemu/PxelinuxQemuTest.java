@@ -1,0 +1,103 @@
+package io.netrescue.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.netrescue.api.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A PXELINUX site: the site's DHCP server already points machines at a boot server (next-server =
+ * netrescue, boot file {@code pxelinux.0}). Debian's PXELINUX is loaded over netrescue's TFTP, asks it
+ * for its configuration by UUID, then by MAC ({@code pxelinux.cfg/01-52-54-00-...}), and netrescue
+ * answers the MAC-specific file from the decision engine: the host is in rescue mode, so the rescue
+ * kernel boots. (QEMU's ROM is iPXE, which does the first TFTP itself; PXELINUX then uses iPXE's PXE API.)
+ */
+@Tag("qemu")
+class PxelinuxQemuTest {
+    static final String MAC = "52:54:00:6e:72:21";
+    static final String UUID = "8c5b0b4e-2f6a-4d1e-9a61-0123456789ac";
+    static final Path PXELINUX = Path.of("/usr/lib/PXELINUX/pxelinux.0");
+    static final Path LDLINUX = Path.of("/usr/lib/syslinux/modules/bios/ldlinux.c32");
+    /** Printed by PXELINUX when no configuration file was found at all. */
+    static final List<String> FAILURES = List.of("Unable to locate configuration file", "Could not find kernel image", "Nothing to boot",
+            "No bootable device", "Kernel panic");
+
+    private static RescueImage image;
+    private PxeLab lab;
+
+    @BeforeAll
+    static void requirements() throws Exception {
+        Optional<String> missing = PxeLab.missingRequirement().or(RescueImage::missingRequirement);
+        assumeTrue(missing.isEmpty(), () -> missing.orElseThrow());
+        assumeTrue(Files.isReadable(PXELINUX) && Files.isReadable(LDLINUX),
+                "no " + PXELINUX + " or " + LDLINUX + " (apt-get install pxelinux syslinux-common)");
+        image = RescueImage.build();
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        if (lab == null) return;
+        lab.close();
+        assertThat(lab.remainingNamespaces()).as("namespaces left behind by " + lab).isEmpty();
+    }
+
+    @Test
+    void pxelinuxFetchesItsPerMacConfigFromNetrescueAndBootsTheRescueKernel() throws Exception {
+        lab = PxeLab.create(PxeLabTest.logRoot(), "pxelinux");
+        lab.capture();
+        String server = lab.serverAddress();
+        // a site whose own DHCP server already names the boot server and file
+        lab.startSiteDhcp(List.of("--dhcp-boot=pxelinux.0,," + server));
+        NetrescueProcess nr = NetrescueProcess.start(lab, """
+                [http]
+                listen = "%1$s:%2$d"
+
+                [boot]
+                audit = "sync"
+
+                [tftp]
+                listen = "%1$s:69"
+                """.formatted(server, NetrescueProcess.HTTP_PORT));
+        image.install(nr.assets());
+        Files.copy(PXELINUX, nr.assets().resolve("pxelinux.0"));
+        Files.copy(LDLINUX, nr.assets().resolve("ldlinux.c32"));
+        nr.cli("host", "add", "vm2", "--mac", MAC, "--uuid", UUID);
+        nr.cli("profile", "add", "rescue", "--kernel", "vmlinuz", "--initrd", "initrd.gz", "--cmdline", RescueImage.CMDLINE);
+        nr.cli("boot", "vm2", "rescue");
+
+        QemuVm vm = lab.startVm("vm2", MAC, UUID);
+        QemuVm.Outcome o = vm.await(RescueImage.MARKER + " host=vm2 ", FAILURES, ProxyDhcpQemuTest.BOOT_TIMEOUT);
+        System.out.printf("[PxelinuxQemuTest] %s: %s after %.1f s%n", vm, o.found() ? "rescue marker" : "FAILED (" + o.why() + ")",
+                o.elapsed().toMillis() / 1000.0);
+        String serial = vm.serialText();
+        assertTrue(o.found(), () -> ProxyDhcpQemuTest.diagnosis(o, vm, nr));
+
+        // the site's DHCP named us; iPXE loaded PXELINUX over our TFTP, and PXELINUX (not iPXE) loaded the kernel
+        assertThat(serial).as(vm.tail(40)).contains("Next server: " + server).contains("tftp://" + server + "/pxelinux.0... ok")
+                .contains("PXELINUX 6").contains("Loading vmlinuz");
+        // the config PXELINUX used was ours (its SAY line), not a static file
+        assertThat(serial).as(vm.tail(40)).contains("netrescue: vm2 boots profile rescue");
+        String ip = lab.leasedAddress(MAC).orElseThrow(() -> new AssertionError("site dnsmasq leased nothing to " + MAC));
+        String line = serial.lines().filter(l -> l.contains(RescueImage.MARKER)).findFirst().orElseThrow();
+        assertThat(line).as("the kernel got the profile's command line with {host} filled in").contains("console=ttyS0").doesNotContain("{host}");
+
+        // the per-MAC config was a decision: on the host's timeline, for the machine at the leased address
+        List<Json.EventJson> events = Arrays.asList(Json.MAPPER.readValue(nr.cli("events", "vm2", "--json"), Json.EventJson[].class));
+        assertThat(events).as("vm2's timeline").anySatisfy(e -> {
+            assertThat(e.kind()).isEqualTo("boot.served");
+            assertThat(e.decision()).isEqualTo("netboot rescue via pxelinux");
+            assertThat(e.sourceIp()).isEqualTo(ip);
+            assertThat(e.mac()).isEqualToIgnoringCase(MAC);
+        });
+    }
+}

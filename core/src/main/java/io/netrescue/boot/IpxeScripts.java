@@ -63,7 +63,7 @@ public final class IpxeScripts {
     }
 
     /** Reduces text for an {@code echo} line: no '$' (iPXE expansion), no newlines, bounded length. */
-    static String text(String s) {
+    public static String text(String s) {
         StringBuilder b = new StringBuilder(Math.min(s.length(), 200));
         for (int i = 0; i < s.length() && b.length() < 200; i++) {
             char c = s.charAt(i);

@@ -3,7 +3,10 @@ package io.netrescue.boot.http;
 import io.netrescue.boot.BootDecider;
 import io.netrescue.boot.BootDecision;
 import io.netrescue.boot.BootDecision.Action;
+import io.netrescue.boot.BootFormat;
 import io.netrescue.boot.BootRequest;
+import io.netrescue.boot.GrubConfigs;
+import io.netrescue.boot.PxelinuxConfigs;
 import io.netrescue.boot.CmdlineTemplate;
 import io.netrescue.boot.IpxeScripts;
 import io.netrescue.boot.Profile;
@@ -77,12 +80,20 @@ public final class BootService {
     }
 
     public String decide(BootRequest req, String baseUrl) {
+        return decide(req, baseUrl, BootFormat.IPXE);
+    }
+
+    /**
+     * Decides and renders for {@code format}. {@code baseUrl} is how the booted system reaches our HTTP
+     * server (the {@code {server}} variable, and asset URLs in iPXE scripts).
+     */
+    public String decide(BootRequest req, String baseUrl, BootFormat format) {
         try {
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
                 Instant now = clock.instant();
-                BootDecision d = decider.decide(req, inventory, now);
+                BootDecision d = loadable(decider.decide(req, inventory, now), format);
                 Optional<String> token = needsToken(d) ? Optional.of(newToken()) : Optional.empty();
-                Event ev = event(d, req, now);
+                Event ev = event(d, req, now, format);
                 if (d.transition().isPresent()) {
                     var t = d.transition().get();
                     boolean won = db.inWriteTransaction(h -> {
@@ -111,28 +122,57 @@ public final class BootService {
                 }
                 (d.verdict() == BootDecision.Verdict.SERVED ? log.atDebug() : log.atInfo()).addKeyValue("host", d.host().orElse("-")).addKeyValue("mac", d.mac().map(Object::toString).orElse("-"))
                         .addKeyValue("source", IpAddresses.format(req.source())).addKeyValue("verdict", d.verdict())
-                        .addKeyValue("decision", decisionText(d)).addKeyValue("reason", d.reason()).log("boot decision");
-                return render(d, req, baseUrl, token);
+                        .addKeyValue("decision", decisionText(d, format)).addKeyValue("reason", d.reason()).log("boot decision");
+                return render(d, req, baseUrl, token, format);
             }
-            return failSafe(req, "host changed too often while deciding", null);
+            return failSafe(req, "host changed too often while deciding", null, format);
         } catch (Exception e) {
             if (e instanceof InterruptedException) Thread.currentThread().interrupt();
-            return failSafe(req, "internal error", e);
+            return failSafe(req, "internal error", e, format);
         }
     }
 
-    private String failSafe(BootRequest req, String why, Exception e) {
+    private String failSafe(BootRequest req, String why, Exception e, BootFormat format) {
         log.atError().addKeyValue("mac", Printable.clip(req.mac())).addKeyValue("source", IpAddresses.format(req.source()))
                 .addKeyValue("error", e == null ? why : e.toString()).log("boot decision failed; serving local boot");
         try {
             Event ev = new Event(0, clock.instant(), Optional.empty(), "boot.error", "boot", Optional.of(Printable.clip(req.mac())),
-                    Optional.of(Printable.clip(req.ip())), Optional.of(IpAddresses.format(req.source())), Optional.of("local"),
+                    Optional.of(Printable.clip(req.ip())), Optional.of(IpAddresses.format(req.source())), Optional.of("local" + via(format)),
                     Optional.of(why + (e == null ? "" : ": " + e)));
             writer.submit(List.of(ev), null, false, false); // best effort: the store may be what is broken
         } catch (RuntimeException ignored) {
             // nothing more we can do; the log line above has it
         }
-        return IpxeScripts.local("this machine", why, decider.policy().localBoot());
+        return local("this machine", why, format);
+    }
+
+    /**
+     * A profile the loader cannot fetch (https for PXELINUX or GRUB) is refused before any state changes,
+     * so a once-boot is not spent on a machine that then boots its disk.
+     */
+    private static BootDecision loadable(BootDecision d, BootFormat format) {
+        if (d.action() instanceof Action.NetBoot nb) {
+            Profile p = nb.profile();
+            Optional<String> bad = java.util.stream.Stream.concat(java.util.stream.Stream.of(p.kernel()), p.initrds().stream())
+                    .filter(src -> !format.canLoad(src)).findFirst();
+            if (bad.isPresent()) {
+                return BootDecision.local(BootDecision.Verdict.REFUSED, "profile " + p.name() + " needs " + bad.get() + ", which "
+                        + format.name().toLowerCase(java.util.Locale.ROOT) + " cannot fetch", d.host(), d.mac());
+            }
+        }
+        return d;
+    }
+
+    private String local(String who, String why, BootFormat format) {
+        return switch (format) {
+            case IPXE -> IpxeScripts.local(who, why, decider.policy().localBoot());
+            case PXELINUX -> PxelinuxConfigs.local(who, why);
+            case GRUB -> GrubConfigs.local(who, why);
+        };
+    }
+
+    private static String via(BootFormat format) {
+        return format == BootFormat.IPXE ? "" : " via " + format.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static boolean needsToken(BootDecision d) {
@@ -158,24 +198,24 @@ public final class BootService {
         }
     }
 
-    static String decisionText(BootDecision d) {
+    static String decisionText(BootDecision d, BootFormat format) {
         return switch (d.action()) {
             case Action.Local l -> "local";
             case Action.NetBoot nb -> "netboot " + nb.profile().name();
-        };
+        } + via(format);
     }
 
-    private static Event event(BootDecision d, BootRequest req, Instant now) {
+    private static Event event(BootDecision d, BootRequest req, Instant now, BootFormat format) {
         String kind = "boot." + d.verdict().name().toLowerCase(java.util.Locale.ROOT);
         return new Event(0, now, d.host(), kind, "boot", Optional.of(d.mac().map(Object::toString).orElse(Printable.clip(req.mac()))),
                 Optional.of(Printable.clip(req.ip())), Optional.of(IpAddresses.format(req.source())),
-                Optional.of(decisionText(d)), Optional.of(d.reason()));
+                Optional.of(decisionText(d, format)), Optional.of(d.reason()));
     }
 
-    private String render(BootDecision d, BootRequest req, String baseUrl, Optional<String> token) {
+    private String render(BootDecision d, BootRequest req, String baseUrl, Optional<String> token, BootFormat format) {
         String who = d.host().orElse(d.mac().map(Object::toString).orElse("this machine"));
         return switch (d.action()) {
-            case Action.Local l -> IpxeScripts.local(who, d.reason(), decider.policy().localBoot());
+            case Action.Local l -> local(who, d.reason(), format);
             case Action.NetBoot nb -> {
                 Profile p = nb.profile();
                 Map<String, String> vars = new HashMap<>();
@@ -186,10 +226,19 @@ public final class BootService {
                 vars.put("server", baseUrl);
                 vars.put("token", token.orElse(""));
                 vars.put("profile", p.name());
-                List<String> initrds = new ArrayList<>();
-                for (String i : p.initrds()) initrds.add(assetUrl(baseUrl, i));
-                yield IpxeScripts.netboot(who, p.name(), assetUrl(baseUrl, p.kernel()), initrds,
-                        CmdlineTemplate.render(p.cmdline(), vars), "efi".equals(req.platform()));
+                String cmdline = CmdlineTemplate.render(p.cmdline(), vars);
+                yield switch (format) {
+                    case IPXE -> {
+                        List<String> initrds = new ArrayList<>();
+                        for (String i : p.initrds()) initrds.add(assetUrl(baseUrl, i));
+                        yield IpxeScripts.netboot(who, p.name(), assetUrl(baseUrl, p.kernel()), initrds, cmdline, "efi".equals(req.platform()));
+                    }
+                    case PXELINUX, GRUB -> {
+                        yield format == BootFormat.PXELINUX
+                                ? PxelinuxConfigs.netboot(who, p.name(), p.kernel(), p.initrds(), cmdline)
+                                : GrubConfigs.netboot(who, p.name(), p.kernel(), p.initrds(), cmdline);
+                    }
+                };
             }
         };
     }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * {@code netrescue serve} as a separate process inside a lab's server namespace, exactly as an
@@ -93,8 +94,9 @@ final class NetrescueProcess {
         }
     }
 
-    boolean alive() {
-        return process.isAlive();
+    /** Empty while the server runs; why not, once it has exited (a VM waiting on it can stop waiting). */
+    Optional<String> exited() {
+        return process.isAlive() ? Optional.empty() : Optional.of("netrescue exited with status " + process.exitValue());
     }
 
     Path log() {

@@ -74,7 +74,7 @@ class ProxyDhcpQemuTest {
         nr.cli("boot", "vm1", "rescue");
 
         QemuVm vm = lab.startVm("vm1", MAC, UUID);
-        QemuVm.Outcome o = vm.await(RescueImage.MARKER + " host=vm1 ", FAILURES, BOOT_TIMEOUT);
+        QemuVm.Outcome o = vm.await(RescueImage.MARKER + " host=vm1 ", FAILURES, BOOT_TIMEOUT, nr::exited);
         System.out.printf("[ProxyDhcpQemuTest] %s: %s after %.1f s%n", vm, o.found() ? "rescue marker" : "FAILED (" + o.why() + ")",
                 o.elapsed().toMillis() / 1000.0);
         String serial = vm.serialText();

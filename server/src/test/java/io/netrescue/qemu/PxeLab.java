@@ -16,6 +16,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -40,6 +42,8 @@ final class PxeLab implements AutoCloseable {
     /** The server namespace's interface (what a ProxyDHCP binds to). */
     static final String SERVER_IF = "nr0";
     private static final Duration STOP_GRACE = Duration.ofSeconds(3);
+    /** Our namespace names: nrsite-PID-HEX / nrsrv-PID-HEX, PID being the JVM that made them. */
+    private static final Pattern OWNED = Pattern.compile("nr(?:site|srv)-(\\d+)-[0-9a-f]+");
 
     private final String id;
     private final String siteNs;
@@ -76,7 +80,9 @@ final class PxeLab implements AutoCloseable {
 
     /** Creates the namespaces and links; logs go to {@code logRoot/<label>-<id>/}. */
     static PxeLab create(Path logRoot, String label) throws IOException {
-        String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
+        sweepOrphans();
+        // the creating JVM's pid in the name lets a later run remove what a killed run left behind
+        String id = ProcessHandle.current().pid() + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(4);
         int net = ThreadLocalRandom.current().nextInt(1, 255);
         Path dir = Files.createDirectories(logRoot.resolve(label + "-" + id));
         PxeLab lab = new PxeLab(id, net, dir);
@@ -88,6 +94,26 @@ final class PxeLab implements AutoCloseable {
             throw e;
         }
         return lab;
+    }
+
+    /**
+     * Deletes lab namespaces whose creating JVM is gone (killed before its cleanup could run, e.g. by
+     * a test timeout's SIGKILL). Labs of live JVMs, this one's included, are left alone.
+     */
+    private static void sweepOrphans() {
+        try {
+            for (String line : run(List.of("ip", "netns", "list"), Duration.ofSeconds(10)).lines().toList()) {
+                Matcher m = OWNED.matcher(line.split(" ")[0]);
+                if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).filter(ProcessHandle::isAlive).isEmpty()) {
+                    killRemaining(m.group());
+                    quietly("ip", "netns", "del", m.group());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // best effort: an orphan only costs a namespace, never a collision (names are unique)
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void up() throws IOException {

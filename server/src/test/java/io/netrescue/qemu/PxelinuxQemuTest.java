@@ -76,7 +76,7 @@ class PxelinuxQemuTest {
         nr.cli("boot", "vm2", "rescue");
 
         QemuVm vm = lab.startVm("vm2", MAC, UUID);
-        QemuVm.Outcome o = vm.await(RescueImage.MARKER + " host=vm2 ", FAILURES, ProxyDhcpQemuTest.BOOT_TIMEOUT);
+        QemuVm.Outcome o = vm.await(RescueImage.MARKER + " host=vm2 ", FAILURES, ProxyDhcpQemuTest.BOOT_TIMEOUT, nr::exited);
         System.out.printf("[PxelinuxQemuTest] %s: %s after %.1f s%n", vm, o.found() ? "rescue marker" : "FAILED (" + o.why() + ")",
                 o.elapsed().toMillis() / 1000.0);
         String serial = vm.serialText();

@@ -56,6 +56,7 @@ class ProxyDhcpQemuTest {
         NetrescueProcess nr = NetrescueProcess.start(lab, """
                 [http]
                 listen = "%1$s:%2$d"
+                public-url = "http://%1$s:%2$d"
 
                 [boot]
                 audit = "sync"
@@ -84,8 +85,10 @@ class ProxyDhcpQemuTest {
         String ip = lab.leasedAddress(MAC).orElseThrow(() -> new AssertionError("site dnsmasq leased nothing to " + MAC + "\n" + diagnosis(o, vm, nr)));
         assertThat(PxeLab.read(lab.siteDhcpLog())).as("site dnsmasq log").containsPattern("DHCPACK\\(br0\\) " + ip.replace(".", "\\.") + " " + MAC);
         assertThat(serial).as(vm.tail(40)).contains("net0: " + ip + "/");
-        // the boot instructions came from us: the bootstrap script, then this machine's decision
-        assertThat(serial).as(vm.tail(40)).contains(server + ":" + NetrescueProcess.HTTP_PORT)
+        // the boot instructions came from us (the site's DHCP has none): our ProxyDHCP named the
+        // bootstrap script, which chained to this machine's decision
+        String url = "http://" + server + ":" + NetrescueProcess.HTTP_PORT;
+        assertThat(serial).as(vm.tail(40)).contains("Filename: " + url + "/ipxe").contains(url + "/boot.ipxe... ok")
                 .contains("netrescue: vm1 boots profile rescue");
         String line = serial.lines().filter(l -> l.contains(RescueImage.MARKER)).findFirst().orElseThrow();
         assertThat(line).as("the kernel got the profile's command line with {host} filled in").contains("console=ttyS0").doesNotContain("{host}");

@@ -61,6 +61,7 @@ class PxelinuxQemuTest {
         NetrescueProcess nr = NetrescueProcess.start(lab, """
                 [http]
                 listen = "%1$s:%2$d"
+                public-url = "http://%1$s:%2$d"
 
                 [boot]
                 audit = "sync"

@@ -30,10 +30,25 @@ final class ServeCommand implements Callable<Integer> {
             description = "URL machines use to reach this server (default: the Host header of each request).")
     String publicUrl;
 
+    @Option(names = "--dhcp", paramLabel = "MODE", defaultValue = "${env:NETRESCUE_DHCP}",
+            description = "DHCP service: off (default), proxy (ProxyDHCP beside the site's DHCP server) or full.")
+    String dhcpMode;
+
+    @Option(names = "--dhcp-interface", paramLabel = "IFACE", defaultValue = "${env:NETRESCUE_DHCP_INTERFACE}",
+            description = "Serve DHCP on this interface only (default: all).")
+    String dhcpInterface;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig c = (config == null ? ServerConfig.defaults() : ServerConfig.load(config))
-                .withData(data).withListen(listen).withAssets(assets).withPublicUrl(publicUrl).validate();
+                .withData(data).withListen(listen).withAssets(assets).withPublicUrl(publicUrl);
+        if (dhcpMode != null || dhcpInterface != null) {
+            var d = c.dhcp();
+            c = c.withDhcp(new io.netrescue.dhcp.server.DhcpSettings(dhcpMode == null ? d.mode() : dhcpMode,
+                    dhcpInterface == null ? d.iface() : dhcpInterface, d.serverAddress(), d.tftpAddress(), d.httpUrl(), d.knownOnly(),
+                    d.port(), d.pxePort(), d.clientPort(), d.ratePerSource(), d.burst(), d.ipxe(), d.pool()));
+        }
+        c = c.validate();
         NetrescueServer server = new NetrescueServer(c, Clock.systemUTC());
         try {
             server.start();

@@ -8,6 +8,11 @@ import io.netrescue.sysrq.client.SysrqStore;
 import io.netrescue.boot.BootDecider;
 import io.netrescue.boot.http.BootHandler;
 import io.netrescue.boot.http.BootService;
+import io.netrescue.dhcp.Sightings;
+import io.netrescue.dhcp.server.DhcpServer;
+import io.netrescue.dhcp.server.DhcpSettings;
+import io.netrescue.dhcp.server.InventoryDhcpView;
+import io.netrescue.dhcp.server.LeaseStore;
 import io.netrescue.store.AuditJournal;
 import io.netrescue.store.Database;
 import io.netrescue.store.Event;
@@ -46,6 +51,10 @@ public final class NetrescueServer implements AutoCloseable {
     private AuditJournal journal;
     private Server jetty;
     private ServerConnector connector;
+    private DhcpServer dhcp;
+    private final Sightings sightings = new Sightings(SIGHTINGS);
+    /** Boot clients remembered (MAC -> UUID, arch) between their DHCP exchange and their TFTP lookups. */
+    private static final int SIGHTINGS = 65_536;
 
     public NetrescueServer(ServerConfig config, Clock clock) {
         this.config = config.validate();
@@ -81,6 +90,9 @@ public final class NetrescueServer implements AutoCloseable {
         connector.setAcceptQueueSize(1024);
         jetty.addConnector(connector);
 
+        DhcpSettings dhcpSettings = config.dhcpSettings();
+        if (dhcpSettings.modeValue() != DhcpSettings.Mode.OFF) dhcpSettings.checkIpxeBinaries(); // before binding anything
+
         ResourceHandler files = new ResourceHandler();
         files.setBaseResource(ResourceFactory.of(jetty).newResource(assets.toRealPath()));
         files.setDirAllowed(false);
@@ -88,11 +100,17 @@ public final class NetrescueServer implements AutoCloseable {
         ContextHandler assetsContext = new ContextHandler(files, "/assets");
         jetty.setHandler(new Handler.Sequence(
                 assetsContext,
+                ipxeBinaries(dhcpSettings),
                 new BootHandler(boot, config.http().publicUrl()),
                 new ApiHandler(db, hosts, profiles, inventory, events, token, config.api().openReads(), clock,
                         new SysrqApi(new SysrqService(db, new SysrqStore(), events, master, clock,
                                 new RateLimiter(config.sysrq().maxRequests(), config.sysrqWindow()), config.sysrqAgentTimeout())))));
         jetty.start();
+        if (dhcpSettings.modeValue() != DhcpSettings.Mode.OFF) {
+            InventoryDhcpView view = new InventoryDhcpView(inventory, () -> db.read(hosts::list), java.time.Duration.ofSeconds(5), clock);
+            dhcp = DhcpServer.start(dhcpSettings, view, sightings,
+                    dhcpSettings.modeValue() == DhcpSettings.Mode.FULL ? Optional.of(new LeaseStore(db)) : Optional.empty(), clock);
+        }
         db.inWriteTransaction(h -> {
             events.append(h, Event.of(clock.instant(), null, "server.started", "server", "listening on " + url()));
             return null;
@@ -100,6 +118,40 @@ public final class NetrescueServer implements AutoCloseable {
         log.atInfo().addKeyValue("url", url()).addKeyValue("data", data.toAbsolutePath()).addKeyValue("assets", assets.toAbsolutePath())
                 .log("netrescue serving");
         return this;
+    }
+
+    /**
+     * The iPXE binaries the DHCP server hands out, over HTTP for UEFI HTTP boot clients. Only the
+     * configured file names are served, not the whole directory.
+     */
+    private Handler ipxeBinaries(DhcpSettings d) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (String[] n : d.needed()) names.add(n[1]);
+        Path dir = Path.of(d.ipxe().dir());
+        String prefix = d.ipxe().binariesPath().replaceAll("/+$", "") + "/";
+        return new Handler.Abstract() {
+            @Override
+            public boolean handle(org.eclipse.jetty.server.Request req, org.eclipse.jetty.server.Response resp, org.eclipse.jetty.util.Callback cb) throws Exception {
+                String path = org.eclipse.jetty.server.Request.getPathInContext(req);
+                if (!path.startsWith(prefix) || !names.contains(path.substring(prefix.length()))
+                        || !(org.eclipse.jetty.http.HttpMethod.GET.is(req.getMethod()) || org.eclipse.jetty.http.HttpMethod.HEAD.is(req.getMethod()))) {
+                    return false;
+                }
+                Path f = dir.resolve(path.substring(prefix.length()));
+                if (!Files.isRegularFile(f)) return false;
+                byte[] body = Files.readAllBytes(f); // a few hundred KiB, fetched once per UEFI HTTP boot
+                resp.setStatus(200);
+                resp.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, "application/efi");
+                resp.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH, body.length);
+                resp.write(true, org.eclipse.jetty.http.HttpMethod.HEAD.is(req.getMethod()) ? java.nio.ByteBuffer.allocate(0) : java.nio.ByteBuffer.wrap(body), cb);
+                return true;
+            }
+        };
+    }
+
+    /** The ProxyDHCP/DHCP server, when {@code dhcp.mode} is not off. */
+    public Optional<DhcpServer> dhcp() {
+        return Optional.ofNullable(dhcp);
     }
 
     /** The URL of the running server (with the real port when 0 was asked for). */
@@ -117,6 +169,7 @@ public final class NetrescueServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (dhcp != null) dhcp.close();
         try {
             if (jetty != null) jetty.stop();
         } catch (Exception e) {

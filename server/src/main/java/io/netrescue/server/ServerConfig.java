@@ -3,6 +3,7 @@ package io.netrescue.server;
 import io.netrescue.boot.BootPolicy;
 import io.netrescue.boot.Durations;
 import io.netrescue.boot.Profile;
+import io.netrescue.dhcp.server.DhcpSettings;
 import io.netrescue.inventory.Cidr;
 import io.netrescue.inventory.InvalidInputException;
 import java.io.IOException;
@@ -20,7 +21,7 @@ import tools.jackson.dataformat.toml.TomlMapper;
  * command-line flags (which also read {@code NETRESCUE_*} environment variables). One record per
  * subsystem; {@link #validate()} names the setting that is wrong.
  */
-public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sysrq) {
+public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sysrq, DhcpSettings dhcp) {
 
     /** @param listen address:port the HTTP server binds; @param publicUrl how machines reach us (empty: from each request's Host header) */
     public record Http(String listen, String publicUrl, String assets) {
@@ -87,14 +88,24 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
         store = store == null ? new Store(null, null, null) : store;
         boot = boot == null ? new Boot(null, null, null, null, null, null) : boot;
         api = api == null ? new Api(null) : api;
+        dhcp = dhcp == null ? DhcpSettings.defaults() : dhcp;
     }
 
     public ServerConfig(Http http, Store store, Boot boot, Api api) {
-        this(http, store, boot, api, null);
+        this(http, store, boot, api, null, null);
     }
 
     public static ServerConfig defaults() {
-        return new ServerConfig(null, null, null, null, null);
+        return new ServerConfig(null, null, null, null, null, null);
+    }
+
+    public ServerConfig withDhcp(DhcpSettings d) {
+        return new ServerConfig(http, store, boot, api, sysrq, d);
+    }
+
+    /** The [dhcp] settings with dhcp.http-url defaulting to http.public-url. */
+    public DhcpSettings dhcpSettings() {
+        return dhcp.withDefaultHttpUrl(http.publicUrl());
     }
 
     public static ServerConfig load(Path file) {
@@ -112,19 +123,19 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
     }
 
     public ServerConfig withData(String data) {
-        return data == null ? this : new ServerConfig(http, new Store(data, store.journalSegmentMb(), store.journalSegments()), boot, api, sysrq);
+        return data == null ? this : new ServerConfig(http, new Store(data, store.journalSegmentMb(), store.journalSegments()), boot, api, sysrq, dhcp);
     }
 
     public ServerConfig withListen(String listen) {
-        return listen == null ? this : new ServerConfig(new Http(listen, http.publicUrl(), http.assets()), store, boot, api, sysrq);
+        return listen == null ? this : new ServerConfig(new Http(listen, http.publicUrl(), http.assets()), store, boot, api, sysrq, dhcp);
     }
 
     public ServerConfig withAssets(String assets) {
-        return assets == null ? this : new ServerConfig(new Http(http.listen(), http.publicUrl(), assets), store, boot, api, sysrq);
+        return assets == null ? this : new ServerConfig(new Http(http.listen(), http.publicUrl(), assets), store, boot, api, sysrq, dhcp);
     }
 
     public ServerConfig withPublicUrl(String url) {
-        return url == null ? this : new ServerConfig(new Http(http.listen(), url, http.assets()), store, boot, api, sysrq);
+        return url == null ? this : new ServerConfig(new Http(http.listen(), url, http.assets()), store, boot, api, sysrq, dhcp);
     }
 
     public Path dataDir() {
@@ -225,6 +236,7 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
             throw new InvalidInputException("store.journal-segment-mb must be at least 1 and store.journal-segments at least 2");
         }
         if (sysrq.maxRequests() < 1) throw new InvalidInputException("sysrq.max-requests must be at least 1");
+        dhcpSettings().validate();
         String u = http.publicUrl();
         if (!u.isEmpty() && !u.matches("https?://[A-Za-z0-9.:\\[\\]-]+(/[A-Za-z0-9._~/-]*)?")) {
             throw new InvalidInputException("http.public-url '" + u + "' must be an http(s) URL such as http://10.0.0.1:8080");

@@ -39,7 +39,8 @@ final class NetrescueProcess {
         Path data = lab.dir().resolve("data");
         Files.createDirectories(data.resolve("assets"));
         List<String> cmd = new ArrayList<>(java());
-        cmd.addAll(List.of("-Xmx256m", "io.netrescue.cli.Main", "serve", "--config", config.toString(), "--data", data.toString()));
+        // native access as ./netrescue grants it: the DHCP socket binds to its interface through FFM
+        cmd.addAll(List.of("-Xmx256m", "--enable-native-access=ALL-UNNAMED", "io.netrescue.cli.Main", "serve", "--config", config.toString(), "--data", data.toString()));
         // DEBUG: routine boot decisions are logged at that level, useful when a boot goes wrong
         Process p = lab.inServer("netrescue", cmd, List.of("NETRESCUE_LOG_LEVEL=DEBUG"));
         NetrescueProcess n = new NetrescueProcess(lab, p, data, lab.dir().resolve("netrescue.log"));

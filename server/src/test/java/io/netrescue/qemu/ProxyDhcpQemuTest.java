@@ -61,9 +61,6 @@ class ProxyDhcpQemuTest {
                 [boot]
                 audit = "sync"
 
-                [tftp]
-                listen = "%1$s:69"
-
                 [dhcp]
                 mode = "proxy"
                 interface = "%3$s"

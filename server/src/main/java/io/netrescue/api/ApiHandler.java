@@ -65,10 +65,12 @@ public final class ApiHandler extends Handler.Abstract {
     private final boolean openReads;
     private final Clock clock;
     private final SysrqApi sysrq;
+    private final NetbootApi netboot;
 
     public ApiHandler(Database db, HostStore hosts, ProfileStore profiles, InventoryCache inventory, EventStore events,
-                      ApiToken token, boolean openReads, Clock clock, SysrqApi sysrq) {
+                      ApiToken token, boolean openReads, Clock clock, SysrqApi sysrq, NetbootApi netboot) {
         this.sysrq = sysrq;
+        this.netboot = netboot;
         this.db = db;
         this.hosts = hosts;
         this.profiles = profiles;
@@ -217,6 +219,11 @@ public final class ApiHandler extends Handler.Abstract {
                 long after = intParam(q, "after", 0, 0, Integer.MAX_VALUE);
                 return new Result(200, db.read(h -> events.recent(h, host, limit, after)).stream().map(EventJson::of).toList());
             });
+            case "netboot" -> {
+                if (s.length > 2) throw new NotFoundException("no such API path");
+                NetbootApi.Reply x = netboot.route(method, s.length == 2 ? s[1] : null);
+                yield new Result(x.status(), x.body());
+            }
             case "discovered" -> only(method, "GET", s, 1,
                     () -> new Result(200, db.read(events::discovered).stream().map(DiscoveredJson::of).toList()));
             default -> throw new NotFoundException("no such API path");

@@ -38,6 +38,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "Serve DHCP on this interface only (default: all).")
     String dhcpInterface;
 
+    @Option(names = "--tftp", paramLabel = "ADDR:PORT", defaultValue = "${env:NETRESCUE_TFTP}",
+            description = "Serve TFTP (assets, iPXE binaries, PXELINUX/GRUB configs) here, e.g. 10.0.0.1:69 (default: off).")
+    String tftpListen;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig c = (config == null ? ServerConfig.defaults() : ServerConfig.load(config))
@@ -48,6 +52,7 @@ final class ServeCommand implements Callable<Integer> {
                     dhcpInterface == null ? d.iface() : dhcpInterface, d.serverAddress(), d.tftpAddress(), d.httpUrl(), d.knownOnly(),
                     d.port(), d.pxePort(), d.clientPort(), d.ratePerSource(), d.burst(), d.ipxe(), d.pool()));
         }
+        if (tftpListen != null) c = c.withTftp(c.tftp().withListen(tftpListen));
         c = c.validate();
         NetrescueServer server = new NetrescueServer(c, Clock.systemUTC());
         try {

@@ -1,6 +1,7 @@
 package io.netrescue.server;
 
 import io.netrescue.api.ApiHandler;
+import io.netrescue.api.NetbootApi;
 import io.netrescue.api.SysrqApi;
 import io.netrescue.sysrq.client.RateLimiter;
 import io.netrescue.sysrq.client.SysrqService;
@@ -8,7 +9,13 @@ import io.netrescue.sysrq.client.SysrqStore;
 import io.netrescue.boot.BootDecider;
 import io.netrescue.boot.http.BootHandler;
 import io.netrescue.boot.http.BootService;
+import io.netrescue.boot.pxe.ClientHints;
+import io.netrescue.boot.pxe.PxeConfigService;
 import io.netrescue.dhcp.Sightings;
+import io.netrescue.inventory.MacAddress;
+import io.netrescue.tftp.server.TftpFile;
+import io.netrescue.tftp.server.TftpFileSource;
+import io.netrescue.tftp.server.TftpServer;
 import io.netrescue.dhcp.server.DhcpServer;
 import io.netrescue.dhcp.server.DhcpSettings;
 import io.netrescue.dhcp.server.InventoryDhcpView;
@@ -52,6 +59,7 @@ public final class NetrescueServer implements AutoCloseable {
     private Server jetty;
     private ServerConnector connector;
     private DhcpServer dhcp;
+    private TftpServer tftp;
     private final Sightings sightings = new Sightings(SIGHTINGS);
     /** Boot clients remembered (MAC -> UUID, arch) between their DHCP exchange and their TFTP lookups. */
     private static final int SIGHTINGS = 65_536;
@@ -104,12 +112,19 @@ public final class NetrescueServer implements AutoCloseable {
                 new BootHandler(boot, config.http().publicUrl()),
                 new ApiHandler(db, hosts, profiles, inventory, events, token, config.api().openReads(), clock,
                         new SysrqApi(new SysrqService(db, new SysrqStore(), events, master, clock,
-                                new RateLimiter(config.sysrq().maxRequests(), config.sysrqWindow()), config.sysrqAgentTimeout())))));
+                                new RateLimiter(config.sysrq().maxRequests(), config.sysrqWindow()), config.sysrqAgentTimeout())),
+                        new NetbootApi(this::dhcp, this::tftp, new LeaseStore(db), inventory))));
         jetty.start();
         if (dhcpSettings.modeValue() != DhcpSettings.Mode.OFF) {
             InventoryDhcpView view = new InventoryDhcpView(inventory, () -> db.read(hosts::list), java.time.Duration.ofSeconds(5), clock);
             dhcp = DhcpServer.start(dhcpSettings, view, sightings,
                     dhcpSettings.modeValue() == DhcpSettings.Mode.FULL ? Optional.of(new LeaseStore(db)) : Optional.empty(), clock);
+        }
+        if (config.tftp().enabled()) {
+            int httpPort = connector.getLocalPort();
+            PxeConfigService pxe = new PxeConfigService(boot, () -> config.tftpBaseUrl(httpPort), this::hint);
+            TftpFileSource generated = (path, client) -> pxe.render(path, client.getAddress()).map(TftpFile::of);
+            tftp = new TftpServer(config.tftp(), generated.or(ipxeBinariesOverTftp(dhcpSettings)).or(TftpFileSource.directory(assets))).start();
         }
         db.inWriteTransaction(h -> {
             events.append(h, Event.of(clock.instant(), null, "server.started", "server", "listening on " + url()));
@@ -149,6 +164,28 @@ public final class NetrescueServer implements AutoCloseable {
         };
     }
 
+    /** The iPXE binaries the DHCP server names, by file name at the TFTP root. */
+    private static TftpFileSource ipxeBinariesOverTftp(DhcpSettings d) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (String[] n : d.needed()) names.add(n[1]);
+        Path dir = Path.of(d.ipxe().dir());
+        return (path, client) -> {
+            if (!names.contains(path)) return Optional.empty();
+            Path f = dir.resolve(path);
+            if (!Files.isRegularFile(f)) return Optional.empty();
+            return Optional.of(TftpFile.of(java.nio.channels.FileChannel.open(f)));
+        };
+    }
+
+    private Optional<ClientHints.Hint> hint(MacAddress mac) {
+        return sightings.lookup(mac).map(s -> new ClientHints.Hint(s.uuid().map(Object::toString).orElse(""), s.arch().toString()));
+    }
+
+    /** The TFTP server, when {@code tftp.listen} is set. */
+    public Optional<TftpServer> tftp() {
+        return Optional.ofNullable(tftp);
+    }
+
     /** The ProxyDHCP/DHCP server, when {@code dhcp.mode} is not off. */
     public Optional<DhcpServer> dhcp() {
         return Optional.ofNullable(dhcp);
@@ -170,6 +207,7 @@ public final class NetrescueServer implements AutoCloseable {
     @Override
     public void close() {
         if (dhcp != null) dhcp.close();
+        if (tftp != null) tftp.close();
         try {
             if (jetty != null) jetty.stop();
         } catch (Exception e) {

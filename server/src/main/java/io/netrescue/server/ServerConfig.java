@@ -4,6 +4,7 @@ import io.netrescue.boot.BootPolicy;
 import io.netrescue.boot.Durations;
 import io.netrescue.boot.Profile;
 import io.netrescue.dhcp.server.DhcpSettings;
+import io.netrescue.tftp.server.TftpSettings;
 import io.netrescue.inventory.Cidr;
 import io.netrescue.inventory.InvalidInputException;
 import java.io.IOException;
@@ -21,7 +22,7 @@ import tools.jackson.dataformat.toml.TomlMapper;
  * command-line flags (which also read {@code NETRESCUE_*} environment variables). One record per
  * subsystem; {@link #validate()} names the setting that is wrong.
  */
-public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sysrq, DhcpSettings dhcp) {
+public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sysrq, DhcpSettings dhcp, TftpSettings tftp) {
 
     /** @param listen address:port the HTTP server binds; @param publicUrl how machines reach us (empty: from each request's Host header) */
     public record Http(String listen, String publicUrl, String assets) {
@@ -89,18 +90,37 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
         boot = boot == null ? new Boot(null, null, null, null, null, null) : boot;
         api = api == null ? new Api(null) : api;
         dhcp = dhcp == null ? DhcpSettings.defaults() : dhcp;
+        tftp = tftp == null ? TftpSettings.defaults() : tftp;
     }
 
     public ServerConfig(Http http, Store store, Boot boot, Api api) {
-        this(http, store, boot, api, null, null);
+        this(http, store, boot, api, null, null, null);
     }
 
     public static ServerConfig defaults() {
-        return new ServerConfig(null, null, null, null, null, null);
+        return new ServerConfig(null, null, null, null, null, null, null);
     }
 
     public ServerConfig withDhcp(DhcpSettings d) {
-        return new ServerConfig(http, store, boot, api, sysrq, d);
+        return new ServerConfig(http, store, boot, api, sysrq, d, tftp);
+    }
+
+    public ServerConfig withTftp(TftpSettings t) {
+        return new ServerConfig(http, store, boot, api, sysrq, dhcp, t);
+    }
+
+    /**
+     * The URL booted systems reach our HTTP server at, for configurations served over TFTP (which
+     * has no Host header to learn it from): http.public-url, else the TFTP listen address with the
+     * HTTP port. Empty when neither says it (then {@link #validate()} refuses a TFTP server).
+     */
+    public String tftpBaseUrl(int httpPort) {
+        if (!http.publicUrl().isEmpty()) return http.publicUrl();
+        if (!tftp.enabled()) return "";
+        var a = tftp.listenAddress().getAddress();
+        if (a.isAnyLocalAddress()) return "";
+        String h = a.getHostAddress();
+        return "http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + httpPort;
     }
 
     /** The [dhcp] settings with dhcp.http-url defaulting to http.public-url. */
@@ -123,19 +143,19 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
     }
 
     public ServerConfig withData(String data) {
-        return data == null ? this : new ServerConfig(http, new Store(data, store.journalSegmentMb(), store.journalSegments()), boot, api, sysrq, dhcp);
+        return data == null ? this : new ServerConfig(http, new Store(data, store.journalSegmentMb(), store.journalSegments()), boot, api, sysrq, dhcp, tftp);
     }
 
     public ServerConfig withListen(String listen) {
-        return listen == null ? this : new ServerConfig(new Http(listen, http.publicUrl(), http.assets()), store, boot, api, sysrq, dhcp);
+        return listen == null ? this : new ServerConfig(new Http(listen, http.publicUrl(), http.assets()), store, boot, api, sysrq, dhcp, tftp);
     }
 
     public ServerConfig withAssets(String assets) {
-        return assets == null ? this : new ServerConfig(new Http(http.listen(), http.publicUrl(), assets), store, boot, api, sysrq, dhcp);
+        return assets == null ? this : new ServerConfig(new Http(http.listen(), http.publicUrl(), assets), store, boot, api, sysrq, dhcp, tftp);
     }
 
     public ServerConfig withPublicUrl(String url) {
-        return url == null ? this : new ServerConfig(new Http(http.listen(), url, http.assets()), store, boot, api, sysrq, dhcp);
+        return url == null ? this : new ServerConfig(new Http(http.listen(), url, http.assets()), store, boot, api, sysrq, dhcp, tftp);
     }
 
     public Path dataDir() {
@@ -237,6 +257,11 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
         }
         if (sysrq.maxRequests() < 1) throw new InvalidInputException("sysrq.max-requests must be at least 1");
         dhcpSettings().validate();
+        tftp.validate();
+        if (tftp.enabled() && tftpBaseUrl(listenPort()).isEmpty()) {
+            throw new InvalidInputException("tftp.listen " + tftp.listen() + " is a wildcard address: set http.public-url, the URL"
+                    + " booted systems reach our HTTP server at (PXELINUX/GRUB configs over TFTP need it)");
+        }
         String u = http.publicUrl();
         if (!u.isEmpty() && !u.matches("https?://[A-Za-z0-9.:\\[\\]-]+(/[A-Za-z0-9._~/-]*)?")) {
             throw new InvalidInputException("http.public-url '" + u + "' must be an http(s) URL such as http://10.0.0.1:8080");

@@ -44,6 +44,12 @@ public final class TestServer implements AutoCloseable {
 
     /** @param natSources boot.nat-sources (e.g. "127.0.0.1/32" for QEMU user networking, which NATs) */
     public static TestServer start(List<String> natSources, String unknownMachines, Clock clock) {
+        return start(natSources, unknownMachines, clock, c -> c);
+    }
+
+    /** @param custom changes the test configuration (e.g. turns on TFTP or DHCP on high ports) */
+    public static TestServer start(List<String> natSources, String unknownMachines, Clock clock,
+                                   java.util.function.UnaryOperator<ServerConfig> custom) {
         Path dir;
         try {
             dir = Files.createTempDirectory("netrescue-test");
@@ -57,6 +63,7 @@ public final class TestServer implements AutoCloseable {
                     new ServerConfig.Store(dir.resolve("data").toString()),
                     new ServerConfig.Boot(unknownMachines, null, natSources, null, null, "sync"),
                     null);
+            c = custom.apply(c);
             NetrescueServer s = new NetrescueServer(c, clock).start();
             return new TestServer(dir, c, clock, s);
         } catch (Exception e) {
@@ -77,6 +84,10 @@ public final class TestServer implements AutoCloseable {
 
     public URI url() {
         return server.url();
+    }
+
+    public NetrescueServer server() {
+        return server;
     }
 
     public int port() {

@@ -104,6 +104,10 @@ public final class DhcpServer implements AutoCloseable {
         threads.add(t);
     }
 
+    public DhcpSettings settings() {
+        return settings;
+    }
+
     public DhcpCounters.Snapshot counters() {
         return counters.snapshot();
     }

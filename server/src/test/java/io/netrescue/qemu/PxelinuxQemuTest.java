@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.netrescue.api.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -53,7 +54,47 @@ class PxelinuxQemuTest {
 
     @Test
     void pxelinuxFetchesItsPerMacConfigFromNetrescueAndBootsTheRescueKernel() throws Exception {
-        lab = PxeLab.create(PxeLabTest.logRoot(), "pxelinux");
+        Booted b = boot("pxelinux", "rescue");
+        String serial = b.vm().serialText();
+        String server = lab.serverAddress();
+        // the site's DHCP named us; iPXE loaded PXELINUX over our TFTP, and PXELINUX (not iPXE) loaded the kernel
+        assertThat(serial).as(b.vm().tail(40)).contains("Next server: " + server).contains("tftp://" + server + "/pxelinux.0... ok")
+                .contains("PXELINUX 6").contains("Loading vmlinuz");
+        // the config PXELINUX used was ours (its SAY line), not a static file
+        assertThat(serial).as(b.vm().tail(40)).contains("netrescue: vm2 boots profile rescue");
+        String line = serial.lines().filter(l -> l.contains(RescueImage.MARKER)).findFirst().orElseThrow();
+        assertThat(line).as("the kernel got the profile's command line with {host} filled in").contains("console=ttyS0").doesNotContain("{host}");
+
+        // the per-MAC config was a decision: on the host's timeline, for the machine at the leased address
+        String ip = lab.leasedAddress(MAC).orElseThrow(() -> new AssertionError("site dnsmasq leased nothing to " + MAC));
+        assertThat(events(b.nr())).as("vm2's timeline").anySatisfy(e -> {
+            assertThat(e.kind()).isEqualTo("boot.served");
+            assertThat(e.decision()).isEqualTo("netboot rescue via pxelinux");
+            assertThat(e.sourceIp()).isEqualTo(ip);
+            assertThat(e.mac()).isEqualToIgnoringCase(MAC);
+        });
+    }
+
+    /**
+     * A once through PXELINUX is spent exactly once and by the boot that used it. PXELINUX resends its
+     * read request for the config after about 100 ms without an answer, so the server sees the same
+     * request twice whenever a decision takes longer than that (a once's is a durable write).
+     */
+    @Test
+    void onceThroughPxelinuxBootsRescueAndIsSpentByExactlyOneDecision() throws Exception {
+        Booted b = boot("pxelinux-once", "once", "rescue");
+        Json.BootJson state = Json.MAPPER.readValue(b.nr().cli("boot", "vm2", "--json"), Json.BootJson.class);
+        assertThat(state.mode()).as("after the once, vm2 is back to its previous mode").isEqualTo("local");
+        List<Json.EventJson> served = events(b.nr()).stream().filter(e -> "boot.served".equals(e.kind())).toList();
+        assertThat(served).as("one config fetch, one decision: vm2's boot.served events (TFTP log in %s)", b.nr().log())
+                .singleElement().satisfies(e -> assertThat(e.decision()).isEqualTo("netboot rescue via pxelinux"));
+    }
+
+    private record Booted(NetrescueProcess nr, QemuVm vm) {}
+
+    /** A fresh lab and server, vm2 in the inventory with {@code mode}, powered on until the rescue marker. */
+    private Booted boot(String label, String... mode) throws Exception {
+        lab = PxeLab.create(PxeLabTest.logRoot(), label);
         lab.capture();
         String server = lab.serverAddress();
         // a site whose own DHCP server already names the boot server and file
@@ -74,31 +115,19 @@ class PxelinuxQemuTest {
         Files.copy(LDLINUX, nr.assets().resolve("ldlinux.c32"));
         nr.cli("host", "add", "vm2", "--mac", MAC, "--uuid", UUID);
         nr.cli("profile", "add", "rescue", "--kernel", "vmlinuz", "--initrd", "initrd.gz", "--cmdline", RescueImage.CMDLINE);
-        nr.cli("boot", "vm2", "rescue");
+        List<String> set = new ArrayList<>(List.of("boot", "vm2"));
+        set.addAll(List.of(mode));
+        nr.cli(set.toArray(String[]::new));
 
         QemuVm vm = lab.startVm("vm2", MAC, UUID);
         QemuVm.Outcome o = vm.await(RescueImage.MARKER + " host=vm2 ", FAILURES, ProxyDhcpQemuTest.BOOT_TIMEOUT, nr::exited);
-        System.out.printf("[PxelinuxQemuTest] %s: %s after %.1f s%n", vm, o.found() ? "rescue marker" : "FAILED (" + o.why() + ")",
+        System.out.printf("[PxelinuxQemuTest] %s %s: %s after %.1f s%n", label, vm, o.found() ? "rescue marker" : "FAILED (" + o.why() + ")",
                 o.elapsed().toMillis() / 1000.0);
-        String serial = vm.serialText();
         assertTrue(o.found(), () -> ProxyDhcpQemuTest.diagnosis(o, vm, nr));
+        return new Booted(nr, vm);
+    }
 
-        // the site's DHCP named us; iPXE loaded PXELINUX over our TFTP, and PXELINUX (not iPXE) loaded the kernel
-        assertThat(serial).as(vm.tail(40)).contains("Next server: " + server).contains("tftp://" + server + "/pxelinux.0... ok")
-                .contains("PXELINUX 6").contains("Loading vmlinuz");
-        // the config PXELINUX used was ours (its SAY line), not a static file
-        assertThat(serial).as(vm.tail(40)).contains("netrescue: vm2 boots profile rescue");
-        String ip = lab.leasedAddress(MAC).orElseThrow(() -> new AssertionError("site dnsmasq leased nothing to " + MAC));
-        String line = serial.lines().filter(l -> l.contains(RescueImage.MARKER)).findFirst().orElseThrow();
-        assertThat(line).as("the kernel got the profile's command line with {host} filled in").contains("console=ttyS0").doesNotContain("{host}");
-
-        // the per-MAC config was a decision: on the host's timeline, for the machine at the leased address
-        List<Json.EventJson> events = Arrays.asList(Json.MAPPER.readValue(nr.cli("events", "vm2", "--json"), Json.EventJson[].class));
-        assertThat(events).as("vm2's timeline").anySatisfy(e -> {
-            assertThat(e.kind()).isEqualTo("boot.served");
-            assertThat(e.decision()).isEqualTo("netboot rescue via pxelinux");
-            assertThat(e.sourceIp()).isEqualTo(ip);
-            assertThat(e.mac()).isEqualToIgnoringCase(MAC);
-        });
+    private static List<Json.EventJson> events(NetrescueProcess nr) throws Exception {
+        return Arrays.asList(Json.MAPPER.readValue(nr.cli("events", "vm2", "--json"), Json.EventJson[].class));
     }
 }

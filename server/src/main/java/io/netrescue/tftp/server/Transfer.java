@@ -9,12 +9,13 @@ import io.netrescue.tftp.TftpOption;
 import io.netrescue.tftp.TftpPacket;
 import io.netrescue.tftp.TransferMode;
 import java.io.IOException;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.file.AccessDeniedException;
 import java.util.List;
 import java.util.Optional;
@@ -28,6 +29,9 @@ final class Transfer implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Transfer.class);
     /** Netascii is converted in memory; it is meant for small text files, so larger ones are refused. */
     static final int NETASCII_MAX = 1 << 20;
+    /** How long a transfer polls for the client's answer before it sleeps, and up to how many transfers do. */
+    static final long SPIN_NANOS = 50_000;
+    static final int SPIN_MAX_ACTIVE = 1;
 
     private final TftpServer server;
     private final TftpPacket.ReadRequest request;
@@ -35,6 +39,7 @@ final class Transfer implements Runnable {
     final InetSocketAddress client;
     volatile Thread thread;
     private volatile DatagramChannel channel;
+    private volatile Selector selector;
     private long bytes;
 
     Transfer(TftpServer server, TftpPacket.ReadRequest request, String path, InetSocketAddress client) {
@@ -54,6 +59,8 @@ final class Transfer implements Runnable {
                 // closing is all we wanted
             }
         }
+        Selector sel = selector;
+        if (sel != null) sel.wakeup(); // a channel closed under a selector does not wake it
     }
 
     @Override
@@ -144,54 +151,68 @@ final class Transfer implements Runnable {
         return TftpFile.of(Netascii.encode(all.array()));
     }
 
-    /** Performs the machine's actions until it completes or fails; returns COMPLETE or FAIL. */
+    /**
+     * Performs the machine's actions until it completes or fails; returns COMPLETE or FAIL.
+     * The channel is non-blocking: after sending, a transfer polls it for up to {@link #SPIN_NANOS}
+     * when at most {@link #SPIN_MAX_ACTIVE} transfers run (a loopback or LAN client answers within
+     * that, and not sleeping saves a wake-up per block: lock-step throughput is bounded by it),
+     * then sleeps in its selector until the datagram or the deadline.
+     */
     private ReadTransfer.Action loop(DatagramChannel ch, ReadTransfer m, TftpFile file) throws IOException {
         ByteBuffer out = ByteBuffer.allocateDirect(4 + m.blockSize());
-        byte[] in = new byte[1024];
-        ByteBuffer inBuf = ByteBuffer.wrap(in);
-        DatagramPacket dp = new DatagramPacket(in, in.length);
-        DatagramSocket sock = ch.socket();
-        ReadTransfer.Action a = m.start(System.nanoTime());
-        while (true) {
-            switch (a) {
-                case SEND_OACK -> ch.send(ByteBuffer.wrap(TftpCodec.encode(new TftpPacket.OptionAck(m.oack()))), client);
-                case SEND_DATA -> {
-                    a = sendWindow(ch, m, file, out);
-                    if (a != ReadTransfer.Action.WAIT) continue;
+        ByteBuffer in = ByteBuffer.allocateDirect(1024);
+        ch.configureBlocking(false);
+        try (Selector selector = Selector.open()) {
+            this.selector = selector;
+            ch.register(selector, SelectionKey.OP_READ);
+            if (server.closed) throw new ClosedChannelException();
+            ReadTransfer.Action a = m.start(System.nanoTime());
+            while (true) {
+                switch (a) {
+                    case SEND_OACK -> ch.send(ByteBuffer.wrap(TftpCodec.encode(new TftpPacket.OptionAck(m.oack()))), client);
+                    case SEND_DATA -> {
+                        a = sendWindow(ch, m, file, out);
+                        if (a != ReadTransfer.Action.WAIT) continue;
+                    }
+                    case COMPLETE -> {
+                        return a;
+                    }
+                    case FAIL -> {
+                        if (m.errorToSend() != null) sendError(ch, client, m.errorToSend());
+                        return a;
+                    }
+                    case WAIT -> {}
                 }
-                case COMPLETE -> {
-                    return a;
+                in.clear();
+                SocketAddress from = ch.receive(in);
+                if (from == null && server.activeTransfers() <= SPIN_MAX_ACTIVE) {
+                    long spinEnd = System.nanoTime() + SPIN_NANOS;
+                    while ((from = ch.receive(in)) == null && System.nanoTime() - spinEnd < 0) Thread.onSpinWait();
                 }
-                case FAIL -> {
-                    if (m.errorToSend() != null) sendError(ch, client, m.errorToSend());
-                    return a;
+                while (from == null) {
+                    long wait = m.deadline() - System.nanoTime();
+                    if (wait <= 0) break;
+                    selector.select(Math.max(1, (wait + 999_999) / 1_000_000));
+                    selector.selectedKeys().clear();
+                    if (!ch.isOpen()) throw new ClosedChannelException();
+                    from = ch.receive(in);
                 }
-                case WAIT -> {}
+                if (from == null) {
+                    a = m.onTimeout(System.nanoTime());
+                    continue;
+                }
+                if (!from.equals(client)) {
+                    // RFC 1350: answer the stranger, leave the transfer alone
+                    server.unknownTid.increment();
+                    sendError(ch, (InetSocketAddress) from, new TftpPacket.Error(ErrorCode.UNKNOWN_TID, "Unknown transfer ID"));
+                    a = ReadTransfer.Action.WAIT;
+                    continue;
+                }
+                in.flip();
+                long malformedBefore = m.malformed();
+                a = m.onDatagram(in, System.nanoTime());
+                if (m.malformed() != malformedBefore) server.malformed.increment();
             }
-            long wait = m.deadline() - System.nanoTime();
-            if (wait <= 0) {
-                a = m.onTimeout(System.nanoTime());
-                continue;
-            }
-            sock.setSoTimeout((int) Math.max(1, (wait + 999_999) / 1_000_000));
-            dp.setLength(in.length);
-            try {
-                sock.receive(dp);
-            } catch (SocketTimeoutException e) {
-                a = m.onTimeout(System.nanoTime());
-                continue;
-            }
-            if (dp.getPort() != client.getPort() || !dp.getAddress().equals(client.getAddress())) {
-                // RFC 1350: answer the stranger, leave the transfer alone
-                server.unknownTid.increment();
-                sendError(ch, new InetSocketAddress(dp.getAddress(), dp.getPort()), new TftpPacket.Error(ErrorCode.UNKNOWN_TID, "Unknown transfer ID"));
-                a = ReadTransfer.Action.WAIT;
-                continue;
-            }
-            inBuf.clear().limit(dp.getLength());
-            long malformedBefore = m.malformed();
-            a = m.onDatagram(inBuf, System.nanoTime());
-            if (m.malformed() != malformedBefore) server.malformed.increment();
         }
     }
 

@@ -45,6 +45,7 @@ class ProxyDhcpQemuTest {
         if (lab == null) return;
         lab.close();
         assertThat(lab.remainingNamespaces()).as("namespaces left behind by " + lab).isEmpty();
+        assertThat(lab.survivors()).as("processes left running by " + lab).isEmpty();
     }
 
     @Test

@@ -274,6 +274,11 @@ final class PxeLab implements AutoCloseable {
                 .map(l -> l.split(" ")[0]).filter(n -> n.equals(siteNs) || n.equals(serverNs)).toList();
     }
 
+    /** Processes this lab started that are still running (none after {@link #close}). */
+    synchronized List<String> survivors() {
+        return processes.stream().filter(Process::isAlive).map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList();
+    }
+
     @Override
     public void close() {
         List<Process> ps;

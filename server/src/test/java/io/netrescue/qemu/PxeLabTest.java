@@ -46,6 +46,7 @@ class PxeLabTest {
         }
         assertThat(lab.remainingNamespaces()).as("namespaces left behind by " + lab).isEmpty();
         assertThat(dhcp.isAlive()).as("site dnsmasq still running").isFalse();
+        assertThat(lab.survivors()).as("processes left running by " + lab).isEmpty();
         assertThat(vm.serialText()).isNotEmpty();
     }
 

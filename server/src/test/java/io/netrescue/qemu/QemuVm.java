@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -51,6 +53,11 @@ final class QemuVm implements AutoCloseable {
      * the process exits, or {@code timeout} passes (all three: not found).
      */
     Outcome await(String expected, List<String> failures, Duration timeout) throws InterruptedException {
+        return await(expected, failures, timeout, Optional::empty);
+    }
+
+    /** As above, and also gives up as soon as {@code abort} names a reason (e.g. the server the VM needs has died). */
+    Outcome await(String expected, List<String> failures, Duration timeout, Supplier<Optional<String>> abort) throws InterruptedException {
         long deadline = startNanos + timeout.toNanos();
         while (true) {
             boolean exited = !process.isAlive(); // read after checking, so output written before exit is seen
@@ -59,6 +66,8 @@ final class QemuVm implements AutoCloseable {
             for (String f : failures) {
                 if (text.contains(f)) return new Outcome(false, f, elapsed(), "failure line '" + f + "' appeared");
             }
+            Optional<String> why = abort.get();
+            if (why.isPresent()) return new Outcome(false, null, elapsed(), why.get());
             if (exited) return new Outcome(false, null, elapsed(), "QEMU exited with status " + process.exitValue());
             if (System.nanoTime() > deadline) return new Outcome(false, null, elapsed(), "timed out after " + timeout.toSeconds() + " s");
             Thread.sleep(POLL_MILLIS);

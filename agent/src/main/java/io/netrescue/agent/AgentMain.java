@@ -24,10 +24,14 @@ public final class AgentMain {
     public static int run(String[] args) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("help")) {
             System.out.println("usage: netrescue-agent run [--config FILE]   (default /etc/netrescue/agent.conf)");
+            System.out.print(io.netrescue.agent.setup.AgentSetup.USAGE);
             return args.length == 0 ? 2 : 0;
         }
+        if (args[0].equals("setup")) {
+            return io.netrescue.agent.setup.AgentSetup.run(java.util.List.of(args).subList(1, args.length), System.out, System.err);
+        }
         if (!args[0].equals("run")) {
-            System.err.println("netrescue-agent: unknown command '" + args[0] + "' (try: run)");
+            System.err.println("netrescue-agent: unknown command '" + args[0] + "' (try: run, setup)");
             return 2;
         }
         Path config = Path.of("/etc/netrescue/agent.conf");

@@ -8,10 +8,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Unmatched;
 
-@Command(name = "agent", description = {"Run the agent on a managed host: `netrescue agent run [--config FILE]`.",
+@Command(name = "agent", description = {"Run the agent on a managed host: `netrescue agent run [--config FILE]`; prepare the host: `netrescue agent setup --help`.",
         "The same agent ships alone, with its own runtime: agent/target/netrescue-agent-*.tar.gz."})
 final class AgentCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "run") String command;
+    @Parameters(index = "0", paramLabel = "run|setup") String command;
     @Unmatched List<String> rest = new ArrayList<>();
 
     @Override

@@ -1,0 +1,130 @@
+package io.netrescue.agent.setup;
+
+import io.netrescue.inventory.InvalidInputException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code netrescue-agent setup [options]}: prepares a host to be recoverable (panic reboot, SysRq,
+ * the agent's unit, optionally kexec reboots, the hardware watchdog, an early sshd). Idempotent;
+ * {@code --undo} restores exactly what was there; {@code --dry-run} prints the diff and changes nothing.
+ */
+public final class AgentSetup {
+    public static final String USAGE = """
+            usage: netrescue-agent setup [--root DIR] [--dry-run] [--panic SECONDS] [--sysrq-mask N] [--no-panic-on-oops]
+                                         [--kexec] [--watchdog SECONDS] [--ssh-early] [--agent-config FILE]
+                   netrescue-agent setup --undo [--root DIR] [--dry-run] [--force]
+              --root DIR          change the system under DIR instead of / (no commands are run then)
+              --dry-run           print what would change (a unified diff) and change nothing
+              --panic SECONDS     kernel.panic: reboot this long after a panic (default 10)
+              --sysrq-mask N      kernel.sysrq for keyboard/console SysRq (default 1: all; network SysRq ignores it)
+              --no-panic-on-oops  leave kernel.panic_on_oops at 0
+              --kexec             reboots through kexec (15 s instead of the firmware's minutes), falling back to a
+                                  normal reboot; `normal-reboot` does one firmware reboot
+              --watchdog SECONDS  systemd pets the hardware watchdog with this timeout (RuntimeWatchdogSec)
+              --ssh-early         start sshd right after the network, restart it always, spare it from the OOM killer
+              --agent-config F    install F (from `netrescue host agent-config HOST`) as /etc/netrescue/agent.conf
+              --undo              put back every file setup replaced, byte for byte, and remove what it created
+              --force             with --undo: also restore files someone edited after setup wrote them
+            """;
+
+    private AgentSetup() {}
+
+    public static int run(List<String> args, PrintStream out, PrintStream err) {
+        Path root = Path.of("/");
+        boolean dryRun = false, undo = false, force = false, kexec = false, ssh = false, oops = true;
+        int panic = 10, mask = 1;
+        Optional<Integer> watchdog = Optional.empty();
+        Optional<Path> agentConfig = Optional.empty();
+        try {
+            for (int i = 0; i < args.size(); i++) {
+                String a = args.get(i);
+                switch (a) {
+                    case "--root" -> root = Path.of(value(args, ++i, a));
+                    case "--dry-run" -> dryRun = true;
+                    case "--undo" -> undo = true;
+                    case "--force" -> force = true;
+                    case "--kexec" -> kexec = true;
+                    case "--ssh-early" -> ssh = true;
+                    case "--no-panic-on-oops" -> oops = false;
+                    case "--panic" -> panic = number(value(args, ++i, a), a);
+                    case "--sysrq-mask" -> mask = number(value(args, ++i, a), a);
+                    case "--watchdog" -> watchdog = Optional.of(number(value(args, ++i, a), a));
+                    case "--agent-config" -> agentConfig = Optional.of(Path.of(value(args, ++i, a)));
+                    case "--help", "-h" -> {
+                        out.print(USAGE);
+                        return 0;
+                    }
+                    default -> throw new InvalidInputException("unknown option '" + a + "'");
+                }
+            }
+            if (!Files.isDirectory(root)) throw new InvalidInputException("--root " + root + " is not a directory");
+            root = root.toRealPath();
+            Applier applier = new Applier(root, dryRun, out);
+            List<Applier.Step> steps;
+            if (undo) {
+                steps = applier.undo(force);
+            } else {
+                SetupOptions o = new SetupOptions(root, panic, oops, mask, kexec, watchdog, ssh, agentConfig);
+                SetupPlan.Plan plan = SetupPlan.build(o);
+                steps = applier.apply(plan.changes());
+                for (String n : plan.notes()) err.println("netrescue-agent setup: note: " + n);
+            }
+            boolean changed = steps.stream().anyMatch(s -> !s.action().equals("unchanged"));
+            for (Applier.Step s : steps) {
+                if (!s.action().equals("unchanged")) out.println((dryRun ? "would be " : "") + s.action() + " " + s.path());
+            }
+            if (!changed) out.println("nothing to do: the host is already as asked");
+            if (changed && !dryRun && root.equals(Path.of("/"))) activate(undo, out, err);
+            return 0;
+        } catch (InvalidInputException | IllegalArgumentException e) {
+            err.println("netrescue-agent setup: " + e.getMessage());
+            return e instanceof InvalidInputException && e.getMessage().startsWith("unknown option") ? 2 : 1;
+        } catch (IOException e) {
+            err.println("netrescue-agent setup: " + e);
+            return 1;
+        }
+    }
+
+    /** On the live system: systemd and the kernel read what was written. Failures are reported, files stay. */
+    private static void activate(boolean undo, PrintStream out, PrintStream err) {
+        List<List<String>> cmds = new ArrayList<>();
+        cmds.add(List.of("systemctl", "daemon-reload"));
+        cmds.add(List.of("sysctl", "--system"));
+        if (!undo && Files.exists(Path.of("/etc/netrescue/agent.conf"))) cmds.add(List.of("systemctl", "restart", "netrescue-agent.service"));
+        if (undo) cmds.add(List.of("systemctl", "stop", "netrescue-agent.service"));
+        for (List<String> c : cmds) {
+            try {
+                Process p = new ProcessBuilder(c).redirectErrorStream(true).start();
+                String o = new String(p.getInputStream().readAllBytes());
+                int rc = p.waitFor();
+                out.println("ran: " + String.join(" ", c) + (rc == 0 ? "" : " (exit " + rc + ")"));
+                if (rc != 0) err.print(o);
+            } catch (IOException e) {
+                err.println("netrescue-agent setup: could not run " + String.join(" ", c) + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (undo) out.println("kernel settings written by setup stay in effect until the next boot");
+    }
+
+    private static String value(List<String> args, int i, String option) {
+        if (i >= args.size()) throw new InvalidInputException(option + " needs a value");
+        return args.get(i);
+    }
+
+    private static int number(String v, String option) {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException(option + " needs a number, not '" + v + "'");
+        }
+    }
+}

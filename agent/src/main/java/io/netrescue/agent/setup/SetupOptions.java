@@ -1,0 +1,28 @@
+package io.netrescue.agent.setup;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * What {@code agent setup} is asked to put in place.
+ *
+ * @param root the system to change ("/" on a host; a directory tree in tests)
+ * @param panicSeconds kernel.panic: reboot this many seconds after a panic
+ * @param sysrqMask kernel.sysrq for keyboard/console SysRq (network SysRq does not depend on it)
+ * @param agentConfig an agent configuration file to install as /etc/netrescue/agent.conf (0600)
+ * @param watchdogSeconds systemd's RuntimeWatchdogSec: the hardware watchdog, when present
+ */
+public record SetupOptions(Path root, int panicSeconds, boolean panicOnOops, int sysrqMask, boolean kexec,
+                           Optional<Integer> watchdogSeconds, boolean sshEarly, Optional<Path> agentConfig) {
+    public SetupOptions {
+        if (panicSeconds < 1 || panicSeconds > 3600) throw new IllegalArgumentException("--panic must be 1..3600 seconds");
+        if (sysrqMask < 0 || sysrqMask > 511) throw new IllegalArgumentException("--sysrq-mask must be 0..511 (1 = all functions)");
+        watchdogSeconds.ifPresent(w -> {
+            if (w < 1 || w > 600) throw new IllegalArgumentException("--watchdog must be 1..600 seconds");
+        });
+    }
+
+    public static SetupOptions defaults(Path root) {
+        return new SetupOptions(root, 10, true, 1, false, Optional.empty(), false, Optional.empty());
+    }
+}

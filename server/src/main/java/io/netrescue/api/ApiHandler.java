@@ -66,9 +66,12 @@ public final class ApiHandler extends Handler.Abstract {
     private final Clock clock;
     private final SysrqApi sysrq;
     private final NetbootApi netboot;
+    private final io.netrescue.console.server.ConsoleLog consoleLog;
 
     public ApiHandler(Database db, HostStore hosts, ProfileStore profiles, InventoryCache inventory, EventStore events,
-                      ApiToken token, boolean openReads, Clock clock, SysrqApi sysrq, NetbootApi netboot) {
+                      ApiToken token, boolean openReads, Clock clock, SysrqApi sysrq, NetbootApi netboot,
+                      io.netrescue.console.server.ConsoleLog consoleLog) {
+        this.consoleLog = consoleLog;
         this.sysrq = sysrq;
         this.netboot = netboot;
         this.db = db;
@@ -168,6 +171,11 @@ public final class ApiHandler extends Handler.Abstract {
                         SysrqApi.Reply x = sysrq.route(method, s[1], s.length == 4 ? s[3] : null, () -> Content.Source.asString(req,
                                 StandardCharsets.UTF_8), Request.extractQueryParameters(req), actor);
                         yield new Result(x.status(), x.body());
+                    }
+                    if (s[2].equals("console") && s.length == 3) {
+                        if (!"GET".equals(method)) yield notAllowed();
+                        String name = db.read(h -> hosts.require(h, s[1])).name();
+                        yield new Result(200, console(name, Request.extractQueryParameters(req)));
                     }
                     if (!s[2].equals("boot") || s.length != 3) throw new NotFoundException("no such API path");
                     yield switch (method) {
@@ -278,6 +286,17 @@ public final class ApiHandler extends Handler.Abstract {
             return Json.MAPPER.readValue(s, type);
         } catch (java.io.IOException e) {
             throw new InvalidInputException("cannot read request body: " + e.getMessage());
+        }
+    }
+
+    private Json.ConsoleJson console(String host, Fields q) {
+        try {
+            var page = q.getValue("after") != null
+                    ? consoleLog.after(host, intParam(q, "after", 0, 0, Integer.MAX_VALUE))
+                    : consoleLog.tail(host, intParam(q, "lines", 100, 1, 100_000));
+            return new Json.ConsoleJson(host, page.lines(), page.next());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -76,4 +76,7 @@ public final class Json {
 
     /** A SysRq request: keys such as "sub"; via "agent" or "xt" (default: the host's dialect); confirm e.g. "5m". */
     public record SysrqRequestJson(String keys, String via, Integer pause, String confirm) {}
+
+    /** @param next the offset to ask for with {@code after=} to follow the log */
+    public record ConsoleJson(String host, java.util.List<String> lines, long next) {}
 }

@@ -42,6 +42,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "Serve TFTP (assets, iPXE binaries, PXELINUX/GRUB configs) here, e.g. 10.0.0.1:69 (default: off).")
     String tftpListen;
 
+    @Option(names = "--netconsole", paramLabel = "ADDR:PORT", defaultValue = "${env:NETRESCUE_NETCONSOLE}",
+            description = "Receive kernels' netconsole here, e.g. 0.0.0.0:6666 (default: off).")
+    String netconsole;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig c = (config == null ? ServerConfig.defaults() : ServerConfig.load(config))
@@ -53,6 +57,7 @@ final class ServeCommand implements Callable<Integer> {
                     d.port(), d.pxePort(), d.clientPort(), d.ratePerSource(), d.burst(), d.ipxe(), d.pool()));
         }
         if (tftpListen != null) c = c.withTftp(c.tftp().withListen(tftpListen));
+        if (netconsole != null) c = c.withConsole(new ServerConfig.Console(netconsole, c.console().maxLogKb()));
         c = c.validate();
         NetrescueServer server = new NetrescueServer(c, Clock.systemUTC());
         try {

@@ -11,6 +11,9 @@ import io.netrescue.boot.http.BootHandler;
 import io.netrescue.boot.http.BootService;
 import io.netrescue.boot.pxe.ClientHints;
 import io.netrescue.boot.pxe.PxeConfigService;
+import io.netrescue.console.server.ConsoleLog;
+import io.netrescue.console.server.HostByAddress;
+import io.netrescue.console.server.NetconsoleReceiver;
 import io.netrescue.dhcp.Sightings;
 import io.netrescue.inventory.MacAddress;
 import io.netrescue.tftp.server.TftpFile;
@@ -60,6 +63,8 @@ public final class NetrescueServer implements AutoCloseable {
     private ServerConnector connector;
     private DhcpServer dhcp;
     private TftpServer tftp;
+    private NetconsoleReceiver netconsole;
+    private ConsoleLog consoleLog;
     private final Sightings sightings = new Sightings(SIGHTINGS);
     /** Boot clients remembered (MAC -> UUID, arch) between their DHCP exchange and their TFTP lookups. */
     private static final int SIGHTINGS = 65_536;
@@ -82,6 +87,7 @@ public final class NetrescueServer implements AutoCloseable {
         EventStore events = new EventStore(db, Optional.of(journal));
         writer = new GroupCommitWriter(db, events);
         InventoryCache inventory = new InventoryCache(db, hosts, profiles);
+        consoleLog = new ConsoleLog(data.resolve("console"), config.console().maxLogKb() * 1024L);
         BootService boot = new BootService(db, hosts, inventory, events, new TokenStore(), writer,
                 new BootDecider(config.bootPolicy()), clock, config.tokenTtl(), config.auditSync());
 
@@ -113,12 +119,17 @@ public final class NetrescueServer implements AutoCloseable {
                 new ApiHandler(db, hosts, profiles, inventory, events, token, config.api().openReads(), clock,
                         new SysrqApi(new SysrqService(db, new SysrqStore(), events, master, clock,
                                 new RateLimiter(config.sysrq().maxRequests(), config.sysrqWindow()), config.sysrqAgentTimeout())),
-                        new NetbootApi(this::dhcp, this::tftp, new LeaseStore(db), inventory))));
+                        new NetbootApi(this::dhcp, this::tftp, new LeaseStore(db), inventory), consoleLog)));
         jetty.start();
         if (dhcpSettings.modeValue() != DhcpSettings.Mode.OFF) {
             InventoryDhcpView view = new InventoryDhcpView(inventory, () -> db.read(hosts::list), java.time.Duration.ofSeconds(5), clock);
             dhcp = DhcpServer.start(dhcpSettings, view, sightings,
                     dhcpSettings.modeValue() == DhcpSettings.Mode.FULL ? Optional.of(new LeaseStore(db)) : Optional.empty(), clock);
+        }
+        HostByAddress addresses = new HostByAddress(() -> db.read(hosts::list), clock, java.time.Duration.ofSeconds(5));
+        boot.onHostSeen(addresses::seen);
+        if (config.consoleListen() != null) {
+            netconsole = new NetconsoleReceiver(config.consoleListen(), consoleLog, addresses, writer, clock);
         }
         if (config.tftp().enabled()) {
             int httpPort = connector.getLocalPort();
@@ -181,6 +192,11 @@ public final class NetrescueServer implements AutoCloseable {
         return sightings.lookup(mac).map(s -> new ClientHints.Hint(s.uuid().map(Object::toString).orElse(""), s.arch().toString()));
     }
 
+    /** The netconsole receiver, when {@code console.listen} is set. */
+    public Optional<NetconsoleReceiver> netconsole() {
+        return Optional.ofNullable(netconsole);
+    }
+
     /** The TFTP server, when {@code tftp.listen} is set. */
     public Optional<TftpServer> tftp() {
         return Optional.ofNullable(tftp);
@@ -206,6 +222,8 @@ public final class NetrescueServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (netconsole != null) netconsole.close();
+        if (consoleLog != null) consoleLog.close();
         if (dhcp != null) dhcp.close();
         if (tftp != null) tftp.close();
         try {

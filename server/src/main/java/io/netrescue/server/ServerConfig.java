@@ -22,7 +22,7 @@ import tools.jackson.dataformat.toml.TomlMapper;
  * command-line flags (which also read {@code NETRESCUE_*} environment variables). One record per
  * subsystem; {@link #validate()} names the setting that is wrong.
  */
-public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sysrq, DhcpSettings dhcp, TftpSettings tftp) {
+public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sysrq, DhcpSettings dhcp, TftpSettings tftp, Console console) {
 
     /** @param listen address:port the HTTP server binds; @param publicUrl how machines reach us (empty: from each request's Host header) */
     public record Http(String listen, String publicUrl, String assets) {
@@ -83,6 +83,14 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
         }
     }
 
+    /** @param listen where netconsole UDP is received ("" = off), e.g. 0.0.0.0:6666; @param maxLogKb per host (twice this on disk at most) */
+    public record Console(String listen, Integer maxLogKb) {
+        public Console {
+            listen = or(listen, "");
+            maxLogKb = maxLogKb == null ? 1024 : maxLogKb;
+        }
+    }
+
     public ServerConfig {
         sysrq = sysrq == null ? new Sysrq(null, null, null) : sysrq;
         http = http == null ? new Http(null, null, null) : http;
@@ -91,22 +99,44 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
         api = api == null ? new Api(null) : api;
         dhcp = dhcp == null ? DhcpSettings.defaults() : dhcp;
         tftp = tftp == null ? TftpSettings.defaults() : tftp;
+        console = console == null ? new Console(null, null) : console;
     }
 
     public ServerConfig(Http http, Store store, Boot boot, Api api) {
-        this(http, store, boot, api, null, null, null);
+        this(http, store, boot, api, null, null, null, null);
     }
 
     public static ServerConfig defaults() {
-        return new ServerConfig(null, null, null, null, null, null, null);
+        return new ServerConfig(null, null, null, null, null, null, null, null);
     }
 
     public ServerConfig withDhcp(DhcpSettings d) {
-        return new ServerConfig(http, store, boot, api, sysrq, d, tftp);
+        return new ServerConfig(http, store, boot, api, sysrq, d, tftp, console);
+    }
+
+    public ServerConfig withConsole(Console c) {
+        return new ServerConfig(http, store, boot, api, sysrq, dhcp, tftp, c);
+    }
+
+    /** The netconsole listen address, or null when off. */
+    public java.net.InetSocketAddress consoleListen() {
+        if (console.listen().isEmpty()) return null;
+        String l = console.listen();
+        int c = l.lastIndexOf(':');
+        try {
+            if (c <= 0) throw new IllegalArgumentException();
+            String h = l.substring(0, c);
+            if (h.startsWith("[") && h.endsWith("]")) h = h.substring(1, h.length() - 1);
+            int port = Integer.parseInt(l.substring(c + 1));
+            if (port < 0 || port > 65535) throw new IllegalArgumentException();
+            return new java.net.InetSocketAddress(java.net.InetAddress.ofLiteral(h), port);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("console.listen '" + l + "' must be address:port with an IP address, e.g. 0.0.0.0:6666");
+        }
     }
 
     public ServerConfig withTftp(TftpSettings t) {
-        return new ServerConfig(http, store, boot, api, sysrq, dhcp, t);
+        return new ServerConfig(http, store, boot, api, sysrq, dhcp, t, console);
     }
 
     /**
@@ -143,19 +173,19 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
     }
 
     public ServerConfig withData(String data) {
-        return data == null ? this : new ServerConfig(http, new Store(data, store.journalSegmentMb(), store.journalSegments()), boot, api, sysrq, dhcp, tftp);
+        return data == null ? this : new ServerConfig(http, new Store(data, store.journalSegmentMb(), store.journalSegments()), boot, api, sysrq, dhcp, tftp, console);
     }
 
     public ServerConfig withListen(String listen) {
-        return listen == null ? this : new ServerConfig(new Http(listen, http.publicUrl(), http.assets()), store, boot, api, sysrq, dhcp, tftp);
+        return listen == null ? this : new ServerConfig(new Http(listen, http.publicUrl(), http.assets()), store, boot, api, sysrq, dhcp, tftp, console);
     }
 
     public ServerConfig withAssets(String assets) {
-        return assets == null ? this : new ServerConfig(new Http(http.listen(), http.publicUrl(), assets), store, boot, api, sysrq, dhcp, tftp);
+        return assets == null ? this : new ServerConfig(new Http(http.listen(), http.publicUrl(), assets), store, boot, api, sysrq, dhcp, tftp, console);
     }
 
     public ServerConfig withPublicUrl(String url) {
-        return url == null ? this : new ServerConfig(new Http(http.listen(), url, http.assets()), store, boot, api, sysrq, dhcp, tftp);
+        return url == null ? this : new ServerConfig(new Http(http.listen(), url, http.assets()), store, boot, api, sysrq, dhcp, tftp, console);
     }
 
     public Path dataDir() {
@@ -258,6 +288,8 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
         if (sysrq.maxRequests() < 1) throw new InvalidInputException("sysrq.max-requests must be at least 1");
         dhcpSettings().validate();
         tftp.validate();
+        consoleListen();
+        if (console.maxLogKb() < 16) throw new InvalidInputException("console.max-log-kb must be at least 16");
         if (tftp.enabled() && tftpBaseUrl(listenPort()).isEmpty()) {
             throw new InvalidInputException("tftp.listen " + tftp.listen() + " is a wildcard address: set http.public-url, the URL"
                     + " booted systems reach our HTTP server at (PXELINUX/GRUB configs over TFTP need it)");

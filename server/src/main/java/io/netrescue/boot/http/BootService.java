@@ -55,6 +55,12 @@ public final class BootService {
     private final Duration tokenTtl;
     private final boolean auditSync;
     private final SecureRandom random = new SecureRandom();
+    private volatile java.util.function.BiConsumer<java.net.InetAddress, String> hostSeen = (a, h) -> {};
+
+    /** Told the address each identified host was served from (e.g. to file its netconsole lines). */
+    public void onHostSeen(java.util.function.BiConsumer<java.net.InetAddress, String> listener) {
+        this.hostSeen = listener;
+    }
 
     /**
      * @param auditSync when true, a decision that changes no state is answered only after its audit
@@ -123,12 +129,25 @@ public final class BootService {
                 (d.verdict() == BootDecision.Verdict.SERVED ? log.atDebug() : log.atInfo()).addKeyValue("host", d.host().orElse("-")).addKeyValue("mac", d.mac().map(Object::toString).orElse("-"))
                         .addKeyValue("source", IpAddresses.format(req.source())).addKeyValue("verdict", d.verdict())
                         .addKeyValue("decision", decisionText(d, format)).addKeyValue("reason", d.reason()).log("boot decision");
+                if (d.host().isPresent() && (d.verdict() == BootDecision.Verdict.SERVED || d.verdict() == BootDecision.Verdict.EXPIRED)) {
+                    seen(req, d.host().get());
+                }
                 return render(d, req, baseUrl, token, format);
             }
             return failSafe(req, "host changed too often while deciding", null, format);
         } catch (Exception e) {
             if (e instanceof InterruptedException) Thread.currentThread().interrupt();
             return failSafe(req, "internal error", e, format);
+        }
+    }
+
+    /** Behind a configured NAT the machine's own address is the one it reported (the decider checked it). */
+    private void seen(BootRequest req, String host) {
+        try {
+            java.net.InetAddress a = decider.policy().isNatSource(req.source()) ? IpAddresses.parse(req.ip()) : req.source();
+            hostSeen.accept(a, host);
+        } catch (RuntimeException e) {
+            // an address we cannot parse is simply not recorded
         }
     }
 

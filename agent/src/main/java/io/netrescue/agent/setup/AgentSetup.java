@@ -18,6 +18,7 @@ public final class AgentSetup {
     public static final String USAGE = """
             usage: netrescue-agent setup [--root DIR] [--dry-run] [--panic SECONDS] [--sysrq-mask N] [--no-panic-on-oops]
                                          [--kexec] [--watchdog SECONDS] [--ssh-early] [--agent-config FILE]
+                                         [--netconsole SERVER[:PORT]]
                    netrescue-agent setup --undo [--root DIR] [--dry-run] [--force]
               --root DIR          change the system under DIR instead of / (no commands are run then)
               --dry-run           print what would change (a unified diff) and change nothing
@@ -28,6 +29,8 @@ public final class AgentSetup {
                                   normal reboot; `normal-reboot` does one firmware reboot
               --watchdog SECONDS  systemd pets the hardware watchdog with this timeout (RuntimeWatchdogSec)
               --ssh-early         start sshd right after the network, restart it always, spare it from the OOM killer
+              --netconsole S[:P]  send the kernel's messages (panics, oopses) to the server's netconsole receiver
+                                  (`netrescue serve --netconsole 0.0.0.0:6666`; port 6666 by default)
               --agent-config F    install F (from `netrescue host agent-config HOST`) as /etc/netrescue/agent.conf
               --undo              put back every file setup replaced, byte for byte, and remove what it created
               --force             with --undo: also restore files someone edited after setup wrote them
@@ -41,6 +44,7 @@ public final class AgentSetup {
         int panic = 10, mask = 1;
         Optional<Integer> watchdog = Optional.empty();
         Optional<Path> agentConfig = Optional.empty();
+        Optional<String> netconsole = Optional.empty();
         try {
             for (int i = 0; i < args.size(); i++) {
                 String a = args.get(i);
@@ -56,6 +60,7 @@ public final class AgentSetup {
                     case "--sysrq-mask" -> mask = number(value(args, ++i, a), a);
                     case "--watchdog" -> watchdog = Optional.of(number(value(args, ++i, a), a));
                     case "--agent-config" -> agentConfig = Optional.of(Path.of(value(args, ++i, a)));
+                    case "--netconsole" -> netconsole = Optional.of(value(args, ++i, a));
                     case "--help", "-h" -> {
                         out.print(USAGE);
                         return 0;
@@ -70,7 +75,7 @@ public final class AgentSetup {
             if (undo) {
                 steps = applier.undo(force);
             } else {
-                SetupOptions o = new SetupOptions(root, panic, oops, mask, kexec, watchdog, ssh, agentConfig);
+                SetupOptions o = new SetupOptions(root, panic, oops, mask, kexec, watchdog, ssh, agentConfig, netconsole);
                 SetupPlan.Plan plan = SetupPlan.build(o);
                 steps = applier.apply(plan.changes());
                 for (String n : plan.notes()) err.println("netrescue-agent setup: note: " + n);

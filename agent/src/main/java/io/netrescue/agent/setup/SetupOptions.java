@@ -11,18 +11,25 @@ import java.util.Optional;
  * @param sysrqMask kernel.sysrq for keyboard/console SysRq (network SysRq does not depend on it)
  * @param agentConfig an agent configuration file to install as /etc/netrescue/agent.conf (0600)
  * @param watchdogSeconds systemd's RuntimeWatchdogSec: the hardware watchdog, when present
+ * @param netconsole the server's netconsole receiver, ADDRESS[:PORT] (port 6666 by default)
  */
 public record SetupOptions(Path root, int panicSeconds, boolean panicOnOops, int sysrqMask, boolean kexec,
-                           Optional<Integer> watchdogSeconds, boolean sshEarly, Optional<Path> agentConfig) {
+                           Optional<Integer> watchdogSeconds, boolean sshEarly, Optional<Path> agentConfig,
+                           Optional<String> netconsole) {
     public SetupOptions {
         if (panicSeconds < 1 || panicSeconds > 3600) throw new IllegalArgumentException("--panic must be 1..3600 seconds");
         if (sysrqMask < 0 || sysrqMask > 511) throw new IllegalArgumentException("--sysrq-mask must be 0..511 (1 = all functions)");
+        netconsole.ifPresent(n -> {
+            if (!n.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}(:[0-9]{1,5})?")) {
+                throw new IllegalArgumentException("--netconsole needs the server's IPv4 address[:port], e.g. 10.0.0.1:6666 (the kernel's netconsole speaks IPv4 here)");
+            }
+        });
         watchdogSeconds.ifPresent(w -> {
             if (w < 1 || w > 600) throw new IllegalArgumentException("--watchdog must be 1..600 seconds");
         });
     }
 
     public static SetupOptions defaults(Path root) {
-        return new SetupOptions(root, 10, true, 1, false, Optional.empty(), false, Optional.empty());
+        return new SetupOptions(root, 10, true, 1, false, Optional.empty(), false, Optional.empty(), Optional.empty());
     }
 }

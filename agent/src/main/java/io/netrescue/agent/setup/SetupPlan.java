@@ -55,6 +55,13 @@ final class SetupPlan {
             }
         });
         if (o.sshEarly()) c.add(file(UNITS + distro.sshUnit() + ".d/netrescue-early.conf", sshEarly(), 0644));
+        o.netconsole().ifPresent(n -> {
+            String server = n.contains(":") ? n.substring(0, n.indexOf(':')) : n;
+            String port = n.contains(":") ? n.substring(n.indexOf(':') + 1) : "6666";
+            c.add(file("/usr/local/libexec/netrescue-netconsole", netconsoleScript(), 0755));
+            c.add(file(UNITS + "netrescue-netconsole.service", netconsoleUnit(server, port), 0644));
+            c.add(new Change.Link(UNITS + "multi-user.target.wants/netrescue-netconsole.service", UNITS + "netrescue-netconsole.service"));
+        });
         return new Plan(List.copyOf(c), List.copyOf(notes));
     }
 
@@ -154,6 +161,64 @@ final class SetupPlan {
                 initrd=$(path "$(field initrd)")
                 exec %s -d -l "$kernel" --initrd="$initrd" --reuse-cmdline
                 """.formatted(kexecBin);
+    }
+
+    /**
+     * Configures a netconsole target through configfs (CONFIG_NETCONSOLE_DYNAMIC) once the network is
+     * up: the route to the server gives the interface, our address and the next hop, whose MAC the
+     * kernel needs (netconsole sends raw frames, without ARP, so it still works from a dying kernel).
+     */
+    static String netconsoleScript() {
+        return """
+                #!/bin/sh
+                # Written by `netrescue agent setup --netconsole`: kernel messages to the netrescue server.
+                # usage: netrescue-netconsole SERVER PORT | netrescue-netconsole --stop
+                set -eu
+                t=/sys/kernel/config/netconsole/netrescue
+                if [ "${1:-}" = --stop ]; then
+                  [ -d "$t" ] && { echo 0 > "$t/enabled"; rmdir "$t"; }
+                  exit 0
+                fi
+                server=$1 port=$2
+                modprobe netconsole 2>/dev/null || true
+                [ -d /sys/kernel/config/netconsole ] || mount -t configfs none /sys/kernel/config 2>/dev/null || true
+                [ -d /sys/kernel/config/netconsole ] || { echo "netrescue-netconsole: no netconsole in configfs (CONFIG_NETCONSOLE_DYNAMIC)" >&2; exit 1; }
+                route=$(ip -4 route get "$server")
+                dev=$(echo "$route" | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')
+                src=$(echo "$route" | sed -n 's/.* src \\([^ ]*\\).*/\\1/p')
+                via=$(echo "$route" | sed -n 's/.* via \\([^ ]*\\).*/\\1/p')
+                hop=${via:-$server}
+                ping -c 1 -W 1 "$hop" >/dev/null 2>&1 || true
+                mac=$(ip neigh show "$hop" dev "$dev" | sed -n 's/.* lladdr \\([^ ]*\\).*/\\1/p')
+                [ -n "$mac" ] || mac=ff:ff:ff:ff:ff:ff
+                if [ -d "$t" ]; then echo 0 > "$t/enabled"; else mkdir "$t"; fi
+                echo "$dev" > "$t/dev_name"
+                echo "$src" > "$t/local_ip"
+                echo "$server" > "$t/remote_ip"
+                echo "$port" > "$t/remote_port"
+                echo "$mac" > "$t/remote_mac"
+                echo 1 > "$t/extended" 2>/dev/null || true
+                echo 1 > "$t/enabled"
+                echo "netrescue-netconsole: $dev $src -> $server:$port via $mac"
+                """;
+    }
+
+    static String netconsoleUnit(String server, String port) {
+        return HEADER + """
+                [Unit]
+                Description=netrescue: kernel messages to the netrescue server over netconsole
+                Wants=network-online.target
+                After=network-online.target
+
+                [Service]
+                Type=oneshot
+                RemainAfterExit=yes
+                ExecStart=/usr/local/libexec/netrescue-netconsole %s %s
+                ExecStop=/usr/local/libexec/netrescue-netconsole --stop
+
+                [Install]
+                WantedBy=multi-user.target
+                """.formatted(server, port);
     }
 
     static String watchdog(int seconds) {

@@ -135,10 +135,10 @@ class AgentSetupTest {
                 case "arch" -> arch(root);
                 default -> fedora(root);
             }
-            Run r = setup(root, "--kexec", "--watchdog", "30", "--ssh-early", "--panic", "15");
+            Run r = setup(root, "--kexec", "--watchdog", "30", "--ssh-early", "--panic", "15", "--netconsole", "10.0.0.1");
             assertThat(r.exit()).as(r.err()).isZero();
             actual.put("golden-" + d + ".txt", generated(root));
-            for (String script : List.of("usr/local/sbin/normal-reboot", "usr/local/libexec/netrescue-kexec-bls")) {
+            for (String script : List.of("usr/local/sbin/normal-reboot", "usr/local/libexec/netrescue-kexec-bls", "usr/local/libexec/netrescue-netconsole")) {
                 if (!Files.exists(root.resolve(script))) continue;
                 Process p = new ProcessBuilder("sh", "-n", root.resolve(script).toString()).redirectErrorStream(true).start();
                 String o = new String(p.getInputStream().readAllBytes());
@@ -268,8 +268,9 @@ class AgentSetupTest {
                 + "[Service]\nExecStart=/usr/sbin/sshd -D\n\n[Install]\nWantedBy=multi-user.target\n", "rw-r--r--");
         write(root, "usr/sbin/sshd", "", "rwxr-xr-x");
         write(root, "opt/netrescue-agent/bin/netrescue-agent", "", "rwxr-xr-x");
-        assertThat(setup(root, "--kexec", "--ssh-early", "--watchdog", "30").exit()).isZero();
+        assertThat(setup(root, "--kexec", "--ssh-early", "--watchdog", "30", "--netconsole", "10.0.0.1:6666").exit()).isZero();
         for (String unit : List.of("/etc/systemd/system/netrescue-agent.service", "/etc/systemd/system/netrescue-kexec-load.service",
+                "/etc/systemd/system/netrescue-netconsole.service",
                 "/usr/lib/systemd/system/systemd-reboot.service", "/usr/lib/systemd/system/ssh.service")) {
             Process p = new ProcessBuilder(analyze.toString(), "verify", "--man=no", "--root=" + root, unit).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());

@@ -18,7 +18,8 @@ public final class AgentSetup {
     public static final String USAGE = """
             usage: netrescue-agent setup [--root DIR] [--dry-run] [--panic SECONDS] [--sysrq-mask N] [--no-panic-on-oops]
                                          [--kexec] [--watchdog SECONDS] [--ssh-early] [--agent-config FILE]
-                                         [--netconsole SERVER[:PORT]]
+                                         [--netconsole SERVER[:PORT]] [--xt-sysrq SERVER --xt-sysrq-password-file F
+                                          [--xt-sysrq-port 9] [--xt-sysrq-hash sha1|sha256]]
                    netrescue-agent setup --undo [--root DIR] [--dry-run] [--force]
               --root DIR          change the system under DIR instead of / (no commands are run then)
               --dry-run           print what would change (a unified diff) and change nothing
@@ -31,6 +32,9 @@ public final class AgentSetup {
               --ssh-early         start sshd right after the network, restart it always, spare it from the OOM killer
               --netconsole S[:P]  send the kernel's messages (panics, oopses) to the server's netconsole receiver
                                   (`netrescue serve --netconsole 0.0.0.0:6666`; port 6666 by default)
+              --xt-sysrq SERVER   the kernel's xt_SYSRQ with the host's password (module options, 0600) and a firewall
+                                  rule accepting SysRq only from SERVER; the same password as `netrescue host sysrq
+                                  HOST --dialect xt --password-file F` (needs xtables-addons 3.26 or later)
               --agent-config F    install F (from `netrescue host agent-config HOST`) as /etc/netrescue/agent.conf
               --undo              put back every file setup replaced, byte for byte, and remove what it created
               --force             with --undo: also restore files someone edited after setup wrote them
@@ -45,6 +49,9 @@ public final class AgentSetup {
         Optional<Integer> watchdog = Optional.empty();
         Optional<Path> agentConfig = Optional.empty();
         Optional<String> netconsole = Optional.empty();
+        String xtServer = null, xtHash = "sha1";
+        Path xtPassword = null;
+        int xtPort = 9;
         try {
             for (int i = 0; i < args.size(); i++) {
                 String a = args.get(i);
@@ -61,6 +68,10 @@ public final class AgentSetup {
                     case "--watchdog" -> watchdog = Optional.of(number(value(args, ++i, a), a));
                     case "--agent-config" -> agentConfig = Optional.of(Path.of(value(args, ++i, a)));
                     case "--netconsole" -> netconsole = Optional.of(value(args, ++i, a));
+                    case "--xt-sysrq" -> xtServer = value(args, ++i, a);
+                    case "--xt-sysrq-password-file" -> xtPassword = Path.of(value(args, ++i, a));
+                    case "--xt-sysrq-port" -> xtPort = number(value(args, ++i, a), a);
+                    case "--xt-sysrq-hash" -> xtHash = value(args, ++i, a);
                     case "--help", "-h" -> {
                         out.print(USAGE);
                         return 0;
@@ -75,7 +86,12 @@ public final class AgentSetup {
             if (undo) {
                 steps = applier.undo(force);
             } else {
-                SetupOptions o = new SetupOptions(root, panic, oops, mask, kexec, watchdog, ssh, agentConfig, netconsole);
+                if ((xtServer == null) != (xtPassword == null)) {
+                    throw new InvalidInputException("--xt-sysrq SERVER and --xt-sysrq-password-file FILE go together");
+                }
+                Optional<SetupOptions.XtSysrq> xt = xtServer == null ? Optional.empty()
+                        : Optional.of(new SetupOptions.XtSysrq(xtServer, xtPort, xtPassword, xtHash));
+                SetupOptions o = new SetupOptions(root, panic, oops, mask, kexec, watchdog, ssh, agentConfig, netconsole, xt);
                 SetupPlan.Plan plan = SetupPlan.build(o);
                 steps = applier.apply(plan.changes());
                 for (String n : plan.notes()) err.println("netrescue-agent setup: note: " + n);

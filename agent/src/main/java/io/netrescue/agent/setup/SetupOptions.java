@@ -15,7 +15,18 @@ import java.util.Optional;
  */
 public record SetupOptions(Path root, int panicSeconds, boolean panicOnOops, int sysrqMask, boolean kexec,
                            Optional<Integer> watchdogSeconds, boolean sshEarly, Optional<Path> agentConfig,
-                           Optional<String> netconsole) {
+                           Optional<String> netconsole, Optional<XtSysrq> xt) {
+    /** @param passwordFile holds the password the server has for this host (`host sysrq NAME --password-file`) */
+    public record XtSysrq(String server, int port, Path passwordFile, String hash) {
+        public XtSysrq {
+            if (!server.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9a-fA-F:]{2,39}")) {
+                throw new IllegalArgumentException("--xt-sysrq needs the server's IP address (the firewall rule accepts SysRq only from it)");
+            }
+            if (port < 1 || port > 65535) throw new IllegalArgumentException("--xt-sysrq-port must be 1..65535");
+            if (!hash.equals("sha1") && !hash.equals("sha256")) throw new IllegalArgumentException("--xt-sysrq-hash must be sha1 or sha256");
+        }
+    }
+
     public SetupOptions {
         if (panicSeconds < 1 || panicSeconds > 3600) throw new IllegalArgumentException("--panic must be 1..3600 seconds");
         if (sysrqMask < 0 || sysrqMask > 511) throw new IllegalArgumentException("--sysrq-mask must be 0..511 (1 = all functions)");
@@ -30,6 +41,6 @@ public record SetupOptions(Path root, int panicSeconds, boolean panicOnOops, int
     }
 
     public static SetupOptions defaults(Path root) {
-        return new SetupOptions(root, 10, true, 1, false, Optional.empty(), false, Optional.empty(), Optional.empty());
+        return new SetupOptions(root, 10, true, 1, false, Optional.empty(), false, Optional.empty(), Optional.empty(), Optional.empty());
     }
 }

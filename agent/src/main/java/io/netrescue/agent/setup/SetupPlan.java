@@ -55,6 +55,7 @@ final class SetupPlan {
             }
         });
         if (o.sshEarly()) c.add(file(UNITS + distro.sshUnit() + ".d/netrescue-early.conf", sshEarly(), 0644));
+        o.xt().ifPresent(x -> xt(o, x, c));
         o.netconsole().ifPresent(n -> {
             String server = n.contains(":") ? n.substring(0, n.indexOf(':')) : n;
             String port = n.contains(":") ? n.substring(n.indexOf(':') + 1) : "6666";
@@ -63,6 +64,30 @@ final class SetupPlan {
             c.add(new Change.Link(UNITS + "multi-user.target.wants/netrescue-netconsole.service", UNITS + "netrescue-netconsole.service"));
         });
         return new Plan(List.copyOf(c), List.copyOf(notes));
+    }
+
+    private static void xt(SetupOptions o, SetupOptions.XtSysrq x, List<Change> c) {
+        String password;
+        try {
+            var perms = Files.getPosixFilePermissions(x.passwordFile());
+            if (perms.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+                throw new InvalidInputException("--xt-sysrq-password-file " + x.passwordFile() + " is readable by others: chmod 600 it first");
+            }
+            password = Files.readString(x.passwordFile(), StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot read --xt-sysrq-password-file " + x.passwordFile() + ": " + e.getMessage());
+        }
+        // module options are split on white space and the kernel module strips nothing (docs/protocols/sysrq.md)
+        if (!password.matches("[\\x21-\\x7e]{8,63}")) {
+            throw new InvalidInputException("the xt_SYSRQ password must be 8-63 printable characters without spaces");
+        }
+        String iptables = firstPresent(o.root(), "/usr/sbin/iptables", "/sbin/iptables", "/usr/bin/iptables");
+        if (iptables == null) throw new InvalidInputException("--xt-sysrq: no iptables (install iptables and xtables-addons-common 3.26 or later)");
+        if (x.server().contains(":")) iptables = iptables.replace("iptables", "ip6tables");
+        c.add(file("/etc/modprobe.d/netrescue-xt_sysrq.conf", xtModprobe(password, x.hash()), 0600));
+        c.add(file("/etc/modules-load.d/netrescue-xt_sysrq.conf", HEADER + "xt_SYSRQ\n", 0644));
+        c.add(file(UNITS + "netrescue-xt-sysrq.service", xtUnit(iptables, x.server(), x.port()), 0644));
+        c.add(new Change.Link(UNITS + "multi-user.target.wants/netrescue-xt-sysrq.service", UNITS + "netrescue-xt-sysrq.service"));
     }
 
     private static void kexec(SetupOptions o, Distro distro, String systemctl, List<Change> c) {
@@ -219,6 +244,34 @@ final class SetupPlan {
                 [Install]
                 WantedBy=multi-user.target
                 """.formatted(server, port);
+    }
+
+    /** xt_SYSRQ's module options: the password (this file is 0600) and the digest the server uses. */
+    static String xtModprobe(String password, String hash) {
+        return HEADER + "# xt_SYSRQ (xtables-addons 3.26 or later: 3.23 crashes on the first hashed request)\n"
+                + "options xt_SYSRQ password=" + password + " hash=" + hash + "\n";
+    }
+
+    static String xtUnit(String iptables, String server, int port) {
+        String rule = "INPUT -p udp -s " + server + " --dport " + port + " -j SYSRQ";
+        return HEADER + """
+                [Unit]
+                Description=netrescue: network SysRq (xt_SYSRQ) from the netrescue server only
+                DefaultDependencies=no
+                Before=network-pre.target shutdown.target
+                Wants=network-pre.target
+                Conflicts=shutdown.target
+
+                [Service]
+                Type=oneshot
+                RemainAfterExit=yes
+                ExecStartPre=-/usr/sbin/modprobe xt_SYSRQ
+                ExecStart=%1$s -I %2$s
+                ExecStop=%1$s -D %2$s
+
+                [Install]
+                WantedBy=multi-user.target
+                """.formatted(iptables, rule);
     }
 
     static String watchdog(int seconds) {

@@ -41,6 +41,7 @@ class AgentSetupTest {
         write(root, "etc/os-release", "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\n", "rw-r--r--");
         write(root, "usr/bin/systemctl", "", "rwxr-xr-x");
         write(root, "usr/sbin/kexec", "", "rwxr-xr-x");
+        write(root, "usr/sbin/iptables", "", "rwxr-xr-x");
         write(root, "boot/vmlinuz-6.1.0-28-amd64", "kernel", "rw-r--r--");
         write(root, "boot/initrd.img-6.1.0-28-amd64", "initrd", "rw-r--r--");
         Files.createSymbolicLink(root.resolve("vmlinuz"), Path.of("boot/vmlinuz-6.1.0-28-amd64"));
@@ -52,6 +53,7 @@ class AgentSetupTest {
         write(root, "etc/os-release", "NAME=\"Arch Linux\"\nPRETTY_NAME=\"Arch Linux\"\nID=arch\n", "rw-r--r--");
         write(root, "usr/bin/systemctl", "", "rwxr-xr-x");
         write(root, "usr/bin/kexec", "", "rwxr-xr-x");
+        write(root, "usr/bin/iptables", "", "rwxr-xr-x");
         write(root, "boot/vmlinuz-linux", "kernel", "rw-r--r--");
         write(root, "boot/initramfs-linux.img", "initrd", "rw-r--r--");
         return root;
@@ -61,6 +63,7 @@ class AgentSetupTest {
         write(root, "etc/os-release", "NAME=\"Fedora Linux\"\nPRETTY_NAME=\"Fedora Linux 41\"\nID=fedora\n", "rw-r--r--");
         write(root, "usr/bin/systemctl", "", "rwxr-xr-x");
         write(root, "usr/sbin/kexec", "", "rwxr-xr-x");
+        write(root, "usr/sbin/iptables", "", "rwxr-xr-x");
         write(root, "boot/loader/entries/0123-6.11.4-301.fc41.x86_64.conf",
                 "title Fedora Linux\nversion 6.11.4-301.fc41.x86_64\nlinux /vmlinuz-6.11.4-301.fc41.x86_64\ninitrd /initramfs-6.11.4-301.fc41.x86_64.img\n", "rw-r--r--");
         return root;
@@ -125,6 +128,31 @@ class AgentSetupTest {
         assertThat(actual).as("differs from " + golden + "; actual in " + out.toAbsolutePath()).isEqualTo(Files.readString(golden));
     }
 
+    Path xtPassword() throws IOException {
+        Path f = tmp.resolve("xt-password");
+        if (!Files.exists(f)) {
+            Files.writeString(f, "test-only-Secret42\n");
+            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+        }
+        return f;
+    }
+
+    @Test
+    void xtSysrqNeedsAPrivatePasswordFileAndTheServer() throws IOException {
+        Path root = debian(Files.createDirectory(tmp.resolve("r")));
+        Path open = tmp.resolve("open-password");
+        Files.writeString(open, "test-only-Secret42");
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-r--r--"));
+        assertThat(setup(root, "--xt-sysrq", "10.0.0.1", "--xt-sysrq-password-file", open.toString()).err()).contains("is readable by others: chmod 600");
+        assertThat(setup(root, "--xt-sysrq", "10.0.0.1").err()).contains("go together");
+        assertThat(setup(root, "--xt-sysrq", "server.example", "--xt-sysrq-password-file", xtPassword().toString()).err()).contains("IP address");
+        Run ok = setup(root, "--xt-sysrq", "10.0.0.1", "--xt-sysrq-password-file", xtPassword().toString());
+        assertThat(ok.exit()).as(ok.err()).isZero();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve("etc/modprobe.d/netrescue-xt_sysrq.conf")))).isEqualTo("rw-------");
+        assertThat(Files.readString(root.resolve("etc/systemd/system/netrescue-xt-sysrq.service")))
+                .contains("ExecStart=/usr/sbin/iptables -I INPUT -p udp -s 10.0.0.1 --dport 9 -j SYSRQ");
+    }
+
     @Test
     void goldenFilesPerDistribution() throws IOException {
         TreeMap<String, String> actual = new TreeMap<>();
@@ -135,7 +163,8 @@ class AgentSetupTest {
                 case "arch" -> arch(root);
                 default -> fedora(root);
             }
-            Run r = setup(root, "--kexec", "--watchdog", "30", "--ssh-early", "--panic", "15", "--netconsole", "10.0.0.1");
+            Run r = setup(root, "--kexec", "--watchdog", "30", "--ssh-early", "--panic", "15", "--netconsole", "10.0.0.1",
+                    "--xt-sysrq", "10.0.0.1", "--xt-sysrq-password-file", xtPassword().toString(), "--xt-sysrq-hash", "sha256");
             assertThat(r.exit()).as(r.err()).isZero();
             actual.put("golden-" + d + ".txt", generated(root));
             for (String script : List.of("usr/local/sbin/normal-reboot", "usr/local/libexec/netrescue-kexec-bls", "usr/local/libexec/netrescue-netconsole")) {
@@ -268,9 +297,11 @@ class AgentSetupTest {
                 + "[Service]\nExecStart=/usr/sbin/sshd -D\n\n[Install]\nWantedBy=multi-user.target\n", "rw-r--r--");
         write(root, "usr/sbin/sshd", "", "rwxr-xr-x");
         write(root, "opt/netrescue-agent/bin/netrescue-agent", "", "rwxr-xr-x");
-        assertThat(setup(root, "--kexec", "--ssh-early", "--watchdog", "30", "--netconsole", "10.0.0.1:6666").exit()).isZero();
+        write(root, "usr/sbin/modprobe", "", "rwxr-xr-x");
+        assertThat(setup(root, "--kexec", "--ssh-early", "--watchdog", "30", "--netconsole", "10.0.0.1:6666",
+                "--xt-sysrq", "10.0.0.1", "--xt-sysrq-password-file", xtPassword().toString()).exit()).isZero();
         for (String unit : List.of("/etc/systemd/system/netrescue-agent.service", "/etc/systemd/system/netrescue-kexec-load.service",
-                "/etc/systemd/system/netrescue-netconsole.service",
+                "/etc/systemd/system/netrescue-netconsole.service", "/etc/systemd/system/netrescue-xt-sysrq.service",
                 "/usr/lib/systemd/system/systemd-reboot.service", "/usr/lib/systemd/system/ssh.service")) {
             Process p = new ProcessBuilder(analyze.toString(), "verify", "--man=no", "--root=" + root, unit).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());

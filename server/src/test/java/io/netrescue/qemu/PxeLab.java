@@ -241,10 +241,25 @@ final class PxeLab implements AutoCloseable {
      * and the MAC are fixed so the machine can be in the inventory before it powers on.
      */
     QemuVm startVm(String label, String mac, String uuid) throws IOException {
-        List<String> cmd = List.of("ip", "netns", "exec", siteNs, "qemu-system-x86_64",
+        return startVm(label, List.of("ip", "netns", "exec", siteNs, "qemu-system-x86_64",
                 "-accel", "tcg", "-m", "256", "-nographic", "-no-reboot", "-boot", "n", "-uuid", uuid,
                 "-netdev", "tap,id=n0,ifname=" + TAP + ",script=no,downscript=no",
-                "-device", "virtio-net-pci,netdev=n0,mac=" + mac);
+                "-device", "virtio-net-pci,netdev=n0,mac=" + mac));
+    }
+
+    /**
+     * As {@link #startVm}, but a UEFI machine: {@code firmware} (OVMF) as its BIOS, whose own PXE
+     * client boots from the NIC (bootindex; there is no disk). The NIC gets no option ROM: QEMU's
+     * would put iPXE's EFI driver in front of the firmware's own PXE. OVMF needs more memory than SeaBIOS.
+     */
+    QemuVm startUefiVm(String label, String mac, String uuid, Path firmware) throws IOException {
+        return startVm(label, List.of("ip", "netns", "exec", siteNs, "qemu-system-x86_64",
+                "-accel", "tcg", "-m", "512", "-nographic", "-no-reboot", "-bios", firmware.toString(), "-uuid", uuid,
+                "-netdev", "tap,id=n0,ifname=" + TAP + ",script=no,downscript=no",
+                "-device", "virtio-net-pci,netdev=n0,mac=" + mac + ",bootindex=1,romfile="));
+    }
+
+    private QemuVm startVm(String label, List<String> cmd) throws IOException {
         synchronized (this) {
             if (closed) throw new IllegalStateException("lab " + id + " is closed");
             QemuVm vm = QemuVm.start(label, cmd, dir.resolve(label + ".serial"));

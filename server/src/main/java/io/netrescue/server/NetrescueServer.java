@@ -133,7 +133,7 @@ public final class NetrescueServer implements AutoCloseable {
         }
         if (config.tftp().enabled()) {
             int httpPort = connector.getLocalPort();
-            PxeConfigService pxe = new PxeConfigService(boot, () -> config.tftpBaseUrl(httpPort), this::hint);
+            PxeConfigService pxe = new PxeConfigService(boot, () -> config.tftpBaseUrl(httpPort), this::hint, clock);
             TftpFileSource generated = (path, client) -> pxe.render(path, client.getAddress()).map(TftpFile::of);
             tftp = new TftpServer(config.tftp(), generated.or(ipxeBinariesOverTftp(dhcpSettings)).or(TftpFileSource.directory(assets))).start();
         }

@@ -86,6 +86,7 @@ class PxeTftpTest {
         assertThat(local.body()).contains("SAY netrescue: web1 boots its local disk", "LOCALBOOT 0");
 
         ok(s.api("PUT", "hosts/web1/boot", "{\"mode\":\"rescue\"}"));
+        clock.advance(java.time.Duration.ofSeconds(6)); // past the repeat window of the first read
         Fetch f = tftp("pxelinux.cfg/01-" + MAC);
         assertThat(f.body()).contains("KERNEL vmlinuz\n", "INITRD initrd.gz\n").containsPattern("APPEND console=ttyS0 host=web1 token=[0-9a-f]{48}\n");
         assertThat(s.api("GET", "events?host=web1", null).body()).contains("netboot rescue via pxelinux", "\"sourceIp\":\"127.0.0.1\"");
@@ -101,9 +102,14 @@ class PxeTftpTest {
         ok(s.api("PUT", "hosts/web1/boot", "{\"mode\":\"once\",\"profile\":\"rescue\"}"));
         Fetch f = tftp("grub/grub.cfg-01-" + MAC);
         assertThat(f.body()).contains("linux '/vmlinuz' 'console=ttyS0' 'host=web1'", "initrd '/initrd.gz'", "boot\n");
-        // the once was used by that fetch
+        // GRUB 2.06 reads the file twice per boot: the second read is the same answer, not a second decision
+        assertThat(tftp("grub/grub.cfg-01-" + MAC).body()).isEqualTo(f.body());
+        String ev = s.api("GET", "events?host=web1", null).body();
+        assertThat(ev.split("netboot rescue via grub", -1).length - 1).isEqualTo(1);
+        assertThat(ev).contains("boot.mode");
+        // a later boot: the once was used
+        clock.advance(java.time.Duration.ofSeconds(6));
         assertThat(tftp("grub/grub.cfg-01-" + MAC).body()).contains("boots its local disk").doesNotContain("linux");
-        assertThat(s.api("GET", "events?host=web1", null).body()).contains("netboot rescue via grub", "boot.mode");
     }
 
     @Test

@@ -91,6 +91,23 @@ class GrubEfiQemuTest {
         });
     }
 
+    /**
+     * GRUB 2.06 reads grub.cfg-01-MAC twice per boot; before PxeConfigService answered a repeat from its
+     * window, the first read spent the once and the second (the one GRUB runs) said local.
+     */
+    @Test
+    void onceThroughGrubBootsRescueAndIsSpentByExactlyOneDecision() throws Exception {
+        Booted b = boot("grubefi-once", "once", "rescue");
+        QemuVm.Outcome o = b.vm().await(RescueImage.MARKER + " host=vm4 ", FAILURES, BOOT_TIMEOUT, b.nr()::exited);
+        report("once", b.vm(), o);
+        assertTrue(o.found(), () -> ProxyDhcpQemuTest.diagnosis(o, b.vm(), b.nr()));
+        Json.BootJson state = Json.MAPPER.readValue(b.nr().cli("boot", "vm4", "--json"), Json.BootJson.class);
+        assertThat(state.mode()).as("after the once, vm4 is back to its previous mode").isEqualTo("local");
+        List<Json.EventJson> served = events(b.nr()).stream().filter(e -> "boot.served".equals(e.kind())).toList();
+        assertThat(served).as("GRUB's two reads of its config, one decision (log in %s)", b.nr().log().getParent())
+                .singleElement().satisfies(e -> assertThat(e.decision()).isEqualTo("netboot rescue via grub"));
+    }
+
     private record Booted(NetrescueProcess nr, QemuVm vm) {}
 
     /** A fresh lab whose site DHCP names GRUB on our TFTP; vm4 in the inventory with {@code mode}, powered on. */

@@ -7,6 +7,11 @@ import io.netrescue.boot.http.BootService;
 import io.netrescue.inventory.IpAddresses;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -21,15 +26,38 @@ import java.util.function.Supplier;
  * being on the path between them.
  */
 public final class PxeConfigService {
+    /**
+     * GRUB 2.06 reads {@code grub.cfg-01-MAC} twice per boot, about 50 ms apart (its config search
+     * opens it, then normal mode reads it). Each read must not be a decision of its own: the first
+     * would spend a once and the second, the one GRUB runs, would say "local". So a client that
+     * asks again for the same file within this window gets the same bytes, without a new decision.
+     * Short, because a machine that reboots within it would get the same answer again.
+     */
+    static final Duration REPEAT_WINDOW = Duration.ofSeconds(5);
+    private static final int MAX_REMEMBERED = 4096;
+
     private final BootService boot;
     private final Supplier<String> baseUrl;
     private final ClientHints hints;
+    private final Clock clock;
+    private record Key(InetAddress client, String path) {}
+    private record Served(byte[] bytes, Instant at) {}
+    /** Requests for one key are decided one at a time, so a concurrent repeat waits and reuses the answer. */
+    private final Object[] stripes = new Object[64];
+    private final Map<Key, Served> recent = new LinkedHashMap<>(64, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Key, Served> e) {
+            return size() > MAX_REMEMBERED;
+        }
+    };
 
     /** @param baseUrl how booted systems reach our HTTP server (the {@code {server}} variable) */
-    public PxeConfigService(BootService boot, Supplier<String> baseUrl, ClientHints hints) {
+    public PxeConfigService(BootService boot, Supplier<String> baseUrl, ClientHints hints, Clock clock) {
         this.boot = boot;
         this.baseUrl = baseUrl;
         this.hints = hints;
+        this.clock = clock;
+        for (int i = 0; i < stripes.length; i++) stripes[i] = new Object();
     }
 
     /** The configuration for {@code path} requested by {@code client}; empty when the path is not ours. */
@@ -37,11 +65,23 @@ public final class PxeConfigService {
         return PxeConfigPath.parse(path).flatMap(p -> switch (p) {
             case PxeConfigPath.Skipped s -> Optional.<byte[]>empty();
             case PxeConfigPath.ByMac m -> {
-                Optional<ClientHints.Hint> h = hints.forMac(m.mac());
-                String platform = m.format() == BootFormat.PXELINUX ? "pcbios" : "";
-                BootRequest req = new BootRequest(m.mac().toString(), IpAddresses.format(client),
-                        h.map(ClientHints.Hint::uuid).orElse(""), h.map(ClientHints.Hint::arch).orElse(""), platform, client);
-                yield Optional.of(boot.decide(req, baseUrl.get(), m.format()).getBytes(StandardCharsets.UTF_8));
+                Key key = new Key(client, path);
+                synchronized (stripes[Math.floorMod(key.hashCode(), stripes.length)]) {
+                    Instant now = clock.instant();
+                    synchronized (recent) {
+                        Served s = recent.get(key);
+                        if (s != null && s.at().plus(REPEAT_WINDOW).isAfter(now)) yield Optional.of(s.bytes());
+                    }
+                    Optional<ClientHints.Hint> h = hints.forMac(m.mac());
+                    String platform = m.format() == BootFormat.PXELINUX ? "pcbios" : "";
+                    BootRequest req = new BootRequest(m.mac().toString(), IpAddresses.format(client),
+                            h.map(ClientHints.Hint::uuid).orElse(""), h.map(ClientHints.Hint::arch).orElse(""), platform, client);
+                    byte[] bytes = boot.decide(req, baseUrl.get(), m.format()).getBytes(StandardCharsets.UTF_8);
+                    synchronized (recent) {
+                        recent.put(key, new Served(bytes, now));
+                    }
+                    yield Optional.of(bytes);
+                }
             }
         });
     }

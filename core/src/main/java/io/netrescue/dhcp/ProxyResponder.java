@@ -27,11 +27,22 @@ public record ProxyResponder(Inet4Address serverAddress, BootConfig boot, boolea
         };
     }
 
+    /**
+     * iPXE encapsulated option 175, sub-option 1 (priority) = 1. iPXE files a ProxyDHCP reply as its own
+     * settings block beside the interface's DHCP settings and takes the filename from the block sorted
+     * first: by this priority, then by arrival. Without it, a site DHCP server that names a boot file
+     * for every client (undionly.kpxe) wins over our /ipxe URL and iPXE loads undionly again, forever
+     * (BiosChainQemuTest; iPXE src/core/settings.c reprioritise_settings). Sent to iPXE clients only,
+     * unless dhcp.ipxe.override-site-filename is false (a site whose own DHCP filename must win).
+     */
+    static final DhcpOption IPXE_PRIORITY = new DhcpOption(175, new byte[] {1, 1, 1});
+
     private DhcpPacket reply(DhcpPacket req, PxeClient c, MessageType type, BootChoice.Boot b) {
         List<DhcpOption> o = Replies.head(type, serverAddress);
         o.add(DhcpOption.of(DhcpOption.VENDOR_CLASS, b.httpClient() ? "HTTPClient" : "PXEClient"));
         if (!b.httpClient()) o.add(Replies.PXE_NO_DISCOVERY);
         req.option(DhcpOption.CLIENT_UUID).ifPresent(u -> o.add(new DhcpOption(DhcpOption.CLIENT_UUID, u)));
+        if (c.ipxe() && boot.overrideSiteFilename()) o.add(IPXE_PRIORITY);
         String file = Replies.fileField(b.file(), o);
         Inet4Address ciaddr = type == MessageType.ACK ? c.ciaddr() : DhcpPacket.ZERO;
         return Replies.reply(req, ciaddr, DhcpPacket.ZERO, b.httpClient() ? DhcpPacket.ZERO : boot.tftpServer(), file, o);

@@ -89,6 +89,13 @@ class ProxyResponderTest {
         DhcpPacket r = reply(answer(proxy(BOOT, false, DhcpInventory.EMPTY), Packets.ipxeDiscover(1), ReceivedOn.DHCP));
         assertThat(r.file()).isEqualTo("http://10.77.0.2:8080/ipxe");
         assertThat(r.option(97)).hasValueSatisfying(v -> assertThat(HEX.formatHex(v)).isEqualTo("004e0b5b8c6a2f1e4d9a610123456789ab"));
+        // iPXE priority 1 (175.1): our filename beats a site DHCP server's undionly.kpxe
+        assertThat(r.option(175)).hasValueSatisfying(v -> assertThat(HEX.formatHex(v)).isEqualTo("010101"));
+        BootConfig siteWins = new BootConfig(TFTP, BOOT.bootstrapUrl(), BOOT.binariesUrl(), "undionly.kpxe", "ipxe.efi", Optional.empty(), false);
+        assertThat(reply(answer(proxy(siteWins, false, DhcpInventory.EMPTY), Packets.ipxeDiscover(1), ReceivedOn.DHCP)).option(175)).isEmpty();
+        // firmware that is not iPXE does not read option 175
+        assertThat(reply(answer(proxy(BOOT, false, DhcpInventory.EMPTY), Packets.firmwareDiscover(0, "PXEClient", OTHER_MAC), ReceivedOn.DHCP))
+                .option(175)).isEmpty();
     }
 
     @Test

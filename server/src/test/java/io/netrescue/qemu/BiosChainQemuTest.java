@@ -27,17 +27,19 @@ import org.junit.jupiter.api.Test;
  * a ProxyDHCP reply as {@code proxydhcp} at the root, after it ({@code dhcp_request_rx} in
  * {@code src/net/udp/dhcp.c}). Sibling blocks are ordered by their {@code priority} setting (DHCP
  * option 175.1) and then by registration ({@code reprioritise_settings} in {@code src/core/settings.c}),
- * and {@code fetch_next_server_and_filename} takes the first filename found. So a filename from the
- * site's DHCP server always beats ours, unless the site sets a lower priority: a site that names
- * undionly.kpxe for every client loops forever whatever a ProxyDHCP says (test 2), and the site must
- * keep its boot file from iPXE clients.
+ * and {@code fetch_next_server_and_filename} takes the first filename found. So without a priority a
+ * filename from the site's DHCP server always beats ours: a site that names undionly.kpxe for every
+ * client loops forever (test 2, first half, with {@code dhcp.ipxe.override-site-filename = false}).
+ * Our ProxyDHCP therefore sends iPXE clients priority 1 (175.1), and the same site then reaches the
+ * decision (test 2, second half).
  *
  * <p>QEMU's ROM is iPXE and sends user class {@code iPXE} itself, so the usual site rule (no boot file
  * for user class iPXE, test 3) sends the ROM straight to our URL and never chainloads. On the wire the
  * ROM and the undionly.kpxe it loaded differ only in the vendor class: the ROM sends
  * {@code PXEClient:Arch:00000:UNDI:002001}, undionly copies option 60 from the replies the ROM cached
  * (iPXE's {@code dhcp_request_settings}) and sends {@code PXEClient}. Test 1's site keys its boot file
- * on that, standing in for a real ROM that sends no user class.
+ * on that, standing in for a real ROM that sends no user class; it turns our priority off, since with
+ * it the iPXE ROM itself would take our URL at once and never chainload.
  */
 @Tag("qemu")
 class BiosChainQemuTest {
@@ -68,9 +70,11 @@ class BiosChainQemuTest {
 
     @Test
     void romLoadsUndionlyFromOurTftpAndTheSecondStageFollowsOurProxyDhcpToTheDecision() throws Exception {
+        // QEMU's ROM is iPXE: with our priority (the default) it would take our URL at once and never
+        // chainload. Letting the site's filename win makes it behave like a firmware ROM here.
         Site s = start("bioschain", List.of(
                 "--dhcp-vendorclass=set:pxerom,PXEClient:Arch:00000", // the ROM, not the undionly it loads
-                "--dhcp-boot=tag:pxerom,undionly.kpxe,,SERVER"));
+                "--dhcp-boot=tag:pxerom,undionly.kpxe,,SERVER"), "\n[dhcp.ipxe]\noverride-site-filename = false\n");
         QemuVm.Outcome o = s.vm().await(RescueImage.MARKER + " host=vm3 ", ProxyDhcpQemuTest.FAILURES, ProxyDhcpQemuTest.BOOT_TIMEOUT, s.nr()::exited);
         report("chain", s.vm(), o);
         assertTrue(o.found(), () -> ProxyDhcpQemuTest.diagnosis(o, s.vm(), s.nr()));
@@ -108,8 +112,9 @@ class BiosChainQemuTest {
      * it with our URL, and iPXE still takes the site's filename (see the class comment for why).
      */
     @Test
-    void siteNamingUndionlyForEveryClientLoopsWhateverOurProxyDhcpAnswers() throws Exception {
-        Site s = start("bioschain-loop", List.of("--dhcp-boot=undionly.kpxe,,SERVER"));
+    void siteNamingUndionlyForEveryClientLoopsWithoutOurPriorityAndNotWithIt() throws Exception {
+        // without iPXE priority the classic loop: the site's filename always wins (the measurement that led to 175.1)
+        Site s = start("bioschain-loop", List.of("--dhcp-boot=undionly.kpxe,,SERVER"), "\n[dhcp.ipxe]\noverride-site-filename = false\n");
         String load = "tftp://" + lab.serverAddress() + "/undionly.kpxe... ok";
         long deadline = System.nanoTime() + ProxyDhcpQemuTest.BOOT_TIMEOUT.toNanos();
         String serial;
@@ -119,26 +124,24 @@ class BiosChainQemuTest {
         }
         System.out.printf("[BiosChainQemuTest] loop %s: %d undionly.kpxe loads after %.1f s%n", s.vm(), count(serial, load),
                 s.vm().elapsed().toMillis() / 1000.0);
-        assertThat(serial).as("a second stage that reached our script broke the loop: iPXE's filename priority has changed\n" + s.vm().tail(40))
+        assertThat(serial).as("without priority, a stage that reached our script: iPXE's filename order has changed\n" + s.vm().tail(40))
                 .doesNotContain("/boot.ipxe");
         assertThat(count(serial, load)).as("undionly.kpxe loads (the ROM's, then undionly loading itself)\n" + s.vm().tail(40))
                 .isGreaterThanOrEqualTo(LOOP_LOADS);
-        assertThat(count(serial, "using undionly on")).as(s.vm().tail(40)).isGreaterThanOrEqualTo(LOOP_LOADS - 1);
-
-        // we did answer every stage with our URL: the loop is iPXE preferring the site's filename
-        String url = s.nr().url();
-        List<String> log = PxeLab.read(s.nr().log()).lines().toList();
-        List<Integer> transfers = indexes(log, "msg=\"TFTP transfer completed\"", "file=\"undionly.kpxe\"");
-        assertThat(transfers).as("undionly.kpxe transfers in %s", s.nr().log()).hasSizeGreaterThanOrEqualTo(LOOP_LOADS - 1);
-        assertThat(indexes(log, "msg=\"dhcp reply\" mac=\"" + MAC + "\"", "file=\"" + url + "/ipxe\""))
-                .as("our URL offered to a second stage, in %s", s.nr().log()).anySatisfy(i -> assertThat(i).isBetween(transfers.get(0), transfers.get(1)));
         assertThat(events(s.nr())).as("no decision was ever asked for").noneMatch(e -> "boot.served".equals(e.kind()));
+        PxeLab first = lab;
+        first.close();
+        assertThat(first.remainingNamespaces()).as("namespaces left behind by " + first).isEmpty();
+
+        // with it (the default): the same site, and the machine reaches its decision without looping
+        Site p = start("bioschain-priority", List.of("--dhcp-boot=undionly.kpxe,,SERVER"));
+        QemuVm.Outcome o = p.vm().await(RescueImage.MARKER + " host=vm3 ", ProxyDhcpQemuTest.FAILURES, ProxyDhcpQemuTest.BOOT_TIMEOUT, p.nr()::exited);
+        report("priority", p.vm(), o);
+        assertTrue(o.found(), () -> ProxyDhcpQemuTest.diagnosis(o, p.vm(), p.nr()));
+        assertThat(count(p.vm().serialText(), "tftp://" + lab.serverAddress() + "/undionly.kpxe... ok")).as("undionly.kpxe loads with our priority\n" + p.vm().tail(40)).isLessThanOrEqualTo(1);
+        assertThat(events(p.nr())).anySatisfy(e -> assertThat(e.decision()).isEqualTo("netboot rescue"));
     }
 
-    /**
-     * The site rule that breaks the loop on real hardware: no boot file for user class iPXE. QEMU's ROM
-     * is such a client, so it goes straight to our URL without chainloading.
-     */
     @Test
     void siteUserClassRuleLeavesIpxeClientsToOurProxyDhcp() throws Exception {
         Site s = start("bioschain-userclass", List.of("--dhcp-userclass=set:ipxe,iPXE", "--dhcp-boot=tag:!ipxe,undionly.kpxe,,SERVER"));
@@ -155,6 +158,10 @@ class BiosChainQemuTest {
 
     /** A fresh lab with {@code siteArgs} (SERVER: netrescue's address) on the site's DHCP, netrescue as ProxyDHCP + TFTP, vm3 in rescue mode, powered on. */
     private Site start(String label, List<String> siteArgs) throws Exception {
+        return start(label, siteArgs, "");
+    }
+
+    private Site start(String label, List<String> siteArgs, String extraConfig) throws Exception {
         lab = PxeLab.create(PxeLabTest.logRoot(), label);
         lab.capture();
         lab.startSiteDhcp(siteArgs.stream().map(a -> a.replace("SERVER", lab.serverAddress())).toList());
@@ -174,7 +181,7 @@ class BiosChainQemuTest {
 
                 [tftp]
                 listen = "%1$s:69"
-                """.formatted(server, NetrescueProcess.HTTP_PORT, PxeLab.SERVER_IF));
+                """.formatted(server, NetrescueProcess.HTTP_PORT, PxeLab.SERVER_IF) + extraConfig);
         image.install(nr.assets());
         nr.cli("host", "add", "vm3", "--mac", MAC, "--uuid", UUID);
         nr.cli("profile", "add", "rescue", "--kernel", "vmlinuz", "--initrd", "initrd.gz", "--cmdline", RescueImage.CMDLINE);

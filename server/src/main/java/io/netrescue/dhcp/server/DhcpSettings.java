@@ -36,8 +36,13 @@ public record DhcpSettings(String mode, @JsonProperty("interface") String iface,
                            Ipxe ipxe, Pool pool) {
 
     /** iPXE binaries, served by the lead's TFTP and HTTP servers; checked at start. */
-    public record Ipxe(String dir, String bios, String efiX64, String efiArm64, String binariesPath) {
+    public record Ipxe(String dir, String bios, String efiX64, String efiArm64, String binariesPath, Boolean overrideSiteFilename) {
+        public Ipxe(String dir, String bios, String efiX64, String efiArm64, String binariesPath) {
+            this(dir, bios, efiX64, efiArm64, binariesPath, null);
+        }
+
         public Ipxe {
+            overrideSiteFilename = overrideSiteFilename == null || overrideSiteFilename;
             dir = or(dir, "/usr/lib/ipxe");
             bios = or(bios, "undionly.kpxe");
             efiX64 = or(efiX64, "ipxe.efi");
@@ -171,7 +176,7 @@ public record DhcpSettings(String mode, @JsonProperty("interface") String iface,
     public BootConfig bootConfig() {
         String base = httpUrl.endsWith("/") ? httpUrl.substring(0, httpUrl.length() - 1) : httpUrl;
         return new BootConfig(tftpAddressValue(), base + "/ipxe", base + ipxe.binariesPath(), ipxe.bios(), ipxe.efiX64(),
-                ipxe.efiArm64().isEmpty() ? Optional.empty() : Optional.of(ipxe.efiArm64()));
+                ipxe.efiArm64().isEmpty() ? Optional.empty() : Optional.of(ipxe.efiArm64()), ipxe.overrideSiteFilename());
     }
 
     /** Full mode's configuration; {@code boot} empty when PXE boot files are not to be given out. */

@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -42,30 +41,17 @@ import org.junit.jupiter.api.Test;
  * it the iPXE ROM itself would take our URL at once and never chainload.
  */
 @Tag("qemu")
-class BiosChainQemuTest {
+class BiosChainQemuTest extends PxeLabTests {
     static final String MAC = "52:54:00:6e:72:31";
     static final String UUID = "8c5b0b4e-2f6a-4d1e-9a61-0123456789ad";
     static final Path UNDIONLY = Path.of("/usr/lib/ipxe/undionly.kpxe");
     /** How many times the looping test waits to see undionly.kpxe loaded (the ROM's load, then the loop). */
     static final int LOOP_LOADS = 3;
 
-    private static RescueImage image;
-    private PxeLab lab;
-
     @BeforeAll
     static void requirements() throws Exception {
-        Optional<String> missing = PxeLab.missingRequirement().or(RescueImage::missingRequirement);
-        assumeTrue(missing.isEmpty(), () -> missing.orElseThrow());
         assumeTrue(Files.isReadable(UNDIONLY), "no " + UNDIONLY + " (apt-get install ipxe)");
-        image = RescueImage.build();
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        if (lab == null) return;
-        lab.close();
-        assertThat(lab.remainingNamespaces()).as("namespaces left behind by " + lab).isEmpty();
-        assertThat(lab.survivors()).as("processes left running by " + lab).isEmpty();
+        requireLab(Optional.empty());
     }
 
     @Test
@@ -99,12 +85,7 @@ class BiosChainQemuTest {
         assertThat(indexes(log, "msg=\"dhcp reply\" mac=\"" + MAC + "\"", "file=\"" + url + "/ipxe\"", "ipxe=\"true\""))
                 .as("our ProxyDHCP answered the second stage (after the transfer) with our URL, in %s", s.nr().log())
                 .anySatisfy(i -> assertThat(i).isGreaterThan(transfers.getFirst()));
-        assertThat(events(s.nr())).as("vm3's timeline").anySatisfy(e -> {
-            assertThat(e.kind()).isEqualTo("boot.served");
-            assertThat(e.decision()).isEqualTo("netboot rescue");
-            assertThat(e.sourceIp()).isEqualTo(ip);
-            assertThat(e.mac()).isEqualToIgnoringCase(MAC);
-        });
+        assertServed(events(s.nr()), "vm3", "netboot rescue", ip, MAC);
     }
 
     /**
@@ -165,23 +146,7 @@ class BiosChainQemuTest {
         lab = PxeLab.create(PxeLabTest.logRoot(), label);
         lab.capture();
         lab.startSiteDhcp(siteArgs.stream().map(a -> a.replace("SERVER", lab.serverAddress())).toList());
-        String server = lab.serverAddress();
-        NetrescueProcess nr = NetrescueProcess.start(lab, """
-                [http]
-                listen = "%1$s:%2$d"
-                public-url = "http://%1$s:%2$d"
-
-                [boot]
-                audit = "sync"
-
-                [dhcp]
-                mode = "proxy"
-                interface = "%3$s"
-                server-address = "%1$s"
-
-                [tftp]
-                listen = "%1$s:69"
-                """.formatted(server, NetrescueProcess.HTTP_PORT, PxeLab.SERVER_IF) + extraConfig);
+        NetrescueProcess nr = NetrescueProcess.start(lab, config(lab, true, true) + extraConfig);
         image.install(nr.assets());
         nr.cli("host", "add", "vm3", "--mac", MAC, "--uuid", UUID);
         nr.cli("profile", "add", "rescue", "--kernel", "vmlinuz", "--initrd", "initrd.gz", "--cmdline", RescueImage.CMDLINE);

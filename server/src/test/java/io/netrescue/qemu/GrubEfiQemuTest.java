@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -29,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * issue 5 and not asserted here until it is fixed.
  */
 @Tag("qemu")
-class GrubEfiQemuTest {
+class GrubEfiQemuTest extends PxeLabTests {
     static final String MAC = "52:54:00:6e:72:41";
     static final String UUID = "8c5b0b4e-2f6a-4d1e-9a61-0123456789ae";
     static final Path OVMF = Path.of("/usr/share/ovmf/OVMF.fd");
@@ -40,25 +39,12 @@ class GrubEfiQemuTest {
     static final Duration BOOT_TIMEOUT = Duration.ofSeconds(100);
     static final List<String> FAILURES = List.of("failed, booting the local disk", "boots its local disk", "Kernel panic", "error: file", "you need to load the kernel first");
 
-    private static RescueImage image;
-    private PxeLab lab;
-
     @BeforeAll
     static void requirements() throws Exception {
-        Optional<String> missing = PxeLab.missingRequirement().or(RescueImage::missingRequirement);
-        assumeTrue(missing.isEmpty(), () -> missing.orElseThrow());
         assumeTrue(Files.isReadable(OVMF), "no " + OVMF + " (apt-get install ovmf)");
         assumeTrue(Files.isDirectory(GRUB_MODULES) && PxeLab.find("grub-mknetdir").isPresent(),
                 "no grub-mknetdir or " + GRUB_MODULES + " (apt-get install grub-efi-amd64-bin grub-common)");
-        image = RescueImage.build();
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        if (lab == null) return;
-        lab.close();
-        assertThat(lab.remainingNamespaces()).as("namespaces left behind by " + lab).isEmpty();
-        assertThat(lab.survivors()).as("processes left running by " + lab).isEmpty();
+        requireLab(Optional.empty());
     }
 
     @Test
@@ -83,12 +69,7 @@ class GrubEfiQemuTest {
                 .as("GRUB read %s from us (%s)", MAC_CONFIG, b.nr().log()).isNotEmpty();
         assertThat(BiosChainQemuTest.indexes(log, "file=\"vmlinuz\"", "bytes=\"" + Files.size(b.nr().assets().resolve("vmlinuz")) + "\""))
                 .as("the kernel went over our TFTP").isNotEmpty();
-        assertThat(events(b.nr())).as("vm4's timeline").anySatisfy(e -> {
-            assertThat(e.kind()).isEqualTo("boot.served");
-            assertThat(e.decision()).isEqualTo("netboot rescue via grub");
-            assertThat(e.sourceIp()).isEqualTo(ip);
-            assertThat(e.mac()).isEqualToIgnoringCase(MAC);
-        });
+        assertServed(events(b.nr()), "vm4", "netboot rescue via grub", ip, MAC);
     }
 
     /**
@@ -101,11 +82,7 @@ class GrubEfiQemuTest {
         QemuVm.Outcome o = b.vm().await(RescueImage.MARKER + " host=vm4 ", FAILURES, BOOT_TIMEOUT, b.nr()::exited);
         report("once", b.vm(), o);
         assertTrue(o.found(), () -> ProxyDhcpQemuTest.diagnosis(o, b.vm(), b.nr()));
-        Json.BootJson state = Json.MAPPER.readValue(b.nr().cli("boot", "vm4", "--json"), Json.BootJson.class);
-        assertThat(state.mode()).as("after the once, vm4 is back to its previous mode").isEqualTo("local");
-        List<Json.EventJson> served = events(b.nr()).stream().filter(e -> "boot.served".equals(e.kind())).toList();
-        assertThat(served).as("GRUB's two reads of its config, one decision (log in %s)", b.nr().log().getParent())
-                .singleElement().satisfies(e -> assertThat(e.decision()).isEqualTo("netboot rescue via grub"));
+        assertOnceSpentByOneDecision(b.nr(), "vm4", "netboot rescue via grub", events(b.nr()), "GRUB's two reads of its config, one decision");
     }
 
     private record Booted(NetrescueProcess nr, QemuVm vm) {}
@@ -116,17 +93,7 @@ class GrubEfiQemuTest {
         lab.capture();
         String server = lab.serverAddress();
         lab.startSiteDhcp(List.of("--dhcp-boot=" + CORE + ",," + server));
-        NetrescueProcess nr = NetrescueProcess.start(lab, """
-                [http]
-                listen = "%1$s:%2$d"
-                public-url = "http://%1$s:%2$d"
-
-                [boot]
-                audit = "sync"
-
-                [tftp]
-                listen = "%1$s:69"
-                """.formatted(server, NetrescueProcess.HTTP_PORT));
+        NetrescueProcess nr = NetrescueProcess.start(lab, config(lab, false, true));
         image.install(nr.assets());
         // GRUB's network image and modules, as a site would install them on its TFTP server
         PxeLab.run(List.of("grub-mknetdir", "--net-directory=" + nr.assets(), "--subdir=boot/grub", "-d", GRUB_MODULES.toString()), Duration.ofSeconds(60));

@@ -2,14 +2,12 @@ package io.netrescue.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.netrescue.api.Json;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -22,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * {@link PxeLabTest} is the control: the same site without netrescue boots nothing.
  */
 @Tag("qemu")
-class ProxyDhcpQemuTest {
+class ProxyDhcpQemuTest extends PxeLabTests {
     static final String MAC = "52:54:00:6e:72:11";
     static final String UUID = "8c5b0b4e-2f6a-4d1e-9a61-0123456789ab";
     static final Duration BOOT_TIMEOUT = Duration.ofSeconds(80);
@@ -30,22 +28,9 @@ class ProxyDhcpQemuTest {
     static final List<String> FAILURES = List.of("no decision from", "failed, booting the local disk", "Nothing to boot",
             "No bootable device", "Kernel panic");
 
-    private static RescueImage image;
-    private PxeLab lab;
-
     @BeforeAll
     static void requirements() throws Exception {
-        Optional<String> missing = PxeLab.missingRequirement().or(RescueImage::missingRequirement);
-        assumeTrue(missing.isEmpty(), () -> missing.orElseThrow());
-        image = RescueImage.build();
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        if (lab == null) return;
-        lab.close();
-        assertThat(lab.remainingNamespaces()).as("namespaces left behind by " + lab).isEmpty();
-        assertThat(lab.survivors()).as("processes left running by " + lab).isEmpty();
+        requireLab(Optional.empty());
     }
 
     @Test
@@ -53,20 +38,7 @@ class ProxyDhcpQemuTest {
         lab = PxeLab.create(PxeLabTest.logRoot(), "proxydhcp");
         lab.capture();
         lab.startSiteDhcp(List.of()); // an ordinary site DHCP server: addresses only, no boot options
-        String server = lab.serverAddress();
-        NetrescueProcess nr = NetrescueProcess.start(lab, """
-                [http]
-                listen = "%1$s:%2$d"
-                public-url = "http://%1$s:%2$d"
-
-                [boot]
-                audit = "sync"
-
-                [dhcp]
-                mode = "proxy"
-                interface = "%3$s"
-                server-address = "%1$s"
-                """.formatted(server, NetrescueProcess.HTTP_PORT, PxeLab.SERVER_IF));
+        NetrescueProcess nr = NetrescueProcess.start(lab, config(lab, true, false));
         image.install(nr.assets());
         nr.cli("host", "add", "vm1", "--mac", MAC, "--uuid", UUID);
         nr.cli("profile", "add", "rescue", "--kernel", "vmlinuz", "--initrd", "initrd.gz", "--cmdline", RescueImage.CMDLINE);
@@ -93,12 +65,7 @@ class ProxyDhcpQemuTest {
 
         // the decision is on the host's timeline, for the machine at the leased address
         List<Json.EventJson> events = Arrays.asList(Json.MAPPER.readValue(nr.cli("events", "vm1", "--json"), Json.EventJson[].class));
-        assertThat(events).as("vm1's timeline").anySatisfy(e -> {
-            assertThat(e.kind()).isEqualTo("boot.served");
-            assertThat(e.decision()).isEqualTo("netboot rescue");
-            assertThat(e.sourceIp()).isEqualTo(ip);
-            assertThat(e.mac()).isEqualToIgnoringCase(MAC);
-        });
+        assertServed(events, "vm1", "netboot rescue", ip, MAC);
     }
 
     /** Why a boot failed, with everything needed to see where: VM console, server log, site DHCP log, the lab's log directory. */

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -24,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * kernel boots. (QEMU's ROM is iPXE, which does the first TFTP itself; PXELINUX then uses iPXE's PXE API.)
  */
 @Tag("qemu")
-class PxelinuxQemuTest {
+class PxelinuxQemuTest extends PxeLabTests {
     static final String MAC = "52:54:00:6e:72:21";
     static final String UUID = "8c5b0b4e-2f6a-4d1e-9a61-0123456789ac";
     static final Path PXELINUX = Path.of("/usr/lib/PXELINUX/pxelinux.0");
@@ -33,24 +32,11 @@ class PxelinuxQemuTest {
     static final List<String> FAILURES = List.of("Unable to locate configuration file", "Could not find kernel image", "Nothing to boot",
             "No bootable device", "Kernel panic");
 
-    private static RescueImage image;
-    private PxeLab lab;
-
     @BeforeAll
     static void requirements() throws Exception {
-        Optional<String> missing = PxeLab.missingRequirement().or(RescueImage::missingRequirement);
-        assumeTrue(missing.isEmpty(), () -> missing.orElseThrow());
         assumeTrue(Files.isReadable(PXELINUX) && Files.isReadable(LDLINUX),
                 "no " + PXELINUX + " or " + LDLINUX + " (apt-get install pxelinux syslinux-common)");
-        image = RescueImage.build();
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        if (lab == null) return;
-        lab.close();
-        assertThat(lab.remainingNamespaces()).as("namespaces left behind by " + lab).isEmpty();
-        assertThat(lab.survivors()).as("processes left running by " + lab).isEmpty();
+        requireLab(Optional.empty());
     }
 
     @Test
@@ -68,12 +54,7 @@ class PxelinuxQemuTest {
 
         // the per-MAC config was a decision: on the host's timeline, for the machine at the leased address
         String ip = lab.leasedAddress(MAC).orElseThrow(() -> new AssertionError("site dnsmasq leased nothing to " + MAC));
-        assertThat(events(b.nr())).as("vm2's timeline").anySatisfy(e -> {
-            assertThat(e.kind()).isEqualTo("boot.served");
-            assertThat(e.decision()).isEqualTo("netboot rescue via pxelinux");
-            assertThat(e.sourceIp()).isEqualTo(ip);
-            assertThat(e.mac()).isEqualToIgnoringCase(MAC);
-        });
+        assertServed(events(b.nr()), "vm2", "netboot rescue via pxelinux", ip, MAC);
     }
 
     /**
@@ -84,14 +65,11 @@ class PxelinuxQemuTest {
     @Test
     void onceThroughPxelinuxBootsRescueAndIsSpentByExactlyOneDecision() throws Exception {
         Booted b = boot("pxelinux-once", "once", "rescue");
-        Json.BootJson state = Json.MAPPER.readValue(b.nr().cli("boot", "vm2", "--json"), Json.BootJson.class);
-        assertThat(state.mode()).as("after the once, vm2 is back to its previous mode").isEqualTo("local");
-        List<Json.EventJson> served = events(b.nr()).stream().filter(e -> "boot.served".equals(e.kind())).toList();
         // a second decision here means PXELINUX's retransmitted read request was served as a second
         // transfer: the timeline then shows a decision the machine never used, and had that transfer
         // answered first, the machine would have booted local with its once spent
-        assertThat(served).as("one config fetch, one decision: vm2's boot.served events (TFTP log and br0.pcap in %s)", b.nr().log().getParent())
-                .singleElement().satisfies(e -> assertThat(e.decision()).isEqualTo("netboot rescue via pxelinux"));
+        assertOnceSpentByOneDecision(b.nr(), "vm2", "netboot rescue via pxelinux", events(b.nr()),
+                "one config fetch, one decision (TFTP log and br0.pcap)");
     }
 
     private record Booted(NetrescueProcess nr, QemuVm vm) {}
@@ -103,17 +81,7 @@ class PxelinuxQemuTest {
         String server = lab.serverAddress();
         // a site whose own DHCP server already names the boot server and file
         lab.startSiteDhcp(List.of("--dhcp-boot=pxelinux.0,," + server));
-        NetrescueProcess nr = NetrescueProcess.start(lab, """
-                [http]
-                listen = "%1$s:%2$d"
-                public-url = "http://%1$s:%2$d"
-
-                [boot]
-                audit = "sync"
-
-                [tftp]
-                listen = "%1$s:69"
-                """.formatted(server, NetrescueProcess.HTTP_PORT));
+        NetrescueProcess nr = NetrescueProcess.start(lab, config(lab, false, true));
         image.install(nr.assets());
         Files.copy(PXELINUX, nr.assets().resolve("pxelinux.0"));
         Files.copy(LDLINUX, nr.assets().resolve("ldlinux.c32"));

@@ -1,0 +1,80 @@
+package io.netrescue.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.netrescue.api.Json;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+
+/**
+ * What every PXE lab test shares: the requirement check (skips with the reason), the rescue image,
+ * the lab each test creates and its checked clean-up, and the audit assertion.
+ */
+abstract class PxeLabTests {
+    static RescueImage image;
+    PxeLab lab;
+
+    /** Skips unless the lab's tools, the rescue image's inputs and {@code extra} are there; builds the image. */
+    static void requireLab(Optional<String> extra) throws Exception {
+        Optional<String> missing = PxeLab.missingRequirement().or(RescueImage::missingRequirement).or(() -> extra);
+        assumeTrue(missing.isEmpty(), () -> missing.orElseThrow());
+        image = RescueImage.build();
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        if (lab == null) return;
+        lab.close();
+        assertThat(lab.remainingNamespaces()).as("namespaces left behind by " + lab).isEmpty();
+        assertThat(lab.survivors()).as("processes left running by " + lab).isEmpty();
+    }
+
+    /**
+     * netrescue's configuration for a lab: HTTP on the server address, audit synchronous (the tests read
+     * the timeline right after a boot), and the ProxyDHCP and TFTP services when asked for.
+     */
+    static String config(PxeLab lab, boolean proxyDhcp, boolean tftp) {
+        String server = lab.serverAddress();
+        StringBuilder c = new StringBuilder("""
+                [http]
+                listen = "%1$s:%2$d"
+                public-url = "http://%1$s:%2$d"
+
+                [boot]
+                audit = "sync"
+                """.formatted(server, NetrescueProcess.HTTP_PORT));
+        if (proxyDhcp) {
+            c.append("""
+
+                    [dhcp]
+                    mode = "proxy"
+                    interface = "%s"
+                    server-address = "%s"
+                    """.formatted(PxeLab.SERVER_IF, server));
+        }
+        if (tftp) c.append("\n[tftp]\nlisten = \"" + server + ":69\"\n");
+        return c.toString();
+    }
+
+    /** After a once boot: the host is back to local and exactly one decision served it ({@code why}: what a second would mean). */
+    static void assertOnceSpentByOneDecision(NetrescueProcess nr, String host, String decision, List<Json.EventJson> events, String why)
+            throws Exception {
+        Json.BootJson state = Json.MAPPER.readValue(nr.cli("boot", host, "--json"), Json.BootJson.class);
+        assertThat(state.mode()).as("after the once, " + host + " is back to its previous mode").isEqualTo("local");
+        List<Json.EventJson> served = events.stream().filter(e -> "boot.served".equals(e.kind())).toList();
+        assertThat(served).as("%s: %s's boot.served events (logs in %s)", why, host, nr.log().getParent())
+                .singleElement().satisfies(e -> assertThat(e.decision()).isEqualTo(decision));
+    }
+
+    /** The host's timeline has {@code decision} served to the machine at {@code ip}. */
+    static void assertServed(List<Json.EventJson> events, String host, String decision, String ip, String mac) {
+        assertThat(events).as(host + "'s timeline").anySatisfy(e -> {
+            assertThat(e.kind()).isEqualTo("boot.served");
+            assertThat(e.decision()).isEqualTo(decision);
+            assertThat(e.sourceIp()).isEqualTo(ip);
+            assertThat(e.mac()).isEqualToIgnoringCase(mac);
+        });
+    }
+}

@@ -38,6 +38,7 @@ class ProxyDhcpQemuTest extends PxeLabTests {
         lab = PxeLab.create(PxeLabTest.logRoot(), "proxydhcp");
         lab.capture();
         lab.startSiteDhcp(List.of()); // an ordinary site DHCP server: addresses only, no boot options
+        String server = lab.serverAddress();
         NetrescueProcess nr = NetrescueProcess.start(lab, config(lab, true, false));
         image.install(nr.assets());
         nr.cli("host", "add", "vm1", "--mac", MAC, "--uuid", UUID);

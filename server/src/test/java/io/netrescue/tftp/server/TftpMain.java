@@ -22,7 +22,7 @@ public final class TftpMain {
         boolean virtual = args.length > 5 && args[5].equals("virtual");
         TftpSettings s = new TftpSettings(args[1], blk, win, null, null, null, Math.max(1000, perSource), perSource);
         TftpFileSource dir = TftpFileSource.directory(Path.of(args[0]));
-        TftpServer server = virtual ? new TftpServer(s, dir, Thread.ofVirtual().name("tftp-", 0).factory()) : new TftpServer(s, dir);
+        TftpServer server = virtual ? new TftpServer(s, dir, Thread.ofVirtual().name("tftp-", 0).factory(), TransferSocket::open) : new TftpServer(s, dir);
         server.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

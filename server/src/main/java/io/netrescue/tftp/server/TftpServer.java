@@ -78,6 +78,7 @@ public final class TftpServer implements AutoCloseable {
         channel.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
         channel.bind(a);
         local = (InetSocketAddress) channel.getLocalAddress();
+        if (LinuxTransferSocket.platform()) LinuxTransferSocket.link();
         listener = Thread.ofPlatform().name("tftp-listener").daemon().start(this::listen);
         log.atInfo().addKeyValue("listen", local.getAddress().getHostAddress() + ":" + local.getPort()).addKeyValue("source", source)
                 .addKeyValue("max_blksize", settings.maxBlksize()).addKeyValue("max_windowsize", settings.maxWindowsize())

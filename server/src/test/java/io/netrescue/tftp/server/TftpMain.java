@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * A standalone TFTP server on a directory, for bench/tftp.sh until the lead wires {@code [tftp]}
- * into {@code netrescue serve}. Prints {@code listening ADDRESS:PORT} once bound, then runs until killed.
+ * A standalone TFTP server on a directory, for experiments outside {@code netrescue serve} (e.g.
+ * virtual against platform transfer threads); bench/tftp.sh runs {@code ./netrescue serve} itself. Prints {@code listening ADDRESS:PORT} once bound, then runs until killed.
  * <pre>TftpMain ROOT LISTEN [max-blksize [max-windowsize [per-source-limit [virtual|platform]]]]</pre>
  */
 public final class TftpMain {

@@ -38,6 +38,7 @@ public final class TftpServer implements AutoCloseable {
     final OptionNegotiation.Limits limits;
     final long timeoutNanos;
     private final ThreadFactory transferThreads;
+    final TransferSocket.Factory sockets;
 
     final LongAdder started = new LongAdder(), completed = new LongAdder(), failed = new LongAdder(), aborted = new LongAdder(),
             notFound = new LongAdder(), refused = new LongAdder(), malformed = new LongAdder(), unknownTid = new LongAdder(),
@@ -66,17 +67,18 @@ public final class TftpServer implements AutoCloseable {
     public TftpServer(TftpSettings settings, TftpFileSource source) {
         // platform threads, measured: a virtual thread's park/unpark through the poller made lock-step
         // transfers 1.6-2.8x slower (64 MiB at blksize 512: 5.9-10.2 s against 3.7 s); see docs/protocols/tftp.md
-        this(settings, source, Thread.ofPlatform().name("tftp-", 0).daemon().stackSize(256 * 1024).factory());
+        this(settings, source, Thread.ofPlatform().name("tftp-", 0).daemon().stackSize(256 * 1024).factory(), TransferSocket::open);
     }
 
-    /** With another thread factory for transfers: the benchmark compares virtual threads. */
-    TftpServer(TftpSettings settings, TftpFileSource source, ThreadFactory transferThreads) {
+    /** With other transfer threads (the benchmark compares virtual threads) or sockets (tests run the portable ones). */
+    TftpServer(TftpSettings settings, TftpFileSource source, ThreadFactory transferThreads, TransferSocket.Factory sockets) {
         this.settings = settings.validate();
         if (!settings.enabled()) throw new IllegalArgumentException("tftp.listen is empty: the TFTP server is off");
         this.source = source;
         this.limits = settings.limits();
         this.timeoutNanos = settings.timeoutDuration().toNanos();
         this.transferThreads = transferThreads;
+        this.sockets = sockets;
     }
 
     public synchronized TftpServer start() throws IOException {
@@ -87,6 +89,7 @@ public final class TftpServer implements AutoCloseable {
         channel.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
         channel.bind(a);
         local = (InetSocketAddress) channel.getLocalAddress();
+        if (LinuxTransferSocket.platform()) LinuxTransferSocket.link();
         listener = Thread.ofPlatform().name("tftp-listener").daemon().start(this::listen);
         log.atInfo().addKeyValue("listen", local.getAddress().getHostAddress() + ":" + local.getPort()).addKeyValue("source", source)
                 .addKeyValue("max_blksize", settings.maxBlksize()).addKeyValue("max_windowsize", settings.maxWindowsize())

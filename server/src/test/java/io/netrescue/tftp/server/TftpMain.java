@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * A standalone TFTP server on a directory, for bench/tftp.sh until the lead wires {@code [tftp]}
- * into {@code netrescue serve}. Prints {@code listening ADDRESS:PORT} once bound, then runs until killed.
+ * A standalone TFTP server on a directory, for experiments outside {@code netrescue serve} (e.g.
+ * virtual against platform transfer threads); bench/tftp.sh runs {@code ./netrescue serve} itself. Prints {@code listening ADDRESS:PORT} once bound, then runs until killed.
  * <pre>TftpMain ROOT LISTEN [max-blksize [max-windowsize [per-source-limit [virtual|platform]]]]</pre>
  */
 public final class TftpMain {
@@ -22,7 +22,7 @@ public final class TftpMain {
         boolean virtual = args.length > 5 && args[5].equals("virtual");
         TftpSettings s = new TftpSettings(args[1], blk, win, null, null, null, Math.max(1000, perSource), perSource);
         TftpFileSource dir = TftpFileSource.directory(Path.of(args[0]));
-        TftpServer server = virtual ? new TftpServer(s, dir, Thread.ofVirtual().name("tftp-", 0).factory()) : new TftpServer(s, dir);
+        TftpServer server = virtual ? new TftpServer(s, dir, Thread.ofVirtual().name("tftp-", 0).factory(), TransferSocket::open) : new TftpServer(s, dir);
         server.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

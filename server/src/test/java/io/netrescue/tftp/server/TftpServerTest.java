@@ -50,8 +50,13 @@ class TftpServerTest {
         sockets.forEach(DatagramSocket::close);
     }
 
+    /** The transfers' sockets: the platform's default here, the portable ones in {@link TftpServerPortableSocketTest}. */
+    TransferSocket.Factory sockets() {
+        return TransferSocket::open;
+    }
+
     TftpServer start(TftpSettings s) throws IOException {
-        server = new TftpServer(s, TftpFileSource.directory(root)).start();
+        server = new TftpServer(s, TftpFileSource.directory(root), Thread.ofPlatform().daemon().factory(), sockets()).start();
         return server;
     }
 

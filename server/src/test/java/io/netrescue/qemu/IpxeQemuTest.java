@@ -46,29 +46,17 @@ class IpxeQemuTest {
     private static final String MAC = "52:54:00:12:34:56";
     private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(120);
     private static final String DISK_MARKER = "NETRESCUE-LOCAL-DISK-MARKER";
-    private static final String RESCUE_MARKER = "NETRESCUE-RESCUE-MARKER";
+    private static final String RESCUE_MARKER = RescueImage.MARKER;
     private static final String LOCAL_ECHO = "boots its local disk";
-    private static final String CMDLINE = "console=ttyS0 rdinit=/init panic=-1 loglevel=4 host={host}";
+    private static final String CMDLINE = RescueImage.CMDLINE;
 
     /** Printed by the bootstrap or the netboot script when iPXE could not do what it was told. */
     private static final List<String> IPXE_FAILURES = List.of("no decision from", "failed, booting the local disk");
     /** What must not appear while waiting for a local boot: the bootstrap must not mistake our exit for a failure. */
     private static final List<String> NOT_LOCAL = List.of(RESCUE_MARKER, "boots profile", "failed, booting the local disk", "no decision from");
 
-    private static final String INIT = """
-            #!/bin/busybox sh
-            mount -t proc proc /proc
-            h=
-            for a in $(cat /proc/cmdline); do
-                case "$a" in host=*) h="${a#host=}" ;; esac
-            done
-            echo "NETRESCUE-RESCUE-MARKER host=$h cmdline: $(cat /proc/cmdline)"
-            poweroff -f
-            """;
-
     private static Path qemu;
-    private static Path kernel;
-    private static byte[] initrd;
+    private static RescueImage image;
     private static final List<String> timings = new CopyOnWriteArrayList<>();
 
     @TempDir
@@ -79,32 +67,18 @@ class IpxeQemuTest {
 
     @BeforeAll
     static void requirements() throws IOException {
-        qemu = onPath("qemu-system-x86_64").orElse(null);
-        assumeTrue(qemu != null, "qemu-system-x86_64 not found on PATH (apt-get install qemu-system-x86)");
-        Path rom = Stream.of("/usr/lib/ipxe/qemu/efi-virtio.rom", "/usr/lib/ipxe/qemu/pxe-virtio.rom").map(Path::of)
-                .filter(Files::isReadable).findFirst().orElse(null);
-        assumeTrue(rom != null, "no iPXE ROM for virtio-net: /usr/lib/ipxe/qemu/efi-virtio.rom or pxe-virtio.rom (apt-get install ipxe-qemu)");
-        kernel = newestKernel().orElse(null);
-        assumeTrue(kernel != null, "no /boot/vmlinuz-* (apt-get install linux-image-amd64)");
-        assumeTrue(readable(kernel), kernel + " is not readable by this user (some distributions, e.g. Ubuntu, install kernels mode 0600)");
-        Path busybox = Path.of("/bin/busybox");
-        assumeTrue(Files.isReadable(busybox), "no /bin/busybox (apt-get install busybox-static)");
-        assumeTrue(isStaticX8664Elf(busybox), "/bin/busybox is not a static x86-64 executable (apt-get install busybox-static)");
-
-        Initramfs cpio = new Initramfs()
-                .dir("bin", 0755).dir("proc", 0755).dir("sys", 0755).dir("dev", 0755)
-                .file("bin/busybox", 0755, Files.readAllBytes(busybox));
-        for (String applet : List.of("sh", "mount", "cat", "echo", "poweroff", "cut", "uname")) cpio.symlink("bin/" + applet, "busybox");
-        cpio.file("init", 0755, INIT.getBytes(StandardCharsets.US_ASCII));
-        initrd = cpio.gzipped();
+        // QEMU, its iPXE ROM, a kernel and busybox: the rescue image says which is missing
+        Optional<String> missing = RescueImage.missingRequirement();
+        assumeTrue(missing.isEmpty(), () -> missing.orElseThrow());
+        qemu = onPath("qemu-system-x86_64").orElseThrow();
+        image = RescueImage.build();
     }
 
     @BeforeEach
     void startServer(TestInfo info) throws IOException {
         testName = info.getTestMethod().map(m -> m.getName()).orElse("test");
         server = TestServer.start(List.of("127.0.0.1/32"), "local", Clock.systemUTC());
-        Files.copy(kernel, server.assets().resolve("vmlinuz"));
-        Files.write(server.assets().resolve("initrd.gz"), initrd);
+        image.install(server.assets());
         Files.write(tmp.resolve("disk.img"), diskImage());
 
         created(server.api("POST", "hosts", """

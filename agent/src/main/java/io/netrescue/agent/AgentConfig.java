@@ -25,10 +25,13 @@ import java.util.Properties;
  * window-seconds = 30               # accepted clock difference
  * trigger = /proc/sysrq-trigger
  * state = /var/lib/netrescue-agent/sysrq.seq
+ * heartbeat-to = 10.0.0.1:6100      # the server's heartbeat port (empty: no heartbeats)
+ * heartbeat-seconds = 5
  * </pre>
  */
 public record AgentConfig(String host, byte[] key, InetSocketAddress listen, String allowedKeys, List<Cidr> allowedSources,
-                          long windowMillis, Path trigger, Path state) {
+                          long windowMillis, Path trigger, Path state, java.util.Optional<InetSocketAddress> heartbeatTo,
+                          int heartbeatSeconds) {
 
     public static AgentConfig load(Path file) throws IOException {
         Properties p = new Properties();
@@ -52,15 +55,17 @@ public record AgentConfig(String host, byte[] key, InetSocketAddress listen, Str
             throw new InvalidInputException(where + ": key must be hex digits");
         }
         if (key.length < 32) throw new InvalidInputException(where + ": key must be 256 bits (64 hex digits)");
-        String listen = p.getProperty("listen", "0.0.0.0:6099").strip();
-        int c = listen.lastIndexOf(':');
-        InetSocketAddress addr;
+        InetSocketAddress addr = address(p.getProperty("listen", "0.0.0.0:6099").strip(), where, "listen");
+        String hbTo = p.getProperty("heartbeat-to", "").strip();
+        java.util.Optional<InetSocketAddress> heartbeatTo = hbTo.isEmpty() ? java.util.Optional.empty()
+                : java.util.Optional.of(address(hbTo, where, "heartbeat-to"));
+        int hbSeconds;
         try {
-            addr = new InetSocketAddress(io.netrescue.inventory.IpAddresses.parse(listen.substring(0, c).replace("[", "").replace("]", "")),
-                    Integer.parseInt(listen.substring(c + 1)));
-        } catch (RuntimeException e) {
-            throw new InvalidInputException(where + ": listen must be address:port, not '" + listen + "'");
+            hbSeconds = Integer.parseInt(p.getProperty("heartbeat-seconds", "5").strip());
+        } catch (NumberFormatException e) {
+            hbSeconds = -1;
         }
+        if (hbSeconds < 1 || hbSeconds > 300) throw new InvalidInputException(where + ": heartbeat-seconds must be 1-300");
         String allowed = p.getProperty("allowed-keys", "sub").strip();
         if (!allowed.matches("[0-9a-z]+")) throw new InvalidInputException(where + ": allowed-keys must be keys 0-9a-z, e.g. sub");
         List<Cidr> sources;
@@ -79,7 +84,17 @@ public record AgentConfig(String host, byte[] key, InetSocketAddress listen, Str
         if (window < 1000 || window > 3_600_000) throw new InvalidInputException(where + ": window-seconds must be 1-3600");
         return new AgentConfig(host, key, addr, allowed, sources, window,
                 Path.of(p.getProperty("trigger", "/proc/sysrq-trigger").strip()),
-                Path.of(p.getProperty("state", "/var/lib/netrescue-agent/sysrq.seq").strip()));
+                Path.of(p.getProperty("state", "/var/lib/netrescue-agent/sysrq.seq").strip()), heartbeatTo, hbSeconds);
+    }
+
+    private static InetSocketAddress address(String v, String where, String key) {
+        int c = v.lastIndexOf(':');
+        try {
+            return new InetSocketAddress(io.netrescue.inventory.IpAddresses.parse(v.substring(0, c).replace("[", "").replace("]", "")),
+                    Integer.parseInt(v.substring(c + 1)));
+        } catch (RuntimeException e) {
+            throw new InvalidInputException(where + ": " + key + " must be address:port, not '" + v + "'");
+        }
     }
 
     private static String required(Properties p, String k, String where) {

@@ -63,16 +63,24 @@ public final class AgentMain {
         private final SysrqTrigger trigger;
         final SysrqReceiver receiver;
         private final Thread thread;
+        private final HeartbeatSender heartbeats;
 
-        private Agent(DatagramChannel channel, SysrqTrigger trigger, SysrqReceiver receiver) {
+        private Agent(DatagramChannel channel, SysrqTrigger trigger, SysrqReceiver receiver, HeartbeatSender heartbeats) {
             this.channel = channel;
             this.trigger = trigger;
             this.receiver = receiver;
+            this.heartbeats = heartbeats;
             // A platform thread: the loop blocks in receive() all its life and must not depend on a carrier.
             this.thread = Thread.ofPlatform().name("sysrq-receiver").daemon(false).start(receiver);
+            if (heartbeats != null) Thread.ofPlatform().name("heartbeat").daemon(true).start(heartbeats);
         }
 
         public static Agent start(AgentConfig c) throws IOException {
+            return start(c, Path.of("/proc"));
+        }
+
+        /** @param proc where boot_id, osrelease, uptime and loadavg are read ({@code /proc}; a directory in tests) */
+        public static Agent start(AgentConfig c, Path proc) throws IOException {
             String lock = MemoryLock.lockAll();
             if (lock == null) log.log(System.Logger.Level.INFO, "memory locked (mlockall)");
             else log.log(System.Logger.Level.WARNING, lock + "; continuing without a memory lock");
@@ -90,7 +98,18 @@ public final class AgentMain {
             }
             log.log(System.Logger.Level.INFO, "netrescue agent for host " + c.host() + " listening on " + ch.getLocalAddress()
                     + ", trigger " + c.trigger() + ", allowed keys " + c.allowedKeys());
-            return new Agent(ch, trigger, new SysrqReceiver(c, ch, trigger, System::currentTimeMillis));
+            HeartbeatSender hb = null;
+            if (c.heartbeatTo().isPresent()) {
+                try {
+                    hb = new HeartbeatSender(c, proc);
+                } catch (IOException | RuntimeException e) {
+                    trigger.close();
+                    ch.close();
+                    throw new IOException("cannot send heartbeats: " + e.getMessage(), e);
+                }
+                log.log(System.Logger.Level.INFO, "heartbeats to " + c.heartbeatTo().get() + " every " + c.heartbeatSeconds() + " s");
+            }
+            return new Agent(ch, trigger, new SysrqReceiver(c, ch, trigger, System::currentTimeMillis), hb);
         }
 
         /**
@@ -124,6 +143,7 @@ public final class AgentMain {
 
         @Override
         public void close() throws IOException {
+            if (heartbeats != null) heartbeats.stop();
             channel.close();
             try {
                 thread.join(2000);

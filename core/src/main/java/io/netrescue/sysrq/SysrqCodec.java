@@ -41,6 +41,11 @@ public final class SysrqCodec {
         java.util.Optional<byte[]> keyFor(String host);
     }
 
+    /** Checks a host name for a message field; IllegalArgumentException when it is not one. */
+    public static void checkHostName(String host) {
+        checkHost(host);
+    }
+
     static void checkHost(String host) {
         try {
             HostName.check(host);
@@ -127,12 +132,12 @@ public final class SysrqCodec {
         }
     }
 
-    private static void putString(ByteBuffer b, String s) {
+    static void putString(ByteBuffer b, String s) {
         byte[] x = s.getBytes(StandardCharsets.US_ASCII);
         b.put((byte) x.length).put(x);
     }
 
-    private static String getString(ByteBuffer b, int max) throws MalformedPacketException {
+    static String getString(ByteBuffer b, int max) throws MalformedPacketException {
         int n = b.get() & 0xff;
         if (n > max) throw new MalformedPacketException(Reason.BAD_FIELD, "string of " + n + " bytes (max " + max + ")");
         byte[] x = new byte[n];
@@ -143,7 +148,7 @@ public final class SysrqCodec {
         return new String(x, StandardCharsets.US_ASCII);
     }
 
-    static byte[] mac(byte[] key, byte[] data, int len) {
+    public static byte[] mac(byte[] key, byte[] data, int len) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));

@@ -1,0 +1,105 @@
+package io.netrescue.agent;
+
+import io.netrescue.watchdog.Heartbeat;
+import io.netrescue.watchdog.HeartbeatCodec;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+
+/**
+ * Sends a signed heartbeat to the server every {@code heartbeat-seconds}. The sequence number is the
+ * uptime in milliseconds (at least one more than the last): it increases within a boot even across
+ * agent restarts, which the server's replay check requires, and needs no state file.
+ */
+final class HeartbeatSender implements Runnable {
+    private static final System.Logger log = System.getLogger("netrescue.agent");
+
+    private final AgentConfig config;
+    private final InetSocketAddress to;
+    private final Path proc;
+    private final DatagramChannel channel;
+    private final ByteBuffer buffer = ByteBuffer.allocate(HeartbeatCodec.MAX_DATAGRAM);
+    private final UUID bootId;
+    private final String kernel;
+    private volatile boolean stopped;
+    private long seq;
+    private long sent;
+
+    HeartbeatSender(AgentConfig config, Path proc) throws IOException {
+        this.config = config;
+        this.to = config.heartbeatTo().orElseThrow();
+        this.proc = proc;
+        this.bootId = UUID.fromString(Files.readString(proc.resolve("sys/kernel/random/boot_id")).strip());
+        this.kernel = clip(Files.readString(proc.resolve("sys/kernel/osrelease")).strip());
+        this.channel = DatagramChannel.open();
+    }
+
+    @Override
+    public void run() {
+        long periodNanos = config.heartbeatSeconds() * 1_000_000_000L;
+        long next = System.nanoTime();
+        while (!stopped) {
+            try {
+                sendOne();
+            } catch (IOException | RuntimeException e) {
+                // a host without a route to the server keeps trying: the server's silence is what matters
+                log.log(System.Logger.Level.DEBUG, "heartbeat not sent: " + e);
+            }
+            next += periodNanos;
+            long sleep = next - System.nanoTime();
+            if (sleep < 0) next = System.nanoTime(); // suspended or overloaded: do not burst to catch up
+            else {
+                try {
+                    Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+
+    void sendOne() throws IOException {
+        long uptime = uptimeMillis();
+        seq = Math.max(seq + 1, uptime);
+        Heartbeat h = new Heartbeat(config.host(), bootId, seq, System.currentTimeMillis(), uptime, loadMilli(), kernel);
+        HeartbeatCodec.encode(h, config.key(), buffer);
+        channel.send(buffer, to);
+        sent++;
+    }
+
+    long sent() {
+        return sent;
+    }
+
+    private long uptimeMillis() throws IOException {
+        String s = Files.readString(proc.resolve("uptime")).strip();
+        return (long) (Double.parseDouble(s.substring(0, s.indexOf(' '))) * 1000);
+    }
+
+    private int loadMilli() {
+        try {
+            String s = Files.readString(proc.resolve("loadavg")).strip();
+            return (int) Math.min(Integer.MAX_VALUE, Math.round(Double.parseDouble(s.substring(0, s.indexOf(' '))) * 1000));
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    private static String clip(String s) {
+        s = s.replaceAll("[^\\x20-\\x7e]", "?");
+        return s.length() <= Heartbeat.MAX_KERNEL ? s : s.substring(0, Heartbeat.MAX_KERNEL);
+    }
+
+    void stop() {
+        stopped = true;
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing a UDP socket has nothing to flush
+        }
+    }
+}

@@ -67,11 +67,13 @@ public final class ApiHandler extends Handler.Abstract {
     private final SysrqApi sysrq;
     private final NetbootApi netboot;
     private final io.netrescue.console.server.ConsoleLog consoleLog;
+    private final WatchdogApi watchdog;
 
     public ApiHandler(Database db, HostStore hosts, ProfileStore profiles, InventoryCache inventory, EventStore events,
                       ApiToken token, boolean openReads, Clock clock, SysrqApi sysrq, NetbootApi netboot,
-                      io.netrescue.console.server.ConsoleLog consoleLog) {
+                      io.netrescue.console.server.ConsoleLog consoleLog, WatchdogApi watchdog) {
         this.consoleLog = consoleLog;
+        this.watchdog = watchdog;
         this.sysrq = sysrq;
         this.netboot = netboot;
         this.db = db;
@@ -172,6 +174,17 @@ public final class ApiHandler extends Handler.Abstract {
                                 StandardCharsets.UTF_8), Request.extractQueryParameters(req), actor);
                         yield new Result(x.status(), x.body());
                     }
+                    if (s[2].equals("watchdog") && s.length == 3) {
+                        HostName.check(s[1]);
+                        WatchdogApi.Reply x = watchdog.host(method, s[1], () -> Content.Source.asString(req, StandardCharsets.UTF_8), actor);
+                        yield new Result(x.status(), x.body());
+                    }
+                    if (s[2].equals("power")) {
+                        HostName.check(s[1]);
+                        WatchdogApi.Reply x = watchdog.power(method, s[1], s.length == 4 ? s[3] : null,
+                                () -> Content.Source.asString(req, StandardCharsets.UTF_8), actor);
+                        yield new Result(x.status(), x.body());
+                    }
                     if (s[2].equals("console") && s.length == 3) {
                         if (!"GET".equals(method)) yield notAllowed();
                         String name = db.read(h -> hosts.require(h, s[1])).name();
@@ -230,6 +243,11 @@ public final class ApiHandler extends Handler.Abstract {
             case "netboot" -> {
                 if (s.length > 2) throw new NotFoundException("no such API path");
                 NetbootApi.Reply x = netboot.route(method, s.length == 2 ? s[1] : null);
+                yield new Result(x.status(), x.body());
+            }
+            case "watchdog" -> {
+                if (s.length != 1) throw new NotFoundException("no such API path");
+                WatchdogApi.Reply x = watchdog.all(method);
                 yield new Result(x.status(), x.body());
             }
             case "discovered" -> only(method, "GET", s, 1,

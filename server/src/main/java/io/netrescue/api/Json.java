@@ -79,4 +79,30 @@ public final class Json {
 
     /** @param next the offset to ask for with {@code after=} to follow the log */
     public record ConsoleJson(String host, java.util.List<String> lines, long next) {}
+
+    /** A host's liveness and ladder, as {@code netrescue watchdog} shows it. */
+    public record HealthJson(String host, String state, String since, String reason, String lastSeen, String via, String bootId,
+                             String kernel, Long uptimeSeconds, Double phi, Boolean maintenance, String silencedUntil,
+                             String silenceReason, String policy, String ladderStep, Integer ladderAttempt, Boolean ladderPaused,
+                             String held) {
+        public static HealthJson of(io.netrescue.watchdog.server.Watchdog.HealthView v) {
+            return new HealthJson(v.host(), v.state().word(), v.since().toString(), v.reason(), v.lastSeen().map(Object::toString).orElse(null),
+                    v.via().isEmpty() ? null : v.via(), v.bootId().orElse(null), v.kernel().orElse(null), v.uptimeSeconds().orElse(null),
+                    Math.round(v.phi() * 10) / 10.0, v.maintenance(), v.silencedUntil().map(Object::toString).orElse(null),
+                    v.silenceReason().isEmpty() ? null : v.silenceReason(), v.policy(), v.ladderStep().orElse(null),
+                    v.ladderAttempt().orElse(null), v.ladderPaused() ? true : null, v.held().isEmpty() ? null : v.held());
+        }
+    }
+
+    /**
+     * An operator's change to a host's watchdog: {@code maintenance} on/off, a {@code silence} such as
+     * {@code 2h} ({@code 0} lifts it), or a {@code ladder} override (start, pause, resume, skip, abort).
+     */
+    public record WatchdogChange(Boolean maintenance, String silence, String ladder, String reason) {}
+
+    /** A host's power driver: settings as given, the secret in only (never shown; {@code secretSet} says whether there is one). */
+    public record PowerDriverJson(String kind, Integer pos, Map<String, String> settings, String secret, Boolean secretSet, String timeout,
+                                  List<String> supports, String describe) {}
+
+    public record PowerRequestJson(String action, String driver) {}
 }

@@ -47,7 +47,9 @@ public final class SysrqApi {
                     .map(x -> Arrays.asList(x.split(","))).orElse(List.of());
             for (String src : sources) io.netrescue.inventory.Cidr.parse(src);
             if (!listen.matches("[0-9a-fA-F.:\\[\\]]+:[0-9]{1,5}")) throw new InvalidInputException("listen must be address:port");
-            return new Reply(200, java.util.Map.of("host", host, "config", service.agentConfig(host, listen, sources)));
+            String hb = Optional.ofNullable(query.getValue("heartbeat-to")).orElse("").strip();
+            if (!hb.isEmpty() && !hb.matches("[0-9a-fA-F.:\\[\\]]+:[0-9]{1,5}")) throw new InvalidInputException("heartbeat-to must be address:port");
+            return new Reply(200, java.util.Map.of("host", host, "config", service.agentConfig(host, listen, sources, hb)));
         }
         if (sub != null) throw new NotFoundException("no such API path");
         return switch (method) {

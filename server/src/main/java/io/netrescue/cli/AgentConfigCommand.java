@@ -22,11 +22,14 @@ final class AgentConfigCommand implements Callable<Integer> {
     @Option(names = "--listen", paramLabel = "ADDR:PORT", defaultValue = "0.0.0.0:6099") String listen;
     @Option(names = "--allowed-source", paramLabel = "CIDR", description = "Who may send requests (repeatable; e.g. the server's address).")
     List<String> sources = new ArrayList<>();
+    @Option(names = "--heartbeat-to", paramLabel = "ADDR:PORT", description = "The server's heartbeat port as the host reaches it, e.g. 10.0.0.1:6100.")
+    String heartbeatTo = "";
 
     @Override
     public Integer call() {
         String q = "?listen=" + URLEncoder.encode(listen, StandardCharsets.UTF_8)
-                + "&sources=" + URLEncoder.encode(String.join(",", sources), StandardCharsets.UTF_8);
+                + "&sources=" + URLEncoder.encode(String.join(",", sources), StandardCharsets.UTF_8)
+                + "&heartbeat-to=" + URLEncoder.encode(heartbeatTo, StandardCharsets.UTF_8);
         @SuppressWarnings("unchecked")
         Map<String, Object> r = opts.client().send("GET", "hosts/" + Out.path(name) + "/sysrq/agent-config" + q, null, Map.class);
         var out = spec.commandLine().getOut();

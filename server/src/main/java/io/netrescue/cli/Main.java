@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 @Command(name = "netrescue", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Keeps remote servers recoverable: per-machine network boot decisions, audited.",
         subcommands = {ServeCommand.class, HostCommand.class, ProfileCommand.class, BootCommand.class, EventsCommand.class,
-                SysrqCommand.class, AgentCommand.class, NetbootCommand.class, ConsoleCommand.class,
+                SysrqCommand.class, AgentCommand.class, NetbootCommand.class, ConsoleCommand.class, WatchdogCommand.class,
+                PowerCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -65,6 +65,7 @@ public final class NetrescueServer implements AutoCloseable {
     private TftpServer tftp;
     private NetconsoleReceiver netconsole;
     private ConsoleLog consoleLog;
+    private io.netrescue.watchdog.server.Watchdog watchdog;
     private final Sightings sightings = new Sightings(SIGHTINGS);
     /** Boot clients remembered (MAC -> UUID, arch) between their DHCP exchange and their TFTP lookups. */
     private static final int SIGHTINGS = 65_536;
@@ -90,6 +91,11 @@ public final class NetrescueServer implements AutoCloseable {
         consoleLog = new ConsoleLog(data.resolve("console"), config.console().maxLogKb() * 1024L);
         BootService boot = new BootService(db, hosts, inventory, events, new TokenStore(), writer,
                 new BootDecider(config.bootPolicy()), clock, config.tokenTtl(), config.auditSync());
+
+        SysrqService sysrqService = new SysrqService(db, new SysrqStore(), events, master, clock,
+                new RateLimiter(config.sysrq().maxRequests(), config.sysrqWindow()), config.sysrqAgentTimeout());
+        io.netrescue.power.PowerService power = new io.netrescue.power.PowerService(db, hosts, new io.netrescue.power.PowerStore(), events,
+                master, clock, 3, java.time.Duration.ofSeconds(1));
 
         // Handlers run on virtual threads: they block on the store without tying up a platform thread.
         QueuedThreadPool pool = new QueuedThreadPool(200, 8);
@@ -117,10 +123,13 @@ public final class NetrescueServer implements AutoCloseable {
                 ipxeBinaries(dhcpSettings),
                 new BootHandler(boot, config.http().publicUrl()),
                 new ApiHandler(db, hosts, profiles, inventory, events, token, config.api().openReads(), clock,
-                        new SysrqApi(new SysrqService(db, new SysrqStore(), events, master, clock,
-                                new RateLimiter(config.sysrq().maxRequests(), config.sysrqWindow()), config.sysrqAgentTimeout())),
-                        new NetbootApi(this::dhcp, this::tftp, new LeaseStore(db), inventory), consoleLog)));
+                        new SysrqApi(sysrqService),
+                        new NetbootApi(this::dhcp, this::tftp, new LeaseStore(db), inventory), consoleLog,
+                        new io.netrescue.api.WatchdogApi(this::watchdog, power))));
         jetty.start();
+        watchdog = new io.netrescue.watchdog.server.Watchdog(config.watchdog(), db, hosts, new io.netrescue.watchdog.server.HealthStore(),
+                events, master.bytes(), clock, new io.netrescue.watchdog.server.LadderEffects(db, hosts, inventory, events, sysrqService, power,
+                io.netrescue.watchdog.server.HandsOnWebhook.from(config.watchdog()), clock)).start();
         if (dhcpSettings.modeValue() != DhcpSettings.Mode.OFF) {
             InventoryDhcpView view = new InventoryDhcpView(inventory, () -> db.read(hosts::list), java.time.Duration.ofSeconds(5), clock);
             dhcp = DhcpServer.start(dhcpSettings, view, sightings,
@@ -192,6 +201,11 @@ public final class NetrescueServer implements AutoCloseable {
         return sightings.lookup(mac).map(s -> new ClientHints.Hint(s.uuid().map(Object::toString).orElse(""), s.arch().toString()));
     }
 
+    /** The watchdog (liveness and the escalation ladder); empty before start. */
+    public Optional<io.netrescue.watchdog.server.Watchdog> watchdog() {
+        return Optional.ofNullable(watchdog);
+    }
+
     /** The netconsole receiver, when {@code console.listen} is set. */
     public Optional<NetconsoleReceiver> netconsole() {
         return Optional.ofNullable(netconsole);
@@ -222,6 +236,7 @@ public final class NetrescueServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (watchdog != null) watchdog.close();
         if (netconsole != null) netconsole.close();
         if (consoleLog != null) consoleLog.close();
         if (dhcp != null) dhcp.close();

@@ -22,7 +22,8 @@ import tools.jackson.dataformat.toml.TomlMapper;
  * command-line flags (which also read {@code NETRESCUE_*} environment variables). One record per
  * subsystem; {@link #validate()} names the setting that is wrong.
  */
-public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sysrq, DhcpSettings dhcp, TftpSettings tftp, Console console) {
+public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sysrq, DhcpSettings dhcp, TftpSettings tftp, Console console,
+                           io.netrescue.watchdog.server.WatchdogSettings watchdog) {
 
     /** @param listen address:port the HTTP server binds; @param publicUrl how machines reach us (empty: from each request's Host header) */
     public record Http(String listen, String publicUrl, String assets) {
@@ -100,22 +101,27 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
         dhcp = dhcp == null ? DhcpSettings.defaults() : dhcp;
         tftp = tftp == null ? TftpSettings.defaults() : tftp;
         console = console == null ? new Console(null, null) : console;
+        watchdog = watchdog == null ? io.netrescue.watchdog.server.WatchdogSettings.defaults() : watchdog;
     }
 
     public ServerConfig(Http http, Store store, Boot boot, Api api) {
-        this(http, store, boot, api, null, null, null, null);
+        this(http, store, boot, api, null, null, null, null, null);
     }
 
     public static ServerConfig defaults() {
-        return new ServerConfig(null, null, null, null, null, null, null, null);
+        return new ServerConfig(null, null, null, null, null, null, null, null, null);
     }
 
     public ServerConfig withDhcp(DhcpSettings d) {
-        return new ServerConfig(http, store, boot, api, sysrq, d, tftp, console);
+        return new ServerConfig(http, store, boot, api, sysrq, d, tftp, console, watchdog);
+    }
+
+    public ServerConfig withWatchdog(io.netrescue.watchdog.server.WatchdogSettings w) {
+        return new ServerConfig(http, store, boot, api, sysrq, dhcp, tftp, console, w);
     }
 
     public ServerConfig withConsole(Console c) {
-        return new ServerConfig(http, store, boot, api, sysrq, dhcp, tftp, c);
+        return new ServerConfig(http, store, boot, api, sysrq, dhcp, tftp, c, watchdog);
     }
 
     /** The netconsole listen address, or null when off. */
@@ -136,7 +142,7 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
     }
 
     public ServerConfig withTftp(TftpSettings t) {
-        return new ServerConfig(http, store, boot, api, sysrq, dhcp, t, console);
+        return new ServerConfig(http, store, boot, api, sysrq, dhcp, t, console, watchdog);
     }
 
     /**
@@ -173,19 +179,19 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
     }
 
     public ServerConfig withData(String data) {
-        return data == null ? this : new ServerConfig(http, new Store(data, store.journalSegmentMb(), store.journalSegments()), boot, api, sysrq, dhcp, tftp, console);
+        return data == null ? this : new ServerConfig(http, new Store(data, store.journalSegmentMb(), store.journalSegments()), boot, api, sysrq, dhcp, tftp, console, watchdog);
     }
 
     public ServerConfig withListen(String listen) {
-        return listen == null ? this : new ServerConfig(new Http(listen, http.publicUrl(), http.assets()), store, boot, api, sysrq, dhcp, tftp, console);
+        return listen == null ? this : new ServerConfig(new Http(listen, http.publicUrl(), http.assets()), store, boot, api, sysrq, dhcp, tftp, console, watchdog);
     }
 
     public ServerConfig withAssets(String assets) {
-        return assets == null ? this : new ServerConfig(new Http(http.listen(), http.publicUrl(), assets), store, boot, api, sysrq, dhcp, tftp, console);
+        return assets == null ? this : new ServerConfig(new Http(http.listen(), http.publicUrl(), assets), store, boot, api, sysrq, dhcp, tftp, console, watchdog);
     }
 
     public ServerConfig withPublicUrl(String url) {
-        return url == null ? this : new ServerConfig(new Http(http.listen(), url, http.assets()), store, boot, api, sysrq, dhcp, tftp, console);
+        return url == null ? this : new ServerConfig(new Http(http.listen(), url, http.assets()), store, boot, api, sysrq, dhcp, tftp, console, watchdog);
     }
 
     public Path dataDir() {
@@ -289,6 +295,7 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
         dhcpSettings().validate();
         tftp.validate();
         consoleListen();
+        watchdog.validate();
         if (console.maxLogKb() < 16) throw new InvalidInputException("console.max-log-kb must be at least 16");
         if (tftp.enabled() && tftpBaseUrl(listenPort()).isEmpty()) {
             throw new InvalidInputException("tftp.listen " + tftp.listen() + " is a wildcard address: set http.public-url, the URL"

@@ -176,7 +176,7 @@ public final class HostStore {
         return r.toHost(macs, ips, labels);
     }
 
-    static OffsetDateTime ts(Instant i) {
+    public static OffsetDateTime ts(Instant i) {
         return i.atOffset(ZoneOffset.UTC);
     }
 

@@ -62,7 +62,7 @@ public final class TestServer implements AutoCloseable {
                     new ServerConfig.Http("127.0.0.1:0", "", dir.resolve("assets").toString()),
                     new ServerConfig.Store(dir.resolve("data").toString()),
                     new ServerConfig.Boot(unknownMachines, null, natSources, null, null, "sync"),
-                    null);
+                    null).withWatchdog(io.netrescue.watchdog.server.WatchdogSettings.defaults().withListen("127.0.0.1:0"));
             c = custom.apply(c);
             NetrescueServer s = new NetrescueServer(c, clock).start();
             return new TestServer(dir, c, clock, s);

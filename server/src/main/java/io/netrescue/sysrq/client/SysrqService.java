@@ -210,6 +210,11 @@ public final class SysrqService {
 
     /** The agent's configuration file for {@code host}, with its derived key (the master key never leaves). */
     public String agentConfig(String host, String listen, List<String> allowedSources) {
+        return agentConfig(host, listen, allowedSources, "");
+    }
+
+    /** @param heartbeatTo the server's heartbeat address:port as the host reaches it ("" = no heartbeats) */
+    public String agentConfig(String host, String listen, List<String> allowedSources, String heartbeatTo) {
         SysrqConfig c = config(host);
         return "# netrescue agent configuration for " + host + " (keep it 0600: it holds this host's SysRq key)\n"
                 + "host = " + host + "\n"
@@ -217,7 +222,8 @@ public final class SysrqService {
                 + "listen = " + listen + "\n"
                 + "allowed-keys = " + c.allowedKeys() + "\n"
                 + "allowed-sources = " + String.join(",", allowedSources) + "\n"
-                + "window-seconds = 30\n";
+                + "window-seconds = 30\n"
+                + (heartbeatTo.isEmpty() ? "" : "heartbeat-to = " + heartbeatTo + "\nheartbeat-seconds = 5\n");
     }
 
     private static void sleep(long ms) {

@@ -1,0 +1,85 @@
+package io.netrescue.watchdog.server;
+
+import io.netrescue.sysrq.MalformedPacketException;
+import io.netrescue.sysrq.SysrqCodec;
+import io.netrescue.watchdog.Heartbeat;
+import io.netrescue.watchdog.HeartbeatCodec;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The heartbeat port: one platform thread receives, authenticates (HMAC with the host's key) and
+ * hands each heartbeat to the watchdog; nothing is written to disk per heartbeat. Malformed,
+ * forged or unknown-host datagrams are counted and dropped.
+ */
+final class HeartbeatReceiver implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HeartbeatReceiver.class);
+
+    interface Sink {
+        void heartbeat(Heartbeat h, InetSocketAddress from);
+    }
+
+    private final DatagramChannel channel;
+    private final SysrqCodec.Keys keys;
+    private final Sink sink;
+    private final Thread thread;
+    final LongAdder received = new LongAdder(), rejected = new LongAdder();
+
+    HeartbeatReceiver(InetSocketAddress listen, SysrqCodec.Keys keys, Sink sink) throws IOException {
+        this.keys = keys;
+        this.sink = sink;
+        channel = DatagramChannel.open(listen.getAddress() instanceof java.net.Inet6Address
+                ? java.net.StandardProtocolFamily.INET6 : java.net.StandardProtocolFamily.INET);
+        try {
+            // a fleet's heartbeats arrive in bursts; a deep buffer rides them out (the kernel caps it at rmem_max)
+            channel.setOption(StandardSocketOptions.SO_RCVBUF, 8 << 20);
+            channel.bind(listen);
+        } catch (IOException e) {
+            channel.close();
+            throw new IOException("cannot listen for heartbeats on " + listen + ": " + e.getMessage(), e);
+        }
+        thread = Thread.ofPlatform().name("heartbeats").daemon(true).start(this::loop);
+    }
+
+    InetSocketAddress localAddress() throws IOException {
+        return (InetSocketAddress) channel.getLocalAddress();
+    }
+
+    private void loop() {
+        ByteBuffer buf = ByteBuffer.allocate(HeartbeatCodec.MAX_DATAGRAM + 1);
+        while (channel.isOpen()) {
+            try {
+                buf.clear();
+                InetSocketAddress from = (InetSocketAddress) channel.receive(buf);
+                buf.flip();
+                Heartbeat h = HeartbeatCodec.decode(buf, keys);
+                received.increment();
+                sink.heartbeat(h, from);
+            } catch (MalformedPacketException e) {
+                rejected.increment();
+                log.atDebug().addKeyValue("reason", e.reason()).addKeyValue("error", e.getMessage()).log("heartbeat dropped");
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                log.atWarn().addKeyValue("error", e.toString()).log("heartbeat receive failed");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+            thread.join(2000);
+        } catch (IOException | InterruptedException ignored) {
+            // closing is best effort; the thread is a daemon
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package io.netrescue.watchdog.server;
+
+import io.netrescue.boot.BootMode;
+import io.netrescue.boot.BootState;
+import io.netrescue.inventory.Host;
+import io.netrescue.power.PowerAction;
+import io.netrescue.power.PowerService;
+import io.netrescue.store.Database;
+import io.netrescue.store.Event;
+import io.netrescue.store.EventStore;
+import io.netrescue.store.HostStore;
+import io.netrescue.store.InventoryCache;
+import io.netrescue.sysrq.SysrqKeys;
+import io.netrescue.sysrq.client.SysrqService;
+import io.netrescue.watchdog.LadderStep;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What each ladder step does, with the services an operator would use by hand: network SysRq,
+ * the host's power drivers, the rescue boot mode, and the hands-on request. Every effect records its
+ * own events (sysrq.*, power.*, boot.mode) with the actor {@code watchdog}.
+ */
+public final class LadderEffects implements Watchdog.Actions {
+    static final String ACTOR = "watchdog";
+
+    /** Sends the hands-on request; empty when no webhook is configured. */
+    public interface HandsOn {
+        Result request(String host, Watchdog.HealthView view, List<String> recentEvents) throws Exception;
+
+        record Result(String detail) {}
+    }
+
+    private final Database db;
+    private final HostStore hosts;
+    private final InventoryCache inventory;
+    private final EventStore events;
+    private final SysrqService sysrq;
+    private final PowerService power;
+    private final Optional<HandsOn> handsOn;
+    private final Clock clock;
+
+    public LadderEffects(Database db, HostStore hosts, InventoryCache inventory, EventStore events, SysrqService sysrq, PowerService power,
+                         Optional<HandsOn> handsOn, Clock clock) {
+        this.db = db;
+        this.hosts = hosts;
+        this.inventory = inventory;
+        this.events = events;
+        this.sysrq = sysrq;
+        this.power = power;
+        this.handsOn = handsOn;
+        this.clock = clock;
+    }
+
+    @Override
+    public Result perform(String host, int step, LadderStep what, Watchdog.HealthView view) {
+        return switch (what) {
+            case LadderStep.Wait w -> new Result(true, "waited");
+            case LadderStep.Sysrq s -> sysrq(host, s.keys());
+            case LadderStep.Power p -> power(host, PowerAction.parse(p.action()));
+            case LadderStep.Rescue r -> rescue(host);
+            case LadderStep.HandsOn h -> handsOn(host, view);
+        };
+    }
+
+    private Result sysrq(String host, String keys) {
+        if (sysrq.find(host).isEmpty()) return new Result(false, "no SysRq configured for " + host + " (netrescue host sysrq)");
+        try {
+            SysrqService.Outcome o = sysrq.trigger(host, new SysrqKeys(keys), Optional.empty(), 500, Duration.ZERO, ACTOR);
+            boolean ok = o.result().equals("acknowledged") || o.result().equals("sent");
+            return new Result(ok, o.via() + " " + o.result() + ": " + o.detail());
+        } catch (RuntimeException e) {
+            return new Result(false, e.getMessage());
+        }
+    }
+
+    private Result power(String host, PowerAction action) {
+        try {
+            if (!power.hasDriverFor(host, action)) return new Result(false, "no power driver of " + host + " can " + action.word());
+            PowerService.Outcome o = power.perform(host, action, Optional.empty(), ACTOR);
+            return new Result(o.result().equals("ok"), o.driver() + ": " + o.detail());
+        } catch (RuntimeException e) {
+            return new Result(false, e.getMessage());
+        }
+    }
+
+    /** Next boot: the rescue system; then a power cycle to get there. */
+    private Result rescue(String host) {
+        try {
+            var now = clock.instant();
+            BootState was = db.inWriteTransaction(h -> {
+                Host x = hosts.require(h, host);
+                BootState next = BootState.set(x.boot(), new BootMode.Rescue(Optional.empty()), Optional.empty());
+                hosts.setBoot(h, host, next, now);
+                events.append(h, Event.of(now, host, "boot.mode", ACTOR, "mode set to " + next + " (was " + x.boot() + ") by the ladder's rescue step"));
+                return x.boot();
+            });
+            inventory.refreshHost(host);
+            Result cycled = power(host, PowerAction.CYCLE);
+            return new Result(cycled.ok(), "next boot: rescue (was " + was + "); " + cycled.detail());
+        } catch (RuntimeException e) {
+            return new Result(false, e.getMessage());
+        }
+    }
+
+    private Result handsOn(String host, Watchdog.HealthView view) {
+        List<String> recent = db.read(h -> events.recent(h, Optional.of(host), 30, 0)).stream()
+                .map(e -> e.at() + " " + e.kind() + " " + e.actor() + " " + e.reason().orElse("")).toList();
+        if (handsOn.isEmpty()) {
+            return new Result(true, "no hands-on webhook configured (watchdog.hands-on-url): this timeline entry is the request."
+                    + " Host " + host + " is " + view.state().word() + " since " + view.since() + ": " + view.reason());
+        }
+        try {
+            return new Result(true, handsOn.get().request(host, view, recent).detail());
+        } catch (Exception e) {
+            return new Result(false, "hands-on request failed: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,544 @@
+package io.netrescue.watchdog.server;
+
+import io.netrescue.boot.BootMode;
+import io.netrescue.inventory.Host;
+import io.netrescue.inventory.InvalidInputException;
+import io.netrescue.store.Database;
+import io.netrescue.store.Event;
+import io.netrescue.store.EventStore;
+import io.netrescue.store.HostStore;
+import io.netrescue.store.NotFoundException;
+import io.netrescue.sysrq.HostKeys;
+import io.netrescue.watchdog.HealthState;
+import io.netrescue.watchdog.Heartbeat;
+import io.netrescue.watchdog.HeartbeatGuard;
+import io.netrescue.watchdog.Ladder;
+import io.netrescue.watchdog.LadderPolicy;
+import io.netrescue.watchdog.LadderStep;
+import io.netrescue.watchdog.PhiAccrualDetector;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Liveness and recovery for the whole inventory. Heartbeats (and probe answers) feed one phi accrual
+ * detector per host; a single "judge" thread turns suspicion into states, feeds each down host's
+ * {@link Ladder}, writes every change (state, ladder run, timeline events) in one transaction per
+ * round, and only then starts the ladder's actions on virtual threads. Operator overrides and action
+ * outcomes are queued to that thread, so one writer owns every host's state.
+ */
+public final class Watchdog implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Watchdog.class);
+    static final Duration ROUND = Duration.ofMillis(250);
+    static final Duration INVENTORY_EVERY = Duration.ofSeconds(5);
+    private static final int MIN_STD_DEV_MS = 200;
+
+    /** What the ladder's steps do to the world; blocking, called on a virtual thread. */
+    public interface Actions {
+        Result perform(String host, int step, LadderStep what, HealthView view);
+
+        record Result(boolean ok, String detail) {}
+    }
+
+    /** A host as shown by the API and CLI. */
+    public record HealthView(String host, HealthState state, Instant since, String reason, Optional<Instant> lastSeen, String via,
+                             Optional<String> bootId, Optional<String> kernel, Optional<Long> uptimeSeconds, double phi,
+                             boolean maintenance, Optional<Instant> silencedUntil, String silenceReason, String policy,
+                             Optional<String> ladderStep, Optional<Integer> ladderAttempt, boolean ladderPaused, String held) {}
+
+    private final WatchdogSettings settings;
+    private final Database db;
+    private final HostStore hosts;
+    private final HealthStore store;
+    private final EventStore events;
+    private final byte[] master;
+    private final Clock clock;
+    private final Actions actions;
+    private final List<LadderPolicy> policies;
+    private final Map<String, Tracked> tracked = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> keys = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
+    private final Function<Tracked, Optional<InetAddress>> probeTarget;
+    private HeartbeatReceiver receiver;
+    private Prober prober;
+    private Thread judge;
+    private volatile boolean stopped;
+    private Instant lastInventory = Instant.EPOCH;
+    private final long startedMillis;
+
+    /** One host's live state; the detector is touched by the receiver thread under the object's lock, the rest by the judge. */
+    static final class Tracked {
+        final String name;
+        volatile Map<String, String> labels;
+        volatile List<InetAddress> addresses;
+        volatile boolean rescueBoot;
+        PhiAccrualDetector detector;
+        final HeartbeatGuard guard = new HeartbeatGuard();
+        String via = "";
+        volatile boolean heartbeats;
+        Instant lastSeen;
+        String bootId, kernel;
+        long uptimeMillis = -1;
+        boolean rebooted;
+        HealthState state = HealthState.UNKNOWN;
+        Instant since;
+        String reason = "never heard from";
+        Instant suspectSince;
+        boolean maintenance;
+        Instant silencedUntil;
+        String silenceReason = "";
+        Ladder.State ladder = Ladder.State.initial();
+        boolean dirty;
+
+        Tracked(String name, Instant now) {
+            this.name = name;
+            this.since = now;
+        }
+    }
+
+    public Watchdog(WatchdogSettings settings, Database db, HostStore hosts, HealthStore store, EventStore events, byte[] master,
+                    Clock clock, Actions actions) {
+        this.settings = settings;
+        this.db = db;
+        this.hosts = hosts;
+        this.store = store;
+        this.events = events;
+        this.master = master.clone();
+        this.clock = clock;
+        this.actions = actions;
+        this.policies = settings.policies();
+        this.startedMillis = clock.millis();
+        this.probeTarget = t -> t.addresses.isEmpty() ? Optional.empty() : Optional.of(t.addresses.getFirst());
+    }
+
+    public Watchdog start() throws IOException {
+        refreshInventory(clock.instant());
+        Map<String, HealthStore.Row> rows = db.read(store::all);
+        for (HealthStore.Row r : rows.values()) {
+            Tracked t = tracked.get(r.host());
+            if (t == null) continue;
+            t.state = r.state();
+            t.since = r.since();
+            t.reason = r.reason();
+            t.lastSeen = r.lastSeen().orElse(null);
+            t.via = r.seenVia().orElse("");
+            t.bootId = r.bootId().orElse(null);
+            t.kernel = r.kernel().orElse(null);
+            t.maintenance = r.maintenance();
+            t.silencedUntil = r.silencedUntil().orElse(null);
+            t.silenceReason = r.silenceReason().orElse("");
+            t.ladder = r.ladder();
+            if (t.state == HealthState.SUSPECT) t.suspectSince = clock.instant();
+            // A host that was alive gets the benefit of the doubt: as if heard from now, so it is
+            // judged on its next heartbeats rather than on the server's downtime.
+            if (t.state == HealthState.UP || t.state == HealthState.SUSPECT || t.state == HealthState.RESCUE) {
+                t.detector = detector(t.via.startsWith("probe") ? settings.probeIntervalValue() : settings.intervalValue());
+                t.detector.heartbeat(startedMillis);
+            }
+            // An action in flight when the server stopped has an unknown outcome: say so and go on.
+            if (t.ladder.run().isPresent() && t.ladder.run().get().acting()) {
+                int step = t.ladder.run().get().step();
+                inbox.add(() -> apply(t, new Ladder.Observation.StepDone(step, false, "outcome unknown: the server restarted during the step"),
+                        clock.instant(), "watchdog"));
+            }
+        }
+        Optional<InetSocketAddress> listen = settings.listenAddress();
+        if (listen.isPresent()) {
+            receiver = new HeartbeatReceiver(listen.get(), host -> Optional.ofNullable(keys.get(host)), this::heartbeat);
+        }
+        if (settings.probeValue().isPresent()) {
+            prober = new Prober(settings.probeValue().get(), settings.probeIntervalValue(), settings.probeTimeoutValue(), this::probeCandidates,
+                    this::probeAnswered);
+        }
+        judge = Thread.ofPlatform().name("watchdog").daemon(true).start(this::judgeLoop);
+        log.atInfo().addKeyValue("heartbeats", listen.map(Object::toString).orElse("off"))
+                .addKeyValue("probe", settings.probeValue().map(WatchdogSettings.Probe::text).orElse("off"))
+                .addKeyValue("hosts", tracked.size()).addKeyValue("ladder", settings.ladder()).log("watchdog started");
+        return this;
+    }
+
+    /** The heartbeat port actually bound (tests bind port 0). */
+    public Optional<InetSocketAddress> heartbeatAddress() {
+        try {
+            return receiver == null ? Optional.empty() : Optional.of(receiver.localAddress());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    public long heartbeatsReceived() {
+        return receiver == null ? 0 : receiver.received.sum();
+    }
+
+    public long heartbeatsRejected() {
+        return receiver == null ? 0 : receiver.rejected.sum();
+    }
+
+    private PhiAccrualDetector detector(Duration interval) {
+        int ms = (int) Math.min(Integer.MAX_VALUE, interval.toMillis());
+        // a pause of one interval (one lost heartbeat, or a probe that just missed) is not suspicious
+        return new PhiAccrualDetector(ms, MIN_STD_DEV_MS, ms);
+    }
+
+    // ---- arrivals (receiver and prober threads) ----
+
+    void heartbeat(Heartbeat h, InetSocketAddress from) {
+        Tracked t = tracked.get(h.host());
+        if (t == null) return;
+        long now = clock.millis();
+        synchronized (t) {
+            HeartbeatGuard.Verdict v = t.guard.check(h, now, settings.windowValue().toMillis());
+            if (v == HeartbeatGuard.Verdict.STALE || v == HeartbeatGuard.Verdict.REPLAYED) return;
+            if (!t.heartbeats || t.detector == null) {
+                t.detector = detector(settings.intervalValue());
+                t.heartbeats = true;
+            }
+            t.detector.heartbeat(now);
+            t.via = "heartbeat from " + from.getAddress().getHostAddress();
+            String boot = h.bootId().toString();
+            if (t.bootId != null && !t.bootId.equals(boot)) t.rebooted = true;
+            t.bootId = boot;
+            t.kernel = h.kernel();
+            t.uptimeMillis = h.uptimeMillis();
+        }
+    }
+
+    private List<Prober.Target> probeCandidates() {
+        long now = clock.millis();
+        List<Prober.Target> out = new ArrayList<>();
+        for (Tracked t : tracked.values()) {
+            // hosts with an agent are probed only when their heartbeats stop (is it the agent or the host?)
+            boolean quietAgent = t.heartbeats && t.state == HealthState.SUSPECT;
+            if (t.heartbeats && !quietAgent) continue;
+            probeTarget.apply(t).ifPresent(a -> out.add(new Prober.Target(t.name, a)));
+        }
+        return out;
+    }
+
+    private void probeAnswered(String host, String via) {
+        Tracked t = tracked.get(host);
+        if (t == null) return;
+        long now = clock.millis();
+        synchronized (t) {
+            if (t.detector == null || (t.heartbeats && t.state != HealthState.SUSPECT)) {
+                if (t.detector == null) t.detector = detector(settings.probeIntervalValue());
+            }
+            t.detector.heartbeat(now);
+            t.via = via;
+        }
+    }
+
+    // ---- the judge ----
+
+    private void judgeLoop() {
+        while (!stopped) {
+            long started = System.nanoTime();
+            try {
+                round(clock.instant());
+            } catch (RuntimeException e) {
+                log.atError().setCause(e).log("watchdog round failed; next round continues");
+            }
+            long left = ROUND.toNanos() - (System.nanoTime() - started);
+            if (left > 0) {
+                try {
+                    Thread.sleep(Duration.ofNanos(left));
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private record Pending(Map<String, HealthStore.Row> rows, List<Event> events, List<Runnable> acts) {}
+
+    private final ThreadLocal<Pending> pending = new ThreadLocal<>();
+
+    /** One round: inventory, queued overrides/outcomes, then every host's state. Package-private for tests. */
+    synchronized void round(Instant now) {
+        if (Duration.between(lastInventory, now).compareTo(INVENTORY_EVERY) >= 0) refreshInventory(now);
+        Pending p = new Pending(new java.util.LinkedHashMap<>(), new ArrayList<>(), new ArrayList<>());
+        pending.set(p);
+        try {
+            for (Runnable r; (r = inbox.poll()) != null; ) r.run();
+            for (Tracked t : tracked.values()) judge(t, now);
+            flush(p, now);
+        } finally {
+            pending.remove();
+        }
+    }
+
+    private void flush(Pending p, Instant now) {
+        if (!p.rows.isEmpty() || !p.events.isEmpty()) {
+            db.inWriteTransaction(h -> {
+                store.put(h, List.copyOf(p.rows.values()), now);
+                events.appendAll(h, p.events);
+                return null;
+            });
+        }
+        // only now that the run's state is on disk do its actions start
+        p.acts.forEach(Runnable::run);
+    }
+
+    private void judge(Tracked t, Instant now) {
+        long ms = now.toEpochMilli();
+        double phi;
+        boolean rebooted;
+        synchronized (t) {
+            phi = t.detector == null ? -1 : t.detector.phi(ms);
+            rebooted = t.rebooted;
+            t.rebooted = false;
+            if (t.detector != null && t.detector.started()) t.lastSeen = Instant.ofEpochMilli(t.detector.lastHeartbeatMillis());
+        }
+        if (rebooted) note(t, now, "health.rebooted", "watchdog", "new boot id " + t.bootId + ", kernel " + t.kernel);
+        boolean alive = phi >= 0 && phi < settings.phi();
+        HealthState next = t.state;
+        String why = t.reason;
+        if (t.maintenance) {
+            next = HealthState.MAINTENANCE;
+            why = t.reason;
+        } else if (phi < 0) {
+            if (t.state != HealthState.DOWN && t.state != HealthState.RECOVERING) next = HealthState.UNKNOWN;
+        } else if (alive) {
+            next = t.rescueBoot ? HealthState.RESCUE : HealthState.UP;
+            if (next != t.state) why = t.via + (t.rescueBoot ? " (booted into rescue)" : "");
+            t.suspectSince = null;
+        } else {
+            long quiet = (ms - t.detector.lastHeartbeatMillis()) / 1000;
+            switch (t.state) {
+                case UP, RESCUE, UNKNOWN -> {
+                    next = HealthState.SUSPECT;
+                    t.suspectSince = now;
+                    why = "nothing for " + quiet + " s (phi " + fmt(phi) + " >= " + fmt(settings.phi()) + "), last " + t.via;
+                }
+                case SUSPECT -> {
+                    if (t.suspectSince == null) t.suspectSince = now;
+                    if (!now.isBefore(t.suspectSince.plus(settings.downAfterValue()))) {
+                        next = HealthState.DOWN;
+                        why = "nothing for " + quiet + " s, suspect since " + t.suspectSince;
+                    }
+                }
+                default -> { }
+            }
+        }
+        if (!t.maintenance && settings.ladder() && (next == HealthState.DOWN || next == HealthState.RECOVERING || (alive && busy(t.ladder)))) {
+            apply(t, new Ladder.Observation.Tick(!alive, Optional.ofNullable(t.silencedUntil), t.silenceReason), now, "watchdog");
+            if (!alive) next = t.ladder.run().isPresent() ? HealthState.RECOVERING : HealthState.DOWN;
+            if (next == HealthState.RECOVERING && t.state != HealthState.RECOVERING) why = "ladder run under way (policy " + policy(t).name() + ")";
+            if (next == HealthState.DOWN && t.state == HealthState.RECOVERING) why = "ladder run ended, still down";
+        }
+        if (next != t.state) {
+            HealthState was = t.state;
+            t.state = next;
+            t.since = now;
+            t.reason = why;
+            t.dirty = true;
+            note(t, now, "health." + next.word(), "watchdog", why + " (was " + was.word() + ")");
+        }
+        if (t.dirty) {
+            pending.get().rows.put(t.name, row(t));
+            t.dirty = false;
+        }
+    }
+
+    private static boolean busy(Ladder.State s) {
+        return s.run().isPresent() || s.aborted() || s.gaveUp() || !s.held().isEmpty();
+    }
+
+    /** Feeds the host's ladder; records its notes and schedules its actions (judge thread only). */
+    private void apply(Tracked t, Ladder.Observation o, Instant now, String actor) {
+        Ladder ladder = new Ladder(policy(t));
+        Ladder.Plan plan = ladder.next(t.ladder, o, now);
+        if (!plan.state().equals(t.ladder)) {
+            t.ladder = plan.state();
+            t.dirty = true;
+        }
+        for (Ladder.Note n : plan.notes()) note(t, now, n.kind(), actor, n.detail());
+        for (Ladder.Act a : plan.acts()) {
+            HealthView view = view(t, now);
+            pending.get().acts.add(() -> Thread.ofVirtual().name("ladder-" + t.name).start(() -> {
+                Actions.Result r;
+                try {
+                    r = actions.perform(t.name, a.step(), a.what(), view);
+                } catch (RuntimeException e) {
+                    log.atError().setCause(e).addKeyValue("host", t.name).log("ladder action threw");
+                    r = new Actions.Result(false, "error: " + e);
+                }
+                Actions.Result done = r;
+                inbox.add(() -> apply(t, new Ladder.Observation.StepDone(a.step(), done.ok(), done.detail()), clock.instant(), "watchdog"));
+            }));
+        }
+    }
+
+    private void note(Tracked t, Instant now, String kind, String actor, String detail) {
+        pending.get().events.add(Event.of(now, t.name, kind, actor, detail));
+    }
+
+    LadderPolicy policy(Tracked t) {
+        Map<String, String> labels = t.labels == null ? Map.of() : t.labels;
+        for (LadderPolicy p : policies) if (p.matches(labels)) return p;
+        return LadderPolicy.defaults();
+    }
+
+    private HealthStore.Row row(Tracked t) {
+        return new HealthStore.Row(t.name, t.state, t.since, t.reason, Optional.ofNullable(t.lastSeen), Optional.of(t.via).filter(v -> !v.isEmpty()),
+                Optional.ofNullable(t.bootId), Optional.ofNullable(t.kernel), t.maintenance, Optional.ofNullable(t.silencedUntil),
+                Optional.of(t.silenceReason).filter(s -> !s.isEmpty()), t.ladder);
+    }
+
+    private void refreshInventory(Instant now) {
+        lastInventory = now;
+        List<Host> list = db.read(hosts::list);
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Host h : list) {
+            names.add(h.name());
+            Tracked t = tracked.computeIfAbsent(h.name(), n -> new Tracked(n, now));
+            t.labels = h.labels();
+            t.addresses = h.expectedIps();
+            t.rescueBoot = h.boot().mode() instanceof BootMode.Rescue;
+            keys.computeIfAbsent(h.name(), n -> HostKeys.derive(master, n));
+        }
+        tracked.keySet().retainAll(names);
+        keys.keySet().retainAll(names);
+    }
+
+    // ---- operators (API threads): queued to the judge, answered once written ----
+
+    private <T> T onJudge(Function<Instant, T> work) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        inbox.add(() -> {
+            try {
+                f.complete(work.apply(clock.instant()));
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        });
+        if (stopped || judge == null) round(clock.instant());
+        try {
+            return f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the watchdog did not answer in 30 s", e);
+        }
+    }
+
+    private Tracked require(String host) {
+        Tracked t = tracked.get(host);
+        if (t == null) {
+            refreshInventory(clock.instant());
+            t = tracked.get(host);
+        }
+        if (t == null) throw new NotFoundException("no host named " + host);
+        return t;
+    }
+
+    public HealthView maintenance(String host, boolean on, String reason, String actor) {
+        return onJudge(now -> {
+            Tracked t = require(host);
+            if (t.maintenance == on) return view(t, now);
+            t.maintenance = on;
+            t.dirty = true;
+            if (on) {
+                t.reason = reason.isEmpty() ? "set by " + actor : reason;
+                note(t, now, "health.maintenance", actor, "maintenance on" + (reason.isEmpty() ? "" : ": " + reason));
+            } else {
+                t.state = HealthState.UNKNOWN; // judged afresh from its next heartbeat or probe
+                t.reason = "maintenance ended";
+                t.since = now;
+                synchronized (t) {
+                    t.detector = null;
+                    t.heartbeats = false;
+                }
+                note(t, now, "health.maintenance", actor, "maintenance off");
+            }
+            return view(t, now);
+        });
+    }
+
+    public HealthView silence(String host, Duration d, String reason, String actor) {
+        return onJudge(now -> {
+            Tracked t = require(host);
+            t.silencedUntil = d.isZero() ? null : now.plus(d);
+            t.silenceReason = reason;
+            t.dirty = true;
+            note(t, now, "ladder.silenced", actor, d.isZero() ? "silence lifted" : "no ladder actions until " + now.plus(d)
+                    + (reason.isEmpty() ? "" : ": " + reason));
+            return view(t, now);
+        });
+    }
+
+    public HealthView override(String host, Ladder.OverrideKind kind, String actor) {
+        return onJudge(now -> {
+            Tracked t = require(host);
+            if (t.maintenance) throw new InvalidInputException(host + " is in maintenance: the ladder does not run");
+            apply(t, new Ladder.Observation.Override(kind), now, actor);
+            if (t.ladder.run().isPresent() && t.state != HealthState.RECOVERING) {
+                HealthState was = t.state;
+                t.state = HealthState.RECOVERING;
+                t.since = now;
+                t.reason = "ladder run started by " + actor;
+                note(t, now, "health.recovering", actor, t.reason + " (was " + was.word() + ")");
+            }
+            t.dirty = true;
+            pending.get().rows.put(t.name, row(t));
+            t.dirty = false;
+            return view(t, now);
+        });
+    }
+
+    public List<HealthView> all() {
+        Instant now = clock.instant();
+        return tracked.values().stream().sorted(java.util.Comparator.comparing(t -> t.name)).map(t -> view(t, now)).toList();
+    }
+
+    public HealthView one(String host) {
+        return view(require(host), clock.instant());
+    }
+
+    private HealthView view(Tracked t, Instant now) {
+        double phi;
+        synchronized (t) {
+            phi = t.detector == null ? 0 : t.detector.phi(now.toEpochMilli());
+        }
+        Optional<Ladder.Run> run = t.ladder.run();
+        LadderPolicy p = policy(t);
+        return new HealthView(t.name, t.state, t.since, t.reason, Optional.ofNullable(t.lastSeen), t.via, Optional.ofNullable(t.bootId),
+                Optional.ofNullable(t.kernel), t.uptimeMillis < 0 ? Optional.empty() : Optional.of(t.uptimeMillis / 1000),
+                Math.min(phi, 1e6), t.maintenance, Optional.ofNullable(t.silencedUntil), t.silenceReason, p.name(),
+                run.map(r -> "step " + (r.step() + 1) + "/" + p.steps().size() + ": " + (r.step() < p.steps().size() ? p.steps().get(r.step()).text() : "?")),
+                run.map(Ladder.Run::attempt), run.map(r -> r.pausedAt().isPresent()).orElse(false), t.ladder.held());
+    }
+
+    private static String fmt(double d) {
+        return d > 1e6 ? "inf" : String.format(java.util.Locale.ROOT, "%.1f", d);
+    }
+
+    @Override
+    public void close() {
+        stopped = true;
+        if (receiver != null) receiver.close();
+        if (prober != null) prober.close();
+        if (judge != null) {
+            judge.interrupt();
+            try {
+                judge.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

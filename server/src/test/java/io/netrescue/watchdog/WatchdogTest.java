@@ -1,0 +1,210 @@
+package io.netrescue.watchdog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netrescue.agent.AgentConfig;
+import io.netrescue.agent.AgentMain;
+import io.netrescue.api.Json;
+import io.netrescue.testing.TestServer;
+import io.netrescue.watchdog.server.WatchdogSettings;
+import java.io.StringReader;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The watchdog in the real server, fed by the real agent's heartbeats (a fake /proc gives it a boot
+ * id): up, suspect, down, the ladder's steps on the timeline, overrides, and states that survive a
+ * restart. Timings are shortened (1 s heartbeats, down after 1 s of suspicion).
+ */
+class WatchdogTest {
+    @TempDir Path dir;
+    TestServer s;
+    AgentMain.Agent agent;
+
+    static WatchdogSettings fast(List<WatchdogSettings.Policy> policies) {
+        return WatchdogSettings.defaults().withListen("127.0.0.1:0").withTiming("1s", "1s", null, null).withPolicies(policies);
+    }
+
+    @BeforeEach
+    void start() {
+        s = TestServer.start(List.of(), "local", Clock.systemUTC(), c -> c.withWatchdog(fast(List.of(new WatchdogSettings.Policy(
+                "test", "", List.of("wait 2s", "hands-on"), 2, "1h", 1.0, "0", null, null)))));
+        ok(s.api("POST", "hosts", "{\"name\":\"web1\",\"macs\":[\"52:54:00:00:00:01\"]}"));
+        ok(s.api("PUT", "hosts/web1/sysrq", "{\"dialect\":\"agent\",\"address\":\"127.0.0.1\"}"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (agent != null) agent.close();
+        s.close();
+    }
+
+    static TestServer.Reply ok(TestServer.Reply r) {
+        assertThat(r.status()).as(r.body()).isBetween(200, 299);
+        return r;
+    }
+
+    @SuppressWarnings("unchecked")
+    Map<String, Object> health() {
+        return Json.MAPPER.readValue(ok(s.api("GET", "hosts/web1/watchdog", null)).body(), Map.class);
+    }
+
+    String state() {
+        return (String) health().get("state");
+    }
+
+    List<String> timeline() {
+        return s.server().watchdog().isPresent() ? eventsOf("web1") : List.of();
+    }
+
+    @SuppressWarnings("unchecked")
+    List<String> eventsOf(String host) {
+        List<Map<String, Object>> es = Json.MAPPER.readValue(ok(s.api("GET", "events?host=" + host + "&limit=1000", null)).body(), List.class);
+        return es.stream().map(e -> e.get("kind") + " " + e.get("actor") + " " + e.getOrDefault("reason", "")).toList();
+    }
+
+    static void await(String what, Duration max, Supplier<Boolean> cond) throws InterruptedException {
+        long end = System.nanoTime() + max.toNanos();
+        while (!cond.get()) {
+            if (System.nanoTime() > end) throw new AssertionError("timed out waiting for " + what);
+            Thread.sleep(50);
+        }
+    }
+
+    AgentMain.Agent startAgent(String bootId) throws Exception {
+        int port = s.server().watchdog().orElseThrow().heartbeatAddress().orElseThrow().getPort();
+        String conf = (String) Json.MAPPER.readValue(ok(s.api("GET", "hosts/web1/sysrq/agent-config?listen=127.0.0.1:0&heartbeat-to=127.0.0.1:" + port, null)).body(), Map.class).get("config");
+        assertThat(conf).contains("heartbeat-to = 127.0.0.1:" + port);
+        Properties p = new Properties();
+        p.load(new StringReader(conf));
+        p.setProperty("heartbeat-seconds", "1");
+        p.setProperty("trigger", Files.createTempFile(dir, "trigger", "").toString());
+        p.setProperty("state", dir.resolve("agent-state").toString());
+        Path proc = dir.resolve("proc-" + bootId);
+        Files.createDirectories(proc.resolve("sys/kernel/random"));
+        Files.writeString(proc.resolve("sys/kernel/random/boot_id"), bootId + "\n");
+        Files.writeString(proc.resolve("sys/kernel/osrelease"), "6.1.0-test\n");
+        Files.writeString(proc.resolve("uptime"), "12345.67 100.00\n");
+        Files.writeString(proc.resolve("loadavg"), "0.25 0.10 0.05 1/100 4242\n");
+        return AgentMain.Agent.start(AgentConfig.of(p, "test"), proc);
+    }
+
+    @Test
+    void aHostThatStopsIsSuspectedThenDownAndTheLadderRunsWithEveryStepOnTheTimeline() throws Exception {
+        assertThat(state()).isEqualTo("unknown");
+        String boot1 = UUID.randomUUID().toString();
+        agent = startAgent(boot1);
+        await("up", Duration.ofSeconds(10), () -> state().equals("up"));
+        assertThat(health()).containsEntry("bootId", boot1).containsEntry("kernel", "6.1.0-test");
+        assertThat((String) health().get("via")).startsWith("heartbeat from 127.0.0.1");
+        Thread.sleep(3000); // steady heartbeats: still up
+        assertThat(state()).isEqualTo("up");
+
+        agent.close();
+        agent = null;
+        long stopped = System.nanoTime();
+        await("suspect", Duration.ofSeconds(10), () -> !state().equals("up"));
+        long suspectAfter = (System.nanoTime() - stopped) / 1_000_000;
+        await("ladder run", Duration.ofSeconds(10), () -> state().equals("recovering"));
+        await("hands-on step", Duration.ofSeconds(10), () -> timeline().stream().anyMatch(l -> l.startsWith("ladder.step-ok")));
+        await("ladder over", Duration.ofSeconds(10), () -> state().equals("down"));
+        List<String> t = timeline();
+        assertThat(t).anySatisfy(l -> assertThat(l).startsWith("health.up watchdog heartbeat from 127.0.0.1"));
+        assertThat(t).anySatisfy(l -> assertThat(l).startsWith("health.suspect watchdog nothing for"));
+        assertThat(t).anySatisfy(l -> assertThat(l).startsWith("health.down watchdog"));
+        assertThat(t).anySatisfy(l -> assertThat(l).startsWith("ladder.started watchdog policy test, run 1 of at most 2"));
+        assertThat(t).anySatisfy(l -> assertThat(l).startsWith("ladder.step watchdog step 1/2: wait 2s"));
+        assertThat(t).anySatisfy(l -> assertThat(l).startsWith("ladder.step-ok watchdog step 2 (hands-on): no hands-on webhook configured"));
+        assertThat(t).anySatisfy(l -> assertThat(l).startsWith("ladder.exhausted watchdog every step tried"));
+        assertThat(suspectAfter).as("suspicion of a silent 1 s heartbeat, ms").isBetween(1000L, 6000L);
+
+        // the state survives a restart: still down, and the host is not forgotten
+        s.restart();
+        assertThat(state()).isEqualTo("down");
+
+        // it comes back (new boot): up again, with the reboot recorded
+        String boot2 = UUID.randomUUID().toString();
+        agent = startAgent(boot2);
+        await("up again", Duration.ofSeconds(10), () -> state().equals("up"));
+        assertThat(health()).containsEntry("bootId", boot2);
+    }
+
+    @Test
+    void forgedStaleAndReplayedHeartbeatsDoNotKeepAHostAlive() throws Exception {
+        agent = startAgent(UUID.randomUUID().toString());
+        await("up", Duration.ofSeconds(10), () -> state().equals("up"));
+        // capture what the agent sends by pointing a second, identical agent at our socket
+        InetSocketAddress hb = s.server().watchdog().orElseThrow().heartbeatAddress().orElseThrow();
+        byte[] key = java.util.HexFormat.of().parseHex(((String) Json.MAPPER.readValue(ok(s.api("GET",
+                "hosts/web1/sysrq/agent-config?listen=127.0.0.1:0", null)).body(), Map.class).get("config")).lines()
+                .filter(l -> l.startsWith("key = ")).findFirst().orElseThrow().substring(6));
+        agent.close();
+        agent = null;
+        await("suspect", Duration.ofSeconds(10), () -> !state().equals("up"));
+        long rejectedBefore = s.server().watchdog().orElseThrow().heartbeatsRejected();
+        UUID boot = UUID.fromString((String) health().get("bootId"));
+        try (DatagramSocket sock = new DatagramSocket()) {
+            long now = System.currentTimeMillis();
+            // authentic but recorded long ago: stale
+            send(sock, hb, io.netrescue.watchdog.HeartbeatCodec.encode(new Heartbeat("web1", boot, 99_999_999, now - 600_000, 1, 0, "x"), key));
+            // forged: the wrong key
+            send(sock, hb, io.netrescue.watchdog.HeartbeatCodec.encode(new Heartbeat("web1", boot, 99_999_999, now, 1, 0, "x"), new byte[32]));
+            // a replayed sequence number of this boot
+            send(sock, hb, io.netrescue.watchdog.HeartbeatCodec.encode(new Heartbeat("web1", boot, 1, now, 1, 0, "x"), key));
+        }
+        Thread.sleep(500);
+        assertThat(s.server().watchdog().orElseThrow().heartbeatsRejected()).isEqualTo(rejectedBefore + 1); // the forgery; the others were authentic but refused
+        await("down", Duration.ofSeconds(10), () -> List.of("down", "recovering").contains(state()));
+    }
+
+    static void send(DatagramSocket s, InetSocketAddress to, byte[] b) throws Exception {
+        s.send(new DatagramPacket(b, b.length, to));
+    }
+
+    @Test
+    void operatorsCanHoldAndDriveTheLadder() throws Exception {
+        ok(s.api("POST", "hosts/web1/watchdog", "{\"silence\":\"1h\",\"reason\":\"kernel test\"}"));
+        agent = startAgent(UUID.randomUUID().toString());
+        await("up", Duration.ofSeconds(10), () -> state().equals("up"));
+        agent.close();
+        agent = null;
+        await("down", Duration.ofSeconds(10), () -> state().equals("down"));
+        await("held", Duration.ofSeconds(5), () -> health().get("held") != null);
+        assertThat((String) health().get("held")).contains("silenced until", "kernel test");
+        Thread.sleep(1500);
+        assertThat(timeline()).noneMatch(l -> l.startsWith("ladder.started"));
+        // an operator starts it anyway, pauses, resumes and aborts it: each on the timeline with who did it
+        ok(s.api("POST", "hosts/web1/watchdog", "{\"ladder\":\"start\"}"));
+        assertThat(state()).isEqualTo("recovering");
+        ok(s.api("POST", "hosts/web1/watchdog", "{\"ladder\":\"pause\"}"));
+        assertThat(health()).containsEntry("ladderPaused", true);
+        Thread.sleep(2500);
+        assertThat(timeline()).noneMatch(l -> l.startsWith("ladder.step-ok"));
+        ok(s.api("POST", "hosts/web1/watchdog", "{\"ladder\":\"abort\"}"));
+        assertThat(s.api("POST", "hosts/web1/watchdog", "{\"ladder\":\"skip\"}").status()).isEqualTo(400);
+        assertThat(s.api("POST", "hosts/web1/watchdog", "{\"ladder\":\"jump\"}").body()).contains("start, pause, resume, skip or abort");
+        assertThat(timeline()).anySatisfy(l -> assertThat(l).startsWith("ladder.started api:127.0.0.1"))
+                .anySatisfy(l -> assertThat(l).startsWith("ladder.paused api:127.0.0.1"))
+                .anySatisfy(l -> assertThat(l).startsWith("ladder.aborted api:127.0.0.1"))
+                .anySatisfy(l -> assertThat(l).startsWith("ladder.silenced api:127.0.0.1 no ladder actions until"));
+        ok(s.api("POST", "hosts/web1/watchdog", "{\"maintenance\":true,\"reason\":\"disk swap\"}"));
+        assertThat(state()).isEqualTo("maintenance");
+        s.restart();
+        assertThat(state()).isEqualTo("maintenance");
+        assertThat(health()).containsEntry("maintenance", true);
+    }
+}

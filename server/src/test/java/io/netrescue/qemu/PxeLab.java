@@ -248,6 +248,19 @@ final class PxeLab implements AutoCloseable {
     }
 
     /**
+     * As {@link #startVm}, but the machine reboots instead of exiting (a reset is what a BMC does to
+     * it) and QEMU's human monitor listens on the unix socket {@code monitor}, through which a test's
+     * BMC presses the power and reset buttons.
+     */
+    QemuVm startVmWithMonitor(String label, String mac, String uuid, Path monitor) throws IOException {
+        return startVm(label, List.of("ip", "netns", "exec", siteNs, "qemu-system-x86_64",
+                "-accel", "tcg", "-m", "256", "-nographic", "-boot", "n", "-uuid", uuid,
+                "-monitor", "unix:" + monitor + ",server=on,wait=off",
+                "-netdev", "tap,id=n0,ifname=" + TAP + ",script=no,downscript=no",
+                "-device", "virtio-net-pci,netdev=n0,mac=" + mac));
+    }
+
+    /**
      * As {@link #startVm}, but a UEFI machine: {@code firmware} (OVMF) as its BIOS, whose own PXE
      * client boots from the NIC (bootindex; there is no disk). The NIC gets no option ROM: QEMU's
      * would put iPXE's EFI driver in front of the firmware's own PXE. OVMF needs more memory than SeaBIOS.

@@ -1,0 +1,188 @@
+package io.netrescue.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netrescue.api.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A hung machine comes back without a person. A VM netboots a test kernel once (the risky change);
+ * that kernel wedges for good a few seconds after coming up (SysRq c with panic=0: no network, no
+ * SysRq, no reboot). netrescue's watchdog, probing TCP 7777, suspects it, declares it down and runs
+ * the ladder: wait, network SysRq (unanswered), wait, power cycle through IPMI. The BMC is OpenIPMI's
+ * {@code ipmi_sim}, whose chassis control presses QEMU's reset through its monitor, exactly as a real
+ * BMC resets a board. The machine netboots again, now its stable profile (the once is spent), answers
+ * the probe, and the ladder records the recovery. Every step is on the host's timeline in order.
+ */
+@Tag("qemu")
+class HungHostQemuTest extends PxeLabTests {
+    static final String MAC = "52:54:00:6e:72:31";
+    static final String UUID = "3f1c2a9e-5b7d-4e21-8c3a-9d0e1f2a3b4c";
+    static final String IPMI_PASSWORD = "lab-bmc-secret";
+    static final List<String> FAILURES = List.of("NETRESCUE-HUNG-GUEST-FAILED", "Nothing to boot", "No bootable device", "no decision from");
+    static Path guest;
+
+    @BeforeAll
+    static void requirements() throws Exception {
+        Optional<String> missing = PxeLab.find("ipmi_sim").isEmpty() ? Optional.of("ipmi_sim not found (apt-get install openipmi)")
+                : PxeLab.find("ipmitool").isEmpty() ? Optional.of("ipmitool not found (apt-get install ipmitool)")
+                : PxeLab.find("socat").isEmpty() ? Optional.of("socat not found (apt-get install socat)") : Optional.empty();
+        requireLab(missing);
+        guest = Files.createTempDirectory("hung-guest");
+        Path script = Path.of(System.getProperty("user.dir")).getParent().resolve("tools/guest/hung-guest.sh");
+        PxeLab.run(List.of(script.toString(), guest.toString()), Duration.ofMinutes(2));
+    }
+
+    @Test
+    void aWedgedTestKernelIsDetectedAndPowerCycledThroughIpmiAndTheHostBootsItsStableKernel() throws Exception {
+        lab = PxeLab.create(PxeLabTest.logRoot(), "hunghost");
+        lab.capture();
+        String ip = lab.subnetPrefix() + "50";
+        lab.startSiteDhcp(List.of("--dhcp-host=" + MAC + "," + ip));
+        NetrescueProcess nr = NetrescueProcess.start(lab, config(lab, true, false) + """
+
+                [sysrq]
+                agent-timeout = "2s"
+
+                [watchdog]
+                listen = ""
+                probe = "tcp:7777"
+                probe-interval = "1s"
+                probe-timeout = "1s"
+                down-after = "2s"
+
+                [[watchdog.policy]]
+                name = "lab"
+                steps = ["wait 3s", "sysrq sisub", "wait 3s", "power cycle", "wait 120s", "hands-on"]
+                cooldown = "0"
+                """);
+        Files.copy(guest.resolve("vmlinuz"), nr.assets().resolve("vmlinuz"));
+        Files.copy(guest.resolve("initrd.gz"), nr.assets().resolve("initrd.gz"));
+
+        // the BMC: ipmi_sim in the server's namespace; its chassis control drives the VM's power and reset
+        Path monitor = lab.dir().resolve("vm1.monitor");
+        Path powerLog = lab.dir().resolve("ipmi-power.log");
+        startBmc(monitor, powerLog);
+
+        String cmdline = "console=ttyS0 panic=0 loglevel=4 nr.ip=" + ip + "/24";
+        nr.cli("host", "add", "vm1", "--mac", MAC, "--uuid", UUID, "--ip", ip);
+        nr.cli("profile", "add", "stable", "--kernel", "vmlinuz", "--initrd", "initrd.gz", "--cmdline", cmdline);
+        nr.cli("profile", "add", "trial", "--kernel", "vmlinuz", "--initrd", "initrd.gz", "--cmdline", cmdline + " nr.hang=6");
+        nr.cli("boot", "vm1", "profile", "stable");
+        nr.cli("boot", "vm1", "once", "trial");
+        nr.cli("host", "sysrq", "vm1", "--dialect", "agent", "--address", ip);
+        Path pw = Files.writeString(lab.dir().resolve("bmc.pw"), IPMI_PASSWORD + "\n");
+        nr.cli("host", "power", "vm1", "--set", "ipmi", "address=127.0.0.1", "port=16230", "user=admin", "--secret-file", pw.toString(),
+                "--timeout", "15s");
+        assertThat(nr.cli("power", "vm1", "status")).contains("power is on");
+
+        QemuVm vm = lab.startVmWithMonitor("vm1", MAC, UUID, monitor);
+        QemuVm.Outcome first = vm.await("NETRESCUE-HUNG-GUEST-UP", FAILURES, Duration.ofSeconds(90), nr::exited);
+        assertTrue(first.found(), () -> ProxyDhcpQemuTest.diagnosis(first, vm, nr));
+        QemuVm.Outcome hung = vm.await("end Kernel panic", FAILURES, Duration.ofSeconds(60), nr::exited);
+        assertTrue(hung.found(), () -> ProxyDhcpQemuTest.diagnosis(hung, vm, nr));
+        assertThat(vm.serialText()).contains("hang=6");
+
+        QemuVm.Outcome back = vm.await("NETRESCUE-HUNG-GUEST-UP boot=", FAILURES, Duration.ofSeconds(10), nr::exited);
+        QemuVm.Outcome again = vm.await("hang=never", FAILURES, Duration.ofSeconds(150), nr::exited);
+        System.out.printf("[HungHostQemuTest] first up %.1f s, wedged %.1f s, up again (stable kernel) %.1f s after QEMU started%n",
+                first.elapsed().toMillis() / 1000.0, hung.elapsed().toMillis() / 1000.0, again.elapsed().toMillis() / 1000.0);
+        assertTrue(again.found() && back.found(), () -> ProxyDhcpQemuTest.diagnosis(again, vm, nr) + "\n" + timeline(nr));
+
+        // the watchdog sees it answer again and closes the run as a recovery
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!timeline(nr).contains("ladder.recovered") && System.nanoTime() < end) Thread.sleep(500);
+        List<Json.EventJson> events = events(nr);
+        List<String> kinds = events.stream().map(Json.EventJson::kind).toList();
+        System.out.println("[HungHostQemuTest] timeline:\n" + timeline(nr));
+        assertThat(kinds).as(timeline(nr)).containsSubsequence("health.up", "health.suspect", "health.down", "ladder.started",
+                "ladder.step", "ladder.step", "sysrq.requested", "sysrq.no-ack", "ladder.step-failed", "ladder.step",
+                "ladder.step", "power.requested", "power.cycle", "ladder.step-ok", "ladder.step", "boot.served", "health.up",
+                "ladder.recovered");
+        assertThat(events).filteredOn(e -> e.kind().startsWith("ladder.") || e.kind().startsWith("power.") || e.kind().startsWith("health."))
+                .allSatisfy(e -> assertThat(e.actor()).isEqualTo("watchdog"));
+        assertThat(events).filteredOn(e -> e.kind().equals("boot.served")).extracting(Json.EventJson::decision)
+                .containsExactly("netboot trial", "netboot stable");
+        assertThat(events).filteredOn(e -> e.kind().equals("power.cycle")).singleElement()
+                .satisfies(e -> assertThat(e.reason()).contains("ipmi 127.0.0.1:16230"));
+        // the BMC really did it: off, then on (a chassis power cycle), once
+        assertThat(PxeLab.read(powerLog)).containsSubsequence("SET power=0", "SET power=1");
+        assertThat(nr.cli("watchdog", "vm1")).contains("state:       up");
+        assertThat(PxeLab.read(nr.log())).doesNotContain(IPMI_PASSWORD);
+    }
+
+    private void startBmc(Path monitor, Path powerLog) throws Exception {
+        Path dir = Files.createDirectories(lab.dir().resolve("bmc"));
+        Path hook = dir.resolve("chassis-control.sh");
+        Files.writeString(hook, """
+                #!/bin/sh
+                # ipmi_sim chassis_control: 'get power' prints power:0/1; 'set power 0|1' / 'set reset 1' press the VM's buttons
+                S=%1$s/power.state L=%2$s M=%3$s
+                hmp() { printf '%%s\\n' "$@" | socat -t 1 - UNIX-CONNECT:$M >/dev/null 2>&1; }
+                case "$1" in
+                  get) echo "power:$(cat $S 2>/dev/null || echo 1)" ;;
+                  set) shift
+                       while [ $# -ge 2 ]; do
+                         echo "$(date +%%T.%%N) SET $1=$2" >> $L
+                         case "$1=$2" in
+                           power=0) hmp stop; echo 0 > $S ;;
+                           power=1) hmp system_reset cont; echo 1 > $S ;;
+                           reset=1) hmp system_reset ;;
+                         esac
+                         shift 2
+                       done ;;
+                  check) exit 0 ;;
+                esac
+                """.formatted(dir, powerLog, monitor));
+        Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(dir.resolve("lan.conf"), """
+                name "vm1bmc"
+                set_working_mc 0x20
+                  startlan 1
+                    addr 127.0.0.1 16230
+                    priv_limit admin
+                    allowed_auths_callback none md2 md5 straight
+                    allowed_auths_user none md2 md5 straight
+                    allowed_auths_operator none md2 md5 straight
+                    allowed_auths_admin none md2 md5 straight
+                    guid a123456789abcdefa123456789abcdef
+                  endlan
+                  chassis_control "%s"
+                  user 2 true  "admin" "%s" admin 10 none md2 md5 straight
+                """.formatted(hook, IPMI_PASSWORD));
+        Files.writeString(dir.resolve("lab.emu"), """
+                mc_setbmc 0x20
+                mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr
+                sel_enable 0x20 1000 0x0a
+                mc_enable 0x20
+                """);
+        Files.createDirectories(dir.resolve("state"));
+        Process p = lab.inServer("ipmi-sim", List.of("ipmi_sim", "-c", dir.resolve("lan.conf").toString(), "-f", dir.resolve("lab.emu").toString(),
+                "-s", dir.resolve("state").toString(), "-n"), List.of());
+        Thread.sleep(1000);
+        assertThat(p.isAlive()).as("ipmi_sim: " + PxeLab.read(lab.dir().resolve("ipmi-sim.log"))).isTrue();
+    }
+
+    static List<Json.EventJson> events(NetrescueProcess nr) throws Exception {
+        return new ArrayList<>(Arrays.asList(Json.MAPPER.readValue(nr.cli("events", "vm1", "--json", "-n", "500"), Json.EventJson[].class)));
+    }
+
+    static String timeline(NetrescueProcess nr) {
+        try {
+            return nr.cli("events", "vm1", "-n", "500");
+        } catch (Exception e) {
+            return "(no timeline: " + e + ")";
+        }
+    }
+}

@@ -233,8 +233,12 @@ public final class Watchdog implements AutoCloseable {
         if (t == null) return;
         long now = clock.millis();
         synchronized (t) {
-            if (t.detector == null || (t.heartbeats && t.state != HealthState.SUSPECT)) {
-                if (t.detector == null) t.detector = detector(settings.probeIntervalValue());
+            if (t.detector == null || t.heartbeats) {
+                // the first answer, or an agent gone quiet on a live host: judged by probes from now
+                // on (until a heartbeat arrives again), not flapping between suspect and up
+                t.detector = detector(settings.probeIntervalValue());
+                if (t.heartbeats) via = via + " (the agent's heartbeats stopped)";
+                t.heartbeats = false;
             }
             t.detector.heartbeat(now);
             t.via = via;
@@ -453,6 +457,8 @@ public final class Watchdog implements AutoCloseable {
             t.maintenance = on;
             t.dirty = true;
             if (on) {
+                // a run in progress ends here: nothing is done to a host in maintenance
+                if (t.ladder.run().isPresent()) apply(t, new Ladder.Observation.Override(Ladder.OverrideKind.ABORT), now, actor);
                 t.reason = reason.isEmpty() ? "set by " + actor : reason;
                 note(t, now, "health.maintenance", actor, "maintenance on" + (reason.isEmpty() ? "" : ": " + reason));
             } else {

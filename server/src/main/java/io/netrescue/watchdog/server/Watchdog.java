@@ -460,7 +460,10 @@ public final class Watchdog implements AutoCloseable {
                 // a run in progress ends here: nothing is done to a host in maintenance
                 if (t.ladder.run().isPresent()) apply(t, new Ladder.Observation.Override(Ladder.OverrideKind.ABORT), now, actor);
                 t.reason = reason.isEmpty() ? "set by " + actor : reason;
-                note(t, now, "health.maintenance", actor, "maintenance on" + (reason.isEmpty() ? "" : ": " + reason));
+                note(t, now, "health.maintenance", actor, "maintenance on" + (reason.isEmpty() ? "" : ": " + reason)
+                        + " (was " + t.state.word() + ")");
+                t.state = HealthState.MAINTENANCE;
+                t.since = now;
             } else {
                 t.state = HealthState.UNKNOWN; // judged afresh from its next heartbeat or probe
                 t.reason = "maintenance ended";

@@ -179,6 +179,11 @@ public final class ApiHandler extends Handler.Abstract {
                         WatchdogApi.Reply x = watchdog.host(method, s[1], () -> Content.Source.asString(req, StandardCharsets.UTF_8), actor);
                         yield new Result(x.status(), x.body());
                     }
+                    if (s[2].equals("kernel-try") && s.length == 3) {
+                        HostName.check(s[1]);
+                        WatchdogApi.Reply x = watchdog.kernelTry(method, s[1], () -> Content.Source.asString(req, StandardCharsets.UTF_8), actor);
+                        yield new Result(x.status(), x.body());
+                    }
                     if (s[2].equals("power")) {
                         HostName.check(s[1]);
                         WatchdogApi.Reply x = watchdog.power(method, s[1], s.length == 4 ? s[3] : null,

@@ -105,4 +105,14 @@ public final class Json {
                                   List<String> supports, String describe) {}
 
     public record PowerRequestJson(String action, String driver) {}
+
+    /** {@code netrescue kernel try}: a boot-once test kernel with a deadline. */
+    public record KernelTryJson(String profile, String deadline, Boolean reboot) {}
+
+    public record KernelTrialJson(long id, String host, String profile, String startedAt, String deadline, String state, String detail) {
+        public static KernelTrialJson of(io.netrescue.boot.KernelTrial t) {
+            return new KernelTrialJson(t.id(), t.host(), t.profile(), t.startedAt().toString(), t.deadline().toString(), t.state().word(),
+                    t.detail().isEmpty() ? null : t.detail());
+        }
+    }
 }

@@ -26,10 +26,28 @@ import java.util.function.Supplier;
 public final class WatchdogApi {
     private final Supplier<Optional<Watchdog>> watchdog;
     private final PowerService power;
+    private final Supplier<io.netrescue.boot.trial.KernelTrials> trials;
 
-    public WatchdogApi(Supplier<Optional<Watchdog>> watchdog, PowerService power) {
+    public WatchdogApi(Supplier<Optional<Watchdog>> watchdog, PowerService power, Supplier<io.netrescue.boot.trial.KernelTrials> trials) {
         this.watchdog = watchdog;
         this.power = power;
+        this.trials = trials;
+    }
+
+    /** {@code /hosts/NAME/kernel-try}: POST arms a trial, GET its history (newest first), DELETE cancels. */
+    Reply kernelTry(String method, String host, SysrqApi.Body body, String actor) {
+        return switch (method) {
+            case "GET" -> new Reply(200, trials.get().history(host).stream().map(Json.KernelTrialJson::of).toList());
+            case "POST" -> {
+                Json.KernelTryJson j = ApiHandler.parseBody(read(body), Json.KernelTryJson.class);
+                if (j.profile() == null || j.profile().isBlank()) throw new InvalidInputException("profile is required");
+                Duration d = j.deadline() == null ? Duration.ofMinutes(10) : Durations.parse(j.deadline());
+                yield new Reply(201, Json.KernelTrialJson.of(trials.get().start(host, io.netrescue.boot.Profile.checkName(j.profile()), d,
+                        Boolean.TRUE.equals(j.reboot()), actor)));
+            }
+            case "DELETE" -> new Reply(200, Json.KernelTrialJson.of(trials.get().cancel(host, actor)));
+            default -> new Reply(405, new Json.ErrorJson("method not allowed"));
+        };
     }
 
     record Reply(int status, Object body) {}

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "Keeps remote servers recoverable: per-machine network boot decisions, audited.",
         subcommands = {ServeCommand.class, HostCommand.class, ProfileCommand.class, BootCommand.class, EventsCommand.class,
                 SysrqCommand.class, AgentCommand.class, NetbootCommand.class, ConsoleCommand.class, WatchdogCommand.class,
-                PowerCommand.class,
+                PowerCommand.class, KernelCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

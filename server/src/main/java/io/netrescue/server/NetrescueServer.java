@@ -66,6 +66,7 @@ public final class NetrescueServer implements AutoCloseable {
     private NetconsoleReceiver netconsole;
     private ConsoleLog consoleLog;
     private io.netrescue.watchdog.server.Watchdog watchdog;
+    private io.netrescue.boot.trial.KernelTrials trials;
     private final Sightings sightings = new Sightings(SIGHTINGS);
     /** Boot clients remembered (MAC -> UUID, arch) between their DHCP exchange and their TFTP lookups. */
     private static final int SIGHTINGS = 65_536;
@@ -125,11 +126,13 @@ public final class NetrescueServer implements AutoCloseable {
                 new ApiHandler(db, hosts, profiles, inventory, events, token, config.api().openReads(), clock,
                         new SysrqApi(sysrqService),
                         new NetbootApi(this::dhcp, this::tftp, new LeaseStore(db), inventory), consoleLog,
-                        new io.netrescue.api.WatchdogApi(this::watchdog, power))));
+                        new io.netrescue.api.WatchdogApi(this::watchdog, power, () -> trials))));
         jetty.start();
         watchdog = new io.netrescue.watchdog.server.Watchdog(config.watchdog(), db, hosts, new io.netrescue.watchdog.server.HealthStore(),
                 events, master.bytes(), clock, new io.netrescue.watchdog.server.LadderEffects(db, hosts, inventory, events, sysrqService, power,
                 io.netrescue.watchdog.server.HandsOnWebhook.from(config.watchdog()), clock)).start();
+        trials = new io.netrescue.boot.trial.KernelTrials(db, hosts, profiles, inventory, events, power, this::watchdog, clock,
+                java.time.Duration.ofSeconds(1));
         if (dhcpSettings.modeValue() != DhcpSettings.Mode.OFF) {
             InventoryDhcpView view = new InventoryDhcpView(inventory, () -> db.read(hosts::list), java.time.Duration.ofSeconds(5), clock);
             dhcp = DhcpServer.start(dhcpSettings, view, sightings,
@@ -236,6 +239,7 @@ public final class NetrescueServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (trials != null) trials.close();
         if (watchdog != null) watchdog.close();
         if (netconsole != null) netconsole.close();
         if (consoleLog != null) consoleLog.close();

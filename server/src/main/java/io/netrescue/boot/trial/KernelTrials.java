@@ -1,0 +1,207 @@
+package io.netrescue.boot.trial;
+
+import io.netrescue.boot.BootMode;
+import io.netrescue.boot.BootState;
+import io.netrescue.boot.Durations;
+import io.netrescue.boot.KernelTrial;
+import io.netrescue.inventory.Host;
+import io.netrescue.inventory.InvalidInputException;
+import io.netrescue.power.PowerAction;
+import io.netrescue.power.PowerService;
+import io.netrescue.store.ConflictException;
+import io.netrescue.store.Database;
+import io.netrescue.store.Event;
+import io.netrescue.store.EventStore;
+import io.netrescue.store.HostStore;
+import io.netrescue.store.InventoryCache;
+import io.netrescue.store.NotFoundException;
+import io.netrescue.store.ProfileStore;
+import io.netrescue.watchdog.server.Watchdog;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.jdbi.v3.core.Handle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code netrescue kernel try HOST --profile P --deadline 10m}: the host's next network boot serves
+ * P once; if P's booted system does not report healthy ({@code /boot/report}) before the deadline,
+ * the host's boot mode goes back to what it was and it is power cycled, so it boots its usual (local)
+ * system without a person. The watchdog's ladder is silenced until the deadline: a trial kernel that
+ * takes its time is the trial's business, not the ladder's. Trials are stored, so a restart of the
+ * server neither forgets a deadline nor runs a fallback twice.
+ */
+public final class KernelTrials implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(KernelTrials.class);
+    static final String ACTOR = "kernel-try";
+
+    private final Database db;
+    private final HostStore hosts;
+    private final ProfileStore profiles;
+    private final InventoryCache inventory;
+    private final EventStore events;
+    private final PowerService power;
+    private final Supplier<Optional<Watchdog>> watchdog;
+    private final Clock clock;
+    private final Thread thread;
+    private volatile boolean stopped;
+
+    public KernelTrials(Database db, HostStore hosts, ProfileStore profiles, InventoryCache inventory, EventStore events, PowerService power,
+                        Supplier<Optional<Watchdog>> watchdog, Clock clock, Duration every) {
+        this.db = db;
+        this.hosts = hosts;
+        this.profiles = profiles;
+        this.inventory = inventory;
+        this.events = events;
+        this.power = power;
+        this.watchdog = watchdog;
+        this.clock = clock;
+        this.thread = Thread.ofVirtual().name("kernel-trials").start(() -> loop(every));
+    }
+
+    /** Arms a trial; with {@code reboot}, power cycles the host into it at once. */
+    public KernelTrial start(String host, String profile, Duration deadline, boolean reboot, String actor) {
+        if (deadline.compareTo(Duration.ofSeconds(10)) < 0) {
+            throw new InvalidInputException("deadline must be at least 10s");
+        }
+        if (deadline.compareTo(Duration.ofDays(7)) > 0) throw new InvalidInputException("deadline must be at most 7d");
+        if (!power.hasDriverFor(host, PowerAction.CYCLE)) {
+            throw new InvalidInputException(host + " has no power driver that can cycle it: a trial needs one to fall back without a person"
+                    + " (netrescue host power " + host + " --set KIND ...)");
+        }
+        Instant now = clock.instant();
+        KernelTrial t = db.inWriteTransaction(h -> {
+            Host x = hosts.require(h, host);
+            if (profiles.get(h, profile).isEmpty()) throw new NotFoundException("no profile named " + profile);
+            if (armed(h, host).isPresent()) throw new ConflictException(host + " already has a kernel trial under way (netrescue kernel cancel " + host + ")");
+            BootState next = BootState.set(x.boot(), new BootMode.Once(profile), Optional.empty());
+            hosts.setBoot(h, host, next, now);
+            long id = h.createUpdate("""
+                    INSERT INTO kernel_trials (host, profile, started_at, deadline, state, detail, actor) VALUES (?, ?, ?, ?, 'armed', '', ?)""")
+                    .bind(0, host).bind(1, profile).bind(2, HostStore.ts(now)).bind(3, HostStore.ts(now.plus(deadline))).bind(4, actor)
+                    .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+            events.append(h, Event.of(now, host, "boot.mode", actor, "mode set to " + next + " (was " + x.boot() + ") for a kernel trial"));
+            events.append(h, Event.of(now, host, "kernel.try", actor, "profile " + profile + " once, healthy report due by " + now.plus(deadline)
+                    + "; otherwise back to " + x.boot() + " and a power cycle" + (reboot ? "; rebooting into it now" : "")));
+            return new KernelTrial(id, host, profile, now, now.plus(deadline), KernelTrial.State.ARMED, "");
+        });
+        inventory.refreshHost(host);
+        watchdog.get().ifPresent(w -> w.silence(host, deadline.plusSeconds(30), "kernel try " + profile + " until " + t.deadline(), ACTOR));
+        if (reboot) {
+            PowerService.Outcome o = power.perform(host, PowerAction.CYCLE, Optional.empty(), actor);
+            if (!o.result().equals("ok")) log.atWarn().addKeyValue("host", host).addKeyValue("detail", o.detail()).log("could not reboot into the trial");
+        }
+        return t;
+    }
+
+    public KernelTrial cancel(String host, String actor) {
+        Instant now = clock.instant();
+        KernelTrial t = db.inWriteTransaction(h -> {
+            KernelTrial a = armed(h, host).orElseThrow(() -> new NotFoundException(host + " has no kernel trial under way"));
+            restoreIfUnspent(h, a, now, actor);
+            finish(h, a, KernelTrial.State.CANCELLED, "cancelled by " + actor);
+            events.append(h, Event.of(now, host, "kernel.try-cancelled", actor, "profile " + a.profile()));
+            return a;
+        });
+        inventory.refreshHost(host);
+        watchdog.get().ifPresent(w -> w.silence(host, Duration.ZERO, "", actor));
+        return t;
+    }
+
+    public List<KernelTrial> history(String host) {
+        return db.read(h -> {
+            hosts.require(h, host);
+            return h.createQuery("SELECT * FROM kernel_trials WHERE host = ? ORDER BY id DESC LIMIT 20").bind(0, host).map((rs, c) -> trial(rs)).list();
+        });
+    }
+
+    private void loop(Duration every) {
+        while (!stopped) {
+            try {
+                Thread.sleep(every);
+                check(clock.instant());
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                log.atError().setCause(e).log("kernel trial check failed; retrying");
+            }
+        }
+    }
+
+    /** Judges every armed trial; package-private so tests can drive it. */
+    void check(Instant now) {
+        List<KernelTrial> armed = db.read(h -> h.createQuery("SELECT * FROM kernel_trials WHERE state = 'armed'").map((rs, c) -> trial(rs)).list());
+        for (KernelTrial t : armed) {
+            List<KernelTrial.Report> reports = db.read(h -> events.recent(h, Optional.of(t.host()), 200, 0)).stream()
+                    .filter(e -> e.kind().equals("boot.report"))
+                    .map(e -> new KernelTrial.Report(e.at(), e.reason().orElse("").replaceFirst("^profile (\\S+) reported .*$", "$1"),
+                            e.decision().orElse(""))).toList();
+            switch (t.judge(reports, now)) {
+                case KernelTrial.Verdict.Waiting w -> { }
+                case KernelTrial.Verdict.Healthy ok -> {
+                    db.inWriteTransaction(h -> {
+                        finish(h, t, KernelTrial.State.SUCCEEDED, "reported " + ok.status() + " at " + ok.at());
+                        events.append(h, Event.of(now, t.host(), "kernel.try-ok", ACTOR, "profile " + t.profile() + " reported " + ok.status() + " "
+                                + Durations.format(Duration.ofSeconds(Duration.between(t.startedAt(), ok.at()).toSeconds() + 1)) + " after the start"));
+                        return null;
+                    });
+                    watchdog.get().ifPresent(w -> w.silence(t.host(), Duration.ZERO, "", ACTOR));
+                }
+                case KernelTrial.Verdict.Failed f -> fallBack(t, f.why(), now);
+            }
+        }
+    }
+
+    /** Failure: the boot mode back to what it was, then a power cycle; each step on the timeline. */
+    private void fallBack(KernelTrial t, String why, Instant now) {
+        boolean mine = db.inWriteTransaction(h -> {
+            if (finish(h, t, KernelTrial.State.FAILED, why) == 0) return false; // cancelled meanwhile
+            restoreIfUnspent(h, t, now, ACTOR);
+            events.append(h, Event.of(now, t.host(), "kernel.try-failed", ACTOR, "profile " + t.profile() + ": " + why + "; power cycling "
+                    + t.host() + " into its usual boot"));
+            return true;
+        });
+        if (!mine) return;
+        inventory.refreshHost(t.host());
+        // the ladder watches the usual boot again (with its own power cycle if that fails too)
+        watchdog.get().ifPresent(w -> w.silence(t.host(), Duration.ZERO, "", ACTOR));
+        PowerService.Outcome o = power.perform(t.host(), PowerAction.CYCLE, Optional.empty(), ACTOR);
+        log.atInfo().addKeyValue("host", t.host()).addKeyValue("profile", t.profile()).addKeyValue("power", o.result()).log("kernel trial failed; fell back");
+    }
+
+    /** If the trial's once was never served (the host did not reboot), put back the mode it replaced. */
+    private void restoreIfUnspent(Handle h, KernelTrial t, Instant now, String actor) {
+        Host x = hosts.require(h, t.host());
+        if (x.boot().mode() instanceof BootMode.Once o && o.profile().equals(t.profile())) {
+            BootState back = x.boot().previous().orElse(BootState.LOCAL);
+            hosts.setBoot(h, t.host(), back, now);
+            events.append(h, Event.of(now, t.host(), "boot.mode", actor, "mode set to " + back + " (was " + x.boot() + "): the trial's once was never served"));
+        }
+    }
+
+    private static int finish(Handle h, KernelTrial t, KernelTrial.State s, String detail) {
+        return h.createUpdate("UPDATE kernel_trials SET state = ?, detail = ? WHERE id = ? AND state = 'armed'")
+                .bind(0, s.word()).bind(1, detail.length() > 512 ? detail.substring(0, 512) : detail).bind(2, t.id()).execute();
+    }
+
+    private static Optional<KernelTrial> armed(Handle h, String host) {
+        return h.createQuery("SELECT * FROM kernel_trials WHERE host = ? AND state = 'armed'").bind(0, host).map((rs, c) -> trial(rs)).findFirst();
+    }
+
+    private static KernelTrial trial(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return new KernelTrial(rs.getLong("id"), rs.getString("host"), rs.getString("profile"),
+                rs.getObject("started_at", OffsetDateTime.class).toInstant(), rs.getObject("deadline", OffsetDateTime.class).toInstant(),
+                KernelTrial.State.valueOf(rs.getString("state").toUpperCase(java.util.Locale.ROOT)), rs.getString("detail"));
+    }
+
+    @Override
+    public void close() {
+        stopped = true;
+        thread.interrupt();
+    }
+}

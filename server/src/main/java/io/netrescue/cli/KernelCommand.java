@@ -1,0 +1,69 @@
+package io.netrescue.cli;
+
+import io.netrescue.api.Json.KernelTrialJson;
+import io.netrescue.api.Json.KernelTryJson;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import tools.jackson.core.type.TypeReference;
+
+@Command(name = "kernel", description = "Boot-once test kernels with a deadline and an automatic way back.",
+        subcommands = {KernelCommand.Try.class, KernelCommand.Status.class, KernelCommand.Cancel.class})
+final class KernelCommand {
+
+    @Command(name = "try", description = {"Serve PROFILE on HOST's next network boot, once. Unless that system reports healthy",
+            "(POST /boot/report?token={token}&status=ok) before the deadline, HOST goes back to its previous boot mode and is",
+            "power cycled. The watchdog's ladder is silenced until then. Needs a power driver (host power).",
+            "  kernel try web1 --profile k612 --deadline 10m --reboot"})
+    static final class Try implements Callable<Integer> {
+        @Mixin ClientOptions opts;
+        @Spec CommandSpec spec;
+        @Parameters(paramLabel = "HOST") String host;
+        @Option(names = "--profile", required = true, paramLabel = "NAME") String profile;
+        @Option(names = "--deadline", paramLabel = "DURATION", defaultValue = "10m", description = "Default ${DEFAULT-VALUE}.") String deadline;
+        @Option(names = "--reboot", description = "Power cycle the host into the trial now (otherwise its next reboot starts it).") boolean reboot;
+
+        @Override
+        public Integer call() {
+            KernelTrialJson t = opts.client().send("POST", "hosts/" + Out.path(host) + "/kernel-try", new KernelTryJson(profile, deadline, reboot),
+                    KernelTrialJson.class);
+            return Out.emit(spec, opts.json, t, out -> out.println(host + ": trial of " + t.profile() + " armed; healthy report due by "
+                    + t.deadline() + (reboot ? " (power cycling it now)" : " (starts at its next network boot)")));
+        }
+    }
+
+    @Command(name = "status", description = "A host's kernel trials, newest first.")
+    static final class Status implements Callable<Integer> {
+        @Mixin ClientOptions opts;
+        @Spec CommandSpec spec;
+        @Parameters(paramLabel = "HOST") String host;
+
+        @Override
+        public Integer call() {
+            List<KernelTrialJson> ts = opts.client().get("hosts/" + Out.path(host) + "/kernel-try", new TypeReference<List<KernelTrialJson>>() {});
+            return Out.emit(spec, opts.json, ts, out -> {
+                Table t = new Table("ID", "PROFILE", "STATE", "STARTED", "DEADLINE", "DETAIL");
+                for (KernelTrialJson x : ts) t.row(x.id(), x.profile(), x.state(), x.startedAt(), x.deadline(), x.detail());
+                t.print(out);
+            });
+        }
+    }
+
+    @Command(name = "cancel", description = "Cancel the trial under way (the previous boot mode comes back if the once was not served).")
+    static final class Cancel implements Callable<Integer> {
+        @Mixin ClientOptions opts;
+        @Spec CommandSpec spec;
+        @Parameters(paramLabel = "HOST") String host;
+
+        @Override
+        public Integer call() {
+            KernelTrialJson t = opts.client().send("DELETE", "hosts/" + Out.path(host) + "/kernel-try", null, KernelTrialJson.class);
+            return Out.emit(spec, opts.json, t, out -> out.println(host + ": trial of " + t.profile() + " cancelled"));
+        }
+    }
+}

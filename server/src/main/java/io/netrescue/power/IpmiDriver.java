@@ -154,17 +154,17 @@ public final class IpmiDriver implements PowerDriver {
     }
 
     private PowerException failure(PowerAction action, IpmitoolOutput.Failed f) {
-        return new PowerException(describe() + ": power " + action.word() + " failed: " + redact(f.reason()), f.retryable());
+        return new PowerException(describe() + ": power " + action.word() + " failed: " + f.reason(), f.retryable());
     }
 
     private IpmitoolOutput.Outcome call(PowerAction action, String word) throws PowerException {
         List<String> argv = argv(word);
         try {
             Subprocess.Result r = Subprocess.run(argv, Map.of("IPMI_PASSWORD", password), timeout);
-            IpmitoolOutput.Outcome o = IpmitoolOutput.read(action == PowerAction.STATUS, r.exit(), r.stdout(), r.stderr());
+            IpmitoolOutput.Outcome o = IpmitoolOutput.read(action == PowerAction.STATUS, r.exit(), redact(r.stdout()), redact(r.stderr()));
             log.atInfo().addKeyValue("host", host).addKeyValue("bmc", where()).addKeyValue("action", action.word())
                     .addKeyValue("exit", r.exit()).addKeyValue("ms", r.elapsed().toMillis())
-                    .addKeyValue("outcome", o instanceof IpmitoolOutput.Failed f ? redact(f.reason()) : o.toString())
+                    .addKeyValue("outcome", o.toString())
                     .log("ipmitool chassis power");
             return o;
         } catch (Subprocess.TimedOut e) {
@@ -195,7 +195,7 @@ public final class IpmiDriver implements PowerDriver {
         return a;
     }
 
-    /** ipmitool never prints the password; this is the second lock in case some version or wrapper does. */
+    /** ipmitool never prints the password; this is the second lock in case some version or wrapper does (before clipping). */
     private String redact(String text) {
         return password.length() >= 3 ? text.replace(password, "***") : text;
     }

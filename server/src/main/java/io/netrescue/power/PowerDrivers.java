@@ -7,7 +7,12 @@ import java.util.function.Function;
 
 /** The driver kinds a host can be configured with, by name. */
 public final class PowerDrivers {
-    private static final Map<String, Function<PowerSettings, PowerDriver>> KINDS = Map.of();
+    private static final Map<String, Function<PowerSettings, PowerDriver>> KINDS = Map.of(
+            "ipmi", IpmiDriver::from,
+            "redfish", RedfishDriver::from,
+            "snmp", SnmpPduDriver::from,
+            "wol", WolDriver::from,
+            "exec", ExecDriver::from);
 
     private PowerDrivers() {}
 

@@ -130,7 +130,7 @@ public final class NetrescueServer implements AutoCloseable {
         jetty.start();
         watchdog = new io.netrescue.watchdog.server.Watchdog(config.watchdog(), db, hosts, new io.netrescue.watchdog.server.HealthStore(),
                 events, master.bytes(), clock, new io.netrescue.watchdog.server.LadderEffects(db, hosts, inventory, events, sysrqService, power,
-                io.netrescue.watchdog.server.HandsOnWebhook.from(config.watchdog()), clock)).start();
+                io.netrescue.watchdog.server.HandsOnWebhook.from(config.watchdog(), clock), this::consoleTail, clock)).start();
         trials = new io.netrescue.boot.trial.KernelTrials(db, hosts, profiles, inventory, events, power, this::watchdog, clock,
                 java.time.Duration.ofSeconds(1));
         if (dhcpSettings.modeValue() != DhcpSettings.Mode.OFF) {
@@ -202,6 +202,14 @@ public final class NetrescueServer implements AutoCloseable {
 
     private Optional<ClientHints.Hint> hint(MacAddress mac) {
         return sightings.lookup(mac).map(s -> new ClientHints.Hint(s.uuid().map(Object::toString).orElse(""), s.arch().toString()));
+    }
+
+    private java.util.List<String> consoleTail(String host) {
+        try {
+            return consoleLog.tail(host, 30).lines();
+        } catch (java.io.IOException | RuntimeException e) {
+            return java.util.List.of();
+        }
     }
 
     /** The watchdog (liveness and the escalation ladder); empty before start. */

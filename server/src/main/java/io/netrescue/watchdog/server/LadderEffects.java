@@ -28,7 +28,7 @@ public final class LadderEffects implements Watchdog.Actions {
 
     /** Sends the hands-on request; empty when no webhook is configured. */
     public interface HandsOn {
-        Result request(String host, Watchdog.HealthView view, List<String> recentEvents) throws Exception;
+        Result request(String host, Watchdog.HealthView view, List<String> recentEvents, List<String> consoleTail) throws Exception;
 
         record Result(String detail) {}
     }
@@ -41,9 +41,12 @@ public final class LadderEffects implements Watchdog.Actions {
     private final PowerService power;
     private final Optional<HandsOn> handsOn;
     private final Clock clock;
+    private final java.util.function.Function<String, List<String>> consoleTail;
 
+    /** @param consoleTail the host's last netconsole lines, for the hands-on request (empty when none) */
     public LadderEffects(Database db, HostStore hosts, InventoryCache inventory, EventStore events, SysrqService sysrq, PowerService power,
-                         Optional<HandsOn> handsOn, Clock clock) {
+                         Optional<HandsOn> handsOn, java.util.function.Function<String, List<String>> consoleTail, Clock clock) {
+        this.consoleTail = consoleTail;
         this.db = db;
         this.hosts = hosts;
         this.inventory = inventory;
@@ -113,7 +116,7 @@ public final class LadderEffects implements Watchdog.Actions {
                     + " Host " + host + " is " + view.state().word() + " since " + view.since() + ": " + view.reason());
         }
         try {
-            return new Result(true, handsOn.get().request(host, view, recent).detail());
+            return new Result(true, handsOn.get().request(host, view, recent, consoleTail.apply(host)).detail());
         } catch (Exception e) {
             return new Result(false, "hands-on request failed: " + e.getMessage());
         }

@@ -337,24 +337,30 @@ public final class Watchdog implements AutoCloseable {
                 default -> { }
             }
         }
+        if ((next == HealthState.DOWN && t.state != HealthState.DOWN && t.state != HealthState.RECOVERING) || (alive && next != t.state)) {
+            // on the timeline before what the ladder makes of it (a start, a recovery) in this same round
+            transition(t, next, why, now);
+        }
         if (!t.maintenance && settings.ladder() && (next == HealthState.DOWN || next == HealthState.RECOVERING || (alive && busy(t.ladder)))) {
             apply(t, new Ladder.Observation.Tick(!alive, Optional.ofNullable(t.silencedUntil), t.silenceReason), now, "watchdog");
             if (!alive) next = t.ladder.run().isPresent() ? HealthState.RECOVERING : HealthState.DOWN;
             if (next == HealthState.RECOVERING && t.state != HealthState.RECOVERING) why = "ladder run under way (policy " + policy(t).name() + ")";
             if (next == HealthState.DOWN && t.state == HealthState.RECOVERING) why = "ladder run ended, still down";
         }
-        if (next != t.state) {
-            HealthState was = t.state;
-            t.state = next;
-            t.since = now;
-            t.reason = why;
-            t.dirty = true;
-            note(t, now, "health." + next.word(), "watchdog", why + " (was " + was.word() + ")");
-        }
+        if (next != t.state) transition(t, next, why, now);
         if (t.dirty) {
             pending.get().rows.put(t.name, row(t));
             t.dirty = false;
         }
+    }
+
+    private void transition(Tracked t, HealthState next, String why, Instant now) {
+        HealthState was = t.state;
+        t.state = next;
+        t.since = now;
+        t.reason = why;
+        t.dirty = true;
+        note(t, now, "health." + next.word(), "watchdog", why + " (was " + was.word() + ")");
     }
 
     private static boolean busy(Ladder.State s) {

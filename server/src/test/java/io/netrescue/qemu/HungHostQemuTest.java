@@ -44,9 +44,11 @@ class HungHostQemuTest extends PxeLabTests {
         PxeLab.run(List.of(script.toString(), guest.toString()), Duration.ofMinutes(2));
     }
 
-    @Test
-    void aWedgedTestKernelIsDetectedAndPowerCycledThroughIpmiAndTheHostBootsItsStableKernel() throws Exception {
-        lab = PxeLab.create(PxeLabTest.logRoot(), "hunghost");
+    /** The lab for one test: site DHCP with vm1's address, netrescue with a short ladder, the BMC, vm1 in the inventory. */
+    record Site(NetrescueProcess nr, String ip, Path monitor, Path powerLog, String cmdline) {}
+
+    Site site(String label) throws Exception {
+        lab = PxeLab.create(PxeLabTest.logRoot(), label);
         lab.capture();
         String ip = lab.subnetPrefix() + "50";
         lab.startSiteDhcp(List.of("--dhcp-host=" + MAC + "," + ip));
@@ -69,40 +71,43 @@ class HungHostQemuTest extends PxeLabTests {
                 """);
         Files.copy(guest.resolve("vmlinuz"), nr.assets().resolve("vmlinuz"));
         Files.copy(guest.resolve("initrd.gz"), nr.assets().resolve("initrd.gz"));
-
         // the BMC: ipmi_sim in the server's namespace; its chassis control drives the VM's power and reset
         Path monitor = lab.dir().resolve("vm1.monitor");
         Path powerLog = lab.dir().resolve("ipmi-power.log");
         startBmc(monitor, powerLog);
-
         String cmdline = "console=ttyS0 panic=0 loglevel=4 nr.ip=" + ip + "/24";
         nr.cli("host", "add", "vm1", "--mac", MAC, "--uuid", UUID, "--ip", ip);
         nr.cli("profile", "add", "stable", "--kernel", "vmlinuz", "--initrd", "initrd.gz", "--cmdline", cmdline);
-        nr.cli("profile", "add", "trial", "--kernel", "vmlinuz", "--initrd", "initrd.gz", "--cmdline", cmdline + " nr.hang=6");
         nr.cli("boot", "vm1", "profile", "stable");
-        nr.cli("boot", "vm1", "once", "trial");
         nr.cli("host", "sysrq", "vm1", "--dialect", "agent", "--address", ip, "--allowed-keys", "sisub");
         Path pw = Files.writeString(lab.dir().resolve("bmc.pw"), IPMI_PASSWORD + "\n");
         nr.cli("host", "power", "vm1", "--set", "ipmi", "address=127.0.0.1", "port=16230", "user=admin", "--secret-file", pw.toString(),
                 "--timeout", "15s");
         assertThat(nr.cli("power", "vm1", "status")).contains("power is on");
+        return new Site(nr, ip, monitor, powerLog, cmdline);
+    }
 
-        QemuVm vm = lab.startVmWithMonitor("vm1", MAC, UUID, monitor);
+    @Test
+    void aWedgedTestKernelIsDetectedAndPowerCycledThroughIpmiAndTheHostBootsItsStableKernel() throws Exception {
+        Site st = site("hunghost");
+        NetrescueProcess nr = st.nr();
+        nr.cli("profile", "add", "trial", "--kernel", "vmlinuz", "--initrd", "initrd.gz", "--cmdline", st.cmdline() + " nr.hang=6");
+        nr.cli("boot", "vm1", "once", "trial");
+
+        QemuVm vm = lab.startVmWithMonitor("vm1", MAC, UUID, st.monitor());
         QemuVm.Outcome first = vm.await("NETRESCUE-HUNG-GUEST-UP", FAILURES, Duration.ofSeconds(90), nr::exited);
         assertTrue(first.found(), () -> ProxyDhcpQemuTest.diagnosis(first, vm, nr));
         QemuVm.Outcome hung = vm.await("end Kernel panic", FAILURES, Duration.ofSeconds(60), nr::exited);
         assertTrue(hung.found(), () -> ProxyDhcpQemuTest.diagnosis(hung, vm, nr));
         assertThat(vm.serialText()).contains("hang=6");
 
-        QemuVm.Outcome back = vm.await("NETRESCUE-HUNG-GUEST-UP boot=", FAILURES, Duration.ofSeconds(10), nr::exited);
         QemuVm.Outcome again = vm.await("hang=never", FAILURES, Duration.ofSeconds(150), nr::exited);
         System.out.printf("[HungHostQemuTest] first up %.1f s, wedged %.1f s, up again (stable kernel) %.1f s after QEMU started%n",
                 first.elapsed().toMillis() / 1000.0, hung.elapsed().toMillis() / 1000.0, again.elapsed().toMillis() / 1000.0);
-        assertTrue(again.found() && back.found(), () -> ProxyDhcpQemuTest.diagnosis(again, vm, nr) + "\n" + timeline(nr));
+        assertTrue(again.found(), () -> ProxyDhcpQemuTest.diagnosis(again, vm, nr) + "\n" + timeline(nr));
 
         // the watchdog sees it answer again and closes the run as a recovery
-        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!timeline(nr).contains("ladder.recovered") && System.nanoTime() < end) Thread.sleep(500);
+        awaitEvent(nr, "ladder.recovered", Duration.ofSeconds(30));
         List<Json.EventJson> events = events(nr);
         List<String> kinds = events.stream().map(Json.EventJson::kind).toList();
         System.out.println("[HungHostQemuTest] timeline:\n" + timeline(nr));
@@ -118,9 +123,65 @@ class HungHostQemuTest extends PxeLabTests {
         assertThat(events).filteredOn(e -> e.kind().equals("power.cycle")).singleElement()
                 .satisfies(e -> assertThat(e.reason()).contains("ipmi 127.0.0.1:16230"));
         // the BMC really did it: off, then on (a chassis power cycle), once
-        assertThat(PxeLab.read(powerLog)).containsSubsequence("SET power=0", "SET power=1");
+        assertThat(PxeLab.read(st.powerLog())).containsSubsequence("SET power=0", "SET power=1");
         assertThat(nr.cli("watchdog", "vm1")).contains("state:       up");
         assertThat(PxeLab.read(nr.log())).doesNotContain(IPMI_PASSWORD);
+    }
+
+    /**
+     * {@code netrescue kernel try} without a healthy report: the trial kernel wedges, the ladder is held
+     * (the trial owns the host until its deadline), the deadline passes, the trial falls back with one
+     * power cycle through the BMC, and the host boots its usual (stable) system.
+     */
+    @Test
+    void aKernelTrialThatNeverReportsHealthyFallsBackToTheUsualSystemWithOnePowerCycle() throws Exception {
+        Site st = site("kerneltry-fail");
+        NetrescueProcess nr = st.nr();
+        nr.cli("profile", "add", "trial", "--kernel", "vmlinuz", "--initrd", "initrd.gz", "--cmdline", st.cmdline() + " nr.hang=4");
+        assertThat(nr.cli("kernel", "try", "vm1", "--profile", "trial", "--deadline", "40s")).contains("trial of trial armed");
+        QemuVm vm = lab.startVmWithMonitor("vm1", MAC, UUID, st.monitor());
+        QemuVm.Outcome hung = vm.await("end Kernel panic", FAILURES, Duration.ofSeconds(90), nr::exited);
+        assertTrue(hung.found(), () -> ProxyDhcpQemuTest.diagnosis(hung, vm, nr));
+        QemuVm.Outcome again = vm.await("hang=never", FAILURES, Duration.ofSeconds(120), nr::exited);
+        System.out.printf("[HungHostQemuTest] kernel try: wedged %.1f s, usual system up %.1f s after QEMU started%n",
+                hung.elapsed().toMillis() / 1000.0, again.elapsed().toMillis() / 1000.0);
+        assertTrue(again.found(), () -> ProxyDhcpQemuTest.diagnosis(again, vm, nr) + "\n" + timeline(nr));
+        awaitEvent(nr, "health.up", Duration.ofSeconds(1));
+        List<Json.EventJson> events = events(nr);
+        List<String> kinds = events.stream().map(Json.EventJson::kind).toList();
+        System.out.println("[HungHostQemuTest] kernel try timeline:\n" + timeline(nr));
+        assertThat(kinds).as(timeline(nr)).containsSubsequence("kernel.try", "ladder.silenced", "boot.served", "health.up", "health.suspect",
+                "health.down", "ladder.held", "kernel.try-failed", "ladder.silenced", "power.requested", "power.cycle", "boot.served", "health.up");
+        assertThat(kinds).as("the trial, not the ladder, handled it").doesNotContain("ladder.started", "kernel.try-ok");
+        assertThat(events).filteredOn(e -> e.kind().equals("power.cycle")).singleElement()
+                .satisfies(e -> assertThat(e.actor()).isEqualTo("kernel-try"));
+        assertThat(events).filteredOn(e -> e.kind().equals("boot.served")).extracting(Json.EventJson::decision)
+                .containsExactly("netboot trial", "netboot stable");
+        assertThat(nr.cli("kernel", "status", "vm1")).contains("failed", "no healthy report from profile trial within 40s");
+    }
+
+    /** A trial kernel that reports healthy with its per-boot token passes: no power action, the ladder unsilenced. */
+    @Test
+    void aKernelTrialThatReportsHealthyPasses() throws Exception {
+        Site st = site("kerneltry-ok");
+        NetrescueProcess nr = st.nr();
+        nr.cli("profile", "add", "trial", "--kernel", "vmlinuz", "--initrd", "initrd.gz", "--cmdline",
+                st.cmdline() + " nr.server={server} nr.token={token}");
+        nr.cli("kernel", "try", "vm1", "--profile", "trial", "--deadline", "2m");
+        QemuVm vm = lab.startVmWithMonitor("vm1", MAC, UUID, st.monitor());
+        QemuVm.Outcome reported = vm.await("NETRESCUE-HUNG-GUEST-REPORTED", FAILURES, Duration.ofSeconds(90), nr::exited);
+        assertTrue(reported.found(), () -> ProxyDhcpQemuTest.diagnosis(reported, vm, nr));
+        awaitEvent(nr, "kernel.try-ok", Duration.ofSeconds(10));
+        List<String> kinds = events(nr).stream().map(Json.EventJson::kind).toList();
+        assertThat(kinds).as(timeline(nr)).containsSubsequence("kernel.try", "boot.served", "boot.report", "kernel.try-ok", "ladder.silenced");
+        assertThat(kinds).doesNotContain("power.requested", "kernel.try-failed");
+        assertThat(nr.cli("kernel", "status", "vm1")).contains("succeeded");
+        assertThat(PxeLab.read(st.powerLog())).doesNotContain("SET power");
+    }
+
+    static void awaitEvent(NetrescueProcess nr, String kind, Duration max) throws Exception {
+        long end = System.nanoTime() + max.toNanos();
+        while (events(nr).stream().noneMatch(e -> e.kind().equals(kind)) && System.nanoTime() < end) Thread.sleep(500);
     }
 
     private void startBmc(Path monitor, Path powerLog) throws Exception {

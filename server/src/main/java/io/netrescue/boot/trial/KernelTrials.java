@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
 public final class KernelTrials implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KernelTrials.class);
     static final String ACTOR = "kernel-try";
+    /** After a fallback's power cycle, the ladder waits this long for the usual boot. */
+    static final Duration FALLBACK_GRACE = Duration.ofMinutes(5);
 
     private final Database db;
     private final HostStore hosts;
@@ -168,8 +170,11 @@ public final class KernelTrials implements AutoCloseable {
         });
         if (!mine) return;
         inventory.refreshHost(t.host());
-        // the ladder watches the usual boot again (with its own power cycle if that fails too)
-        watchdog.get().ifPresent(w -> w.silence(t.host(), Duration.ZERO, "", ACTOR));
+        // the ladder stays out of the way while the usual system boots after our power cycle (a
+        // second power cycle mid-boot helps no one), then watches it again, with its own steps if
+        // that boot fails too
+        watchdog.get().ifPresent(w -> w.silence(t.host(), FALLBACK_GRACE, "kernel try " + t.profile() + " failed; "
+                + t.host() + " is booting its usual system", ACTOR));
         PowerService.Outcome o = power.perform(t.host(), PowerAction.CYCLE, Optional.empty(), ACTOR);
         log.atInfo().addKeyValue("host", t.host()).addKeyValue("profile", t.profile()).addKeyValue("power", o.result()).log("kernel trial failed; fell back");
     }

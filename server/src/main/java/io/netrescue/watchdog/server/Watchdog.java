@@ -266,19 +266,24 @@ public final class Watchdog implements AutoCloseable {
         }
     }
 
-    private record Pending(Map<String, HealthStore.Row> rows, List<Event> events, List<Runnable> acts) {}
+    private record Pending(Map<String, HealthStore.Row> rows, List<Event> events, List<Runnable> acts, List<Runnable> answers,
+                           List<CompletableFuture<?>> waiting) {}
 
     private final ThreadLocal<Pending> pending = new ThreadLocal<>();
 
     /** One round: inventory, queued overrides/outcomes, then every host's state. Package-private for tests. */
     synchronized void round(Instant now) {
         if (Duration.between(lastInventory, now).compareTo(INVENTORY_EVERY) >= 0) refreshInventory(now);
-        Pending p = new Pending(new java.util.LinkedHashMap<>(), new ArrayList<>(), new ArrayList<>());
+        Pending p = new Pending(new java.util.LinkedHashMap<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         pending.set(p);
         try {
             for (Runnable r; (r = inbox.poll()) != null; ) r.run();
             for (Tracked t : tracked.values()) judge(t, now);
             flush(p, now);
+        } catch (RuntimeException e) {
+            // nothing was acknowledged: operators waiting on this round get the error, not a timeout
+            p.waiting.forEach(f -> f.completeExceptionally(e));
+            throw e;
         } finally {
             pending.remove();
         }
@@ -292,7 +297,8 @@ public final class Watchdog implements AutoCloseable {
                 return null;
             });
         }
-        // only now that the run's state is on disk do its actions start
+        // only now that the changes are on disk are operators answered and the run's actions started
+        p.answers.forEach(Runnable::run);
         p.acts.forEach(Runnable::run);
     }
 
@@ -430,7 +436,9 @@ public final class Watchdog implements AutoCloseable {
         CompletableFuture<T> f = new CompletableFuture<>();
         inbox.add(() -> {
             try {
-                f.complete(work.apply(clock.instant()));
+                T result = work.apply(clock.instant());
+                pending.get().answers.add(() -> f.complete(result));
+                pending.get().waiting.add(f);
             } catch (RuntimeException e) {
                 f.completeExceptionally(e);
             }

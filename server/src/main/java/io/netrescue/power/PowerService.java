@@ -116,7 +116,7 @@ public final class PowerService {
                 .filter(d -> d.supports().contains(action)).toList();
         if (candidates.isEmpty()) {
             throw new InvalidInputException(kind.map(k -> host + "'s " + k + " driver").orElse("none of " + host + "'s power drivers")
-                    + " can " + action.word() + " (configured: " + String.join(", ", all.stream().map(PowerDriver::kind).toList()) + ")");
+                    + " cannot " + action.word() + " (configured: " + String.join(", ", all.stream().map(PowerDriver::kind).toList()) + ")");
         }
         if (action != PowerAction.STATUS) {
             record(host, "power.requested", actor, action.word() + " via " + candidates.getFirst().describe());

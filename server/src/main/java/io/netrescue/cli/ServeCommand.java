@@ -46,6 +46,14 @@ final class ServeCommand implements Callable<Integer> {
             description = "Receive kernels' netconsole here, e.g. 0.0.0.0:6666 (default: off).")
     String netconsole;
 
+    @Option(names = "--heartbeats", paramLabel = "ADDR:PORT", defaultValue = "${env:NETRESCUE_HEARTBEATS}",
+            description = "Receive agents' heartbeats here (default 0.0.0.0:6100; \"\" for none).")
+    String heartbeats;
+
+    @Option(names = "--probe", paramLabel = "tcp:PORT|icmp", defaultValue = "${env:NETRESCUE_PROBE}",
+            description = "Probe hosts without an agent at their first expected IP (default: no probes).")
+    String probe;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig c = (config == null ? ServerConfig.defaults() : ServerConfig.load(config))
@@ -58,6 +66,11 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (tftpListen != null) c = c.withTftp(c.tftp().withListen(tftpListen));
         if (netconsole != null) c = c.withConsole(new ServerConfig.Console(netconsole, c.console().maxLogKb()));
+        if (heartbeats != null) c = c.withWatchdog(c.watchdog().withListen(heartbeats));
+        if (probe != null) {
+            var w = c.watchdog();
+            c = c.withWatchdog(w.withTiming(w.interval(), w.downAfter(), probe, w.probeInterval()));
+        }
         c = c.validate();
         NetrescueServer server = new NetrescueServer(c, Clock.systemUTC());
         try {

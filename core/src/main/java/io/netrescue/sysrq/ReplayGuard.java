@@ -47,6 +47,15 @@ public final class ReplayGuard {
         while (order.size() > capacity) byId.remove(order.removeFirst().requestId());
     }
 
+    /**
+     * Replaces the answer for a request that {@link #ran} (a kexec is answered once it is loaded, long
+     * after it was recorded), and keeps it for two windows from now.
+     */
+    public synchronized void answered(SysrqMessage.Command r, SysrqMessage.Ack ack, long nowMillis) {
+        Seen s = byId.get(r.requestId());
+        if (s != null && s.seq == r.seq()) byId.put(r.requestId(), new Seen(r.requestId(), r.seq(), nowMillis + 2 * windowMillis, ack));
+    }
+
     /** The answer given when the request ran, for a retransmission. */
     public synchronized SysrqMessage.Ack answerFor(SysrqMessage.Command r) {
         Seen s = byId.get(r.requestId());

@@ -248,6 +248,7 @@ public final class SysrqService {
                 + "allowed-keys = " + c.allowedKeys() + "\n"
                 + "allowed-sources = " + String.join(",", allowedSources) + "\n"
                 + "window-seconds = 30\n"
+                + "allowed-kexec = false\n"
                 + (heartbeatTo.isEmpty() ? "" : "heartbeat-to = " + heartbeatTo + "\nheartbeat-seconds = 5\n");
     }
 

@@ -27,11 +27,12 @@ import java.util.Properties;
  * state = /var/lib/netrescue-agent/sysrq.seq
  * heartbeat-to = 10.0.0.1:6100      # the server's heartbeat port (empty: no heartbeats)
  * heartbeat-seconds = 5
+ * allowed-kexec = false             # and the other kexec settings: see KexecSettings
  * </pre>
  */
 public record AgentConfig(String host, byte[] key, InetSocketAddress listen, String allowedKeys, List<Cidr> allowedSources,
                           long windowMillis, Path trigger, Path state, java.util.Optional<InetSocketAddress> heartbeatTo,
-                          int heartbeatSeconds) {
+                          int heartbeatSeconds, KexecSettings kexec) {
 
     public static AgentConfig load(Path file) throws IOException {
         Properties p = new Properties();
@@ -84,7 +85,8 @@ public record AgentConfig(String host, byte[] key, InetSocketAddress listen, Str
         if (window < 1000 || window > 3_600_000) throw new InvalidInputException(where + ": window-seconds must be 1-3600");
         return new AgentConfig(host, key, addr, allowed, sources, window,
                 Path.of(p.getProperty("trigger", "/proc/sysrq-trigger").strip()),
-                Path.of(p.getProperty("state", "/var/lib/netrescue-agent/sysrq.seq").strip()), heartbeatTo, hbSeconds);
+                Path.of(p.getProperty("state", "/var/lib/netrescue-agent/sysrq.seq").strip()), heartbeatTo, hbSeconds,
+                KexecSettings.of(p, where));
     }
 
     private static InetSocketAddress address(String v, String where, String key) {

@@ -4,6 +4,7 @@ import io.netrescue.sysrq.MalformedPacketException;
 import io.netrescue.sysrq.ReplayGuard;
 import io.netrescue.sysrq.SysrqCodec;
 import io.netrescue.sysrq.SysrqMessage.Ack;
+import io.netrescue.sysrq.SysrqMessage.KexecRequest;
 import io.netrescue.sysrq.SysrqMessage.Request;
 import io.netrescue.sysrq.SysrqMessage.Status;
 import io.netrescue.sysrq.SysrqMessage;
@@ -29,7 +30,8 @@ final class SysrqReceiver implements Runnable {
     private static final System.Logger log = System.getLogger("netrescue.agent");
 
     /** Why packets were dropped or refused, for the operator and the tests. */
-    enum Counter { RECEIVED, EXECUTED, DUPLICATE, STALE, REPLAYED, NOT_ALLOWED, WRONG_HOST, BAD_SOURCE, MALFORMED, BAD_MAC, OVERSIZED }
+    enum Counter { RECEIVED, EXECUTED, DUPLICATE, STALE, REPLAYED, NOT_ALLOWED, WRONG_HOST, BAD_SOURCE, MALFORMED, BAD_MAC, OVERSIZED,
+        KEXEC_LOADED, KEXEC_REFUSED }
 
     private final AgentConfig config;
     private final DatagramChannel channel;
@@ -38,6 +40,9 @@ final class SysrqReceiver implements Runnable {
     private final LongSupplier clock;
     private final Map<Counter, AtomicLong> counters = new EnumMap<>(Counter.class);
     private final ByteBuffer in = ByteBuffer.allocateDirect(SysrqCodec.MAX_DATAGRAM + 1);
+    private final KexecRunner kexec;
+    /** The kexec being fetched and loaded (its retransmissions get no answer until it is done), or null. */
+    private final java.util.concurrent.atomic.AtomicReference<KexecRequest> kexecInProgress = new java.util.concurrent.atomic.AtomicReference<>();
 
     SysrqReceiver(AgentConfig config, DatagramChannel channel, SysrqTrigger trigger, LongSupplier clock) {
         this.config = config;
@@ -45,6 +50,7 @@ final class SysrqReceiver implements Runnable {
         this.trigger = trigger;
         this.clock = clock;
         this.guard = new ReplayGuard(config.windowMillis(), 4096, readHighWater(config.state()));
+        this.kexec = new KexecRunner(config.kexec());
         for (Counter c : Counter.values()) counters.put(c, new AtomicLong());
     }
 
@@ -88,15 +94,24 @@ final class SysrqReceiver implements Runnable {
             log.log(System.Logger.Level.DEBUG, "dropped packet from " + from + ": " + e.getMessage());
             return;
         }
-        if (!(m instanceof Request r)) {
+        if (!(m instanceof SysrqMessage.Command r)) {
             inc(Counter.MALFORMED);
             return;
+        }
+        KexecRequest running = kexecInProgress.get();
+        if (running != null && running.requestId() == r.requestId() && running.seq() == r.seq()) {
+            inc(Counter.DUPLICATE);
+            return; // still fetching: the answer comes when it is done
         }
         long now = clock.getAsLong();
         switch (guard.check(r, now)) {
             case DUPLICATE -> {
                 inc(Counter.DUPLICATE);
                 Ack first = guard.answerFor(r);
+                if (r instanceof KexecRequest) {
+                    if (first != null) send(first, from); // the first answer again, refusal or not
+                    return;
+                }
                 send(new Ack(r.host(), r.requestId(), r.seq(), now, Status.DUPLICATE, first == null ? 0 : first.executed(),
                         "already executed"), from);
             }
@@ -111,13 +126,18 @@ final class SysrqReceiver implements Runnable {
                         "replayed: sequence number " + Long.toUnsignedString(r.seq()) + " not above " + Long.toUnsignedString(guard.highWater())), from);
             }
             case FRESH -> {
-                if (!r.keys().allowedBy(config.allowedKeys())) {
-                    inc(Counter.NOT_ALLOWED);
-                    send(new Ack(r.host(), r.requestId(), r.seq(), now, Status.REFUSED, 0,
-                            "keys '" + r.keys() + "' not allowed here (allowed: " + config.allowedKeys() + ")"), from);
+                if (r instanceof KexecRequest k) {
+                    kexec(k, from, now);
                     return;
                 }
-                execute(r, from, now);
+                Request q = (Request) r;
+                if (!q.keys().allowedBy(config.allowedKeys())) {
+                    inc(Counter.NOT_ALLOWED);
+                    send(new Ack(r.host(), r.requestId(), r.seq(), now, Status.REFUSED, 0,
+                            "keys '" + q.keys() + "' not allowed here (allowed: " + config.allowedKeys() + ")"), from);
+                    return;
+                }
+                execute(q, from, now);
             }
         }
     }
@@ -141,6 +161,61 @@ final class SysrqReceiver implements Runnable {
             sleep(Math.max(r.pauseMillis(), 100)); // let the ack leave the host before the kernel goes
             trigger.press(keys.charAt(terminalAt));
         }
+    }
+
+    /**
+     * A fresh kexec request: refused at once unless {@code allowed-kexec = true}; otherwise fetched,
+     * verified and loaded off the receive loop (SysRq stays available meanwhile), answered, and only
+     * then executed, so the ack leaves before the kernel goes.
+     */
+    private void kexec(KexecRequest r, InetSocketAddress from, long now) throws IOException {
+        if (!config.kexec().allowed()) {
+            inc(Counter.NOT_ALLOWED);
+            send(new Ack(r.host(), r.requestId(), r.seq(), now, Status.REFUSED, 0, "kexec not allowed here (allowed-kexec = false)"), from);
+            return;
+        }
+        if (!kexecInProgress.compareAndSet(null, r)) {
+            inc(Counter.KEXEC_REFUSED);
+            send(new Ack(r.host(), r.requestId(), r.seq(), now, Status.REFUSED, 0, "another kexec is in progress"), from);
+            return;
+        }
+        // recorded before anything is fetched: however often it is retransmitted, it runs once
+        guard.ran(r, null, now);
+        persistHighWater(r.seq());
+        log.log(System.Logger.Level.INFO, "kexec request seq=" + Long.toUnsignedString(r.seq()) + " manifest=" + r.manifestUrl() + " from=" + from);
+        Thread.ofPlatform().name("kexec").daemon(true).start(() -> {
+            Ack ack;
+            boolean go = false;
+            try {
+                KexecRunner.Loaded l = kexec.prepare(r);
+                ack = new Ack(r.host(), r.requestId(), r.seq(), clock.getAsLong(), Status.EXECUTED, 1, "loaded kernel " + l.kernelBytes()
+                        + " B, " + l.initrds() + " initrd(s) " + l.initrdBytes() + " B; " + kexec.how());
+                inc(Counter.KEXEC_LOADED);
+                go = true;
+            } catch (KexecRunner.Refused e) {
+                KexecRunner.logRefusal(r, e.getMessage());
+                ack = new Ack(r.host(), r.requestId(), r.seq(), clock.getAsLong(), Status.REFUSED, 0, e.getMessage());
+                inc(Counter.KEXEC_REFUSED);
+            } catch (RuntimeException e) {
+                ack = new Ack(r.host(), r.requestId(), r.seq(), clock.getAsLong(), Status.REFUSED, 0, "agent error: " + e);
+                inc(Counter.KEXEC_REFUSED);
+            }
+            guard.answered(r, ack, clock.getAsLong());
+            kexecInProgress.set(null);
+            try {
+                send(ack, from);
+            } catch (IOException e) {
+                log.log(System.Logger.Level.WARNING, "cannot send the kexec ack: " + e);
+            }
+            if (!go) return;
+            sleep(100); // let the ack leave the host before the kernel goes
+            try {
+                kexec.execute();
+                log.log(System.Logger.Level.INFO, kexec.how() + " returned");
+            } catch (KexecRunner.Refused e) {
+                log.log(System.Logger.Level.ERROR, "the loaded kernel did not start: " + e.getMessage());
+            }
+        });
     }
 
     private void send(Ack a, InetSocketAddress to) throws IOException {

@@ -11,9 +11,10 @@ import java.util.Set;
  * A boot-once test kernel with a deadline ({@code netrescue kernel try}), and the pure judgement of
  * how it went: the trial profile's booted system must report a healthy status ({@code /boot/report},
  * with the per-boot token it was given) before the deadline; a report of failure, or silence past the
- * deadline, fails it, and the server then falls back (previous boot mode, power cycle).
+ * deadline, fails it, and the server then falls back (previous boot mode, power cycle). With
+ * {@code kexec}, the host's agent starts the trial kernel and the boot mode is never changed.
  */
-public record KernelTrial(long id, String host, String profile, Instant startedAt, Instant deadline, State state, String detail) {
+public record KernelTrial(long id, String host, String profile, Instant startedAt, Instant deadline, State state, String detail, boolean kexec) {
 
     public enum State {
         ARMED, SUCCEEDED, FAILED, CANCELLED;

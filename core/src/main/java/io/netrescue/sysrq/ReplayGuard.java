@@ -29,7 +29,7 @@ public final class ReplayGuard {
         this.highWater = highWater;
     }
 
-    public synchronized Verdict check(SysrqMessage.Request r, long nowMillis) {
+    public synchronized Verdict check(SysrqMessage.Command r, long nowMillis) {
         expire(nowMillis);
         Seen s = byId.get(r.requestId());
         if (s != null && s.seq == r.seq()) return Verdict.DUPLICATE;
@@ -39,7 +39,7 @@ public final class ReplayGuard {
     }
 
     /** Records a request that is about to run, with the answer to give its retransmissions. */
-    public synchronized void ran(SysrqMessage.Request r, SysrqMessage.Ack ack, long nowMillis) {
+    public synchronized void ran(SysrqMessage.Command r, SysrqMessage.Ack ack, long nowMillis) {
         highWater = r.seq();
         Seen s = new Seen(r.requestId(), r.seq(), nowMillis + 2 * windowMillis, ack);
         byId.put(r.requestId(), s);
@@ -47,8 +47,17 @@ public final class ReplayGuard {
         while (order.size() > capacity) byId.remove(order.removeFirst().requestId());
     }
 
+    /**
+     * Replaces the answer for a request that {@link #ran} (a kexec is answered once it is loaded, long
+     * after it was recorded), and keeps it for two windows from now.
+     */
+    public synchronized void answered(SysrqMessage.Command r, SysrqMessage.Ack ack, long nowMillis) {
+        Seen s = byId.get(r.requestId());
+        if (s != null && s.seq == r.seq()) byId.put(r.requestId(), new Seen(r.requestId(), r.seq(), nowMillis + 2 * windowMillis, ack));
+    }
+
     /** The answer given when the request ran, for a retransmission. */
-    public synchronized SysrqMessage.Ack answerFor(SysrqMessage.Request r) {
+    public synchronized SysrqMessage.Ack answerFor(SysrqMessage.Command r) {
         Seen s = byId.get(r.requestId());
         return s == null ? null : s.ack;
     }

@@ -4,6 +4,7 @@ import io.netrescue.inventory.HostName;
 import io.netrescue.inventory.InvalidInputException;
 import io.netrescue.sysrq.MalformedPacketException.Reason;
 import io.netrescue.sysrq.SysrqMessage.Ack;
+import io.netrescue.sysrq.SysrqMessage.KexecRequest;
 import io.netrescue.sysrq.SysrqMessage.Request;
 import io.netrescue.sysrq.SysrqMessage.Status;
 import java.nio.BufferUnderflowException;
@@ -18,9 +19,10 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Bytes to messages and back (pure, no I/O). Layout, big-endian:
  * <pre>
- * "NRSQ" | version u8 = 1 | type u8 (1 request, 2 ack) | flags u16 = 0 | host len u8 | host
+ * "NRSQ" | version u8 = 1 | type u8 (1 request, 2 ack, 3 kexec) | flags u16 = 0 | host len u8 | host
  * request: requestId u64 | seq u64 | timestamp ms i64 | pause ms u16 | keys len u8 | keys
  * ack:     requestId u64 | seq u64 | agent time ms i64 | status u8 | executed u8 | detail len u8 | detail
+ * kexec:   requestId u64 | seq u64 | timestamp ms i64 | url len u8 | manifest URL | manifest SHA-256 (32 bytes)
  * HMAC-SHA256(host key, every byte before it), 32 bytes
  * </pre>
  * Decoding checks structure first and the MAC last, in constant time; every failure is a
@@ -32,7 +34,7 @@ public final class SysrqCodec {
     static final int MAGIC_INT = ByteBuffer.wrap(MAGIC).getInt();
     static final int VERSION = 1;
     static final int MAC_LEN = 32;
-    static final int TYPE_REQUEST = 1, TYPE_ACK = 2;
+    static final int TYPE_REQUEST = 1, TYPE_ACK = 2, TYPE_KEXEC = 3;
 
     private SysrqCodec() {}
 
@@ -56,7 +58,12 @@ public final class SysrqCodec {
 
     public static byte[] encode(SysrqMessage m, byte[] key) {
         ByteBuffer b = ByteBuffer.allocate(MAX_DATAGRAM);
-        b.put(MAGIC).put((byte) VERSION).put((byte) (m instanceof Request ? TYPE_REQUEST : TYPE_ACK)).putShort((short) 0);
+        int type = switch (m) {
+            case Request r -> TYPE_REQUEST;
+            case Ack a -> TYPE_ACK;
+            case KexecRequest k -> TYPE_KEXEC;
+        };
+        b.put(MAGIC).put((byte) VERSION).put((byte) type).putShort((short) 0);
         putString(b, m.host());
         switch (m) {
             case Request r -> {
@@ -67,6 +74,11 @@ public final class SysrqCodec {
                 b.putLong(a.requestId()).putLong(a.seq()).putLong(a.agentTimeMillis()).put((byte) a.status().ordinal())
                         .put((byte) a.executed());
                 putString(b, a.detail().replaceAll("[^\\x20-\\x7e]", "?"));
+            }
+            case KexecRequest k -> {
+                b.putLong(k.requestId()).putLong(k.seq()).putLong(k.timestampMillis());
+                putString(b, k.manifestUrl());
+                b.put(k.manifestSha256());
             }
         }
         byte[] mac = mac(key, b.array(), b.position());
@@ -107,6 +119,13 @@ public final class SysrqCodec {
                         int executed = b.get() & 0xff;
                         String detail = getString(b, 120);
                         yield new Ack(host, id, seq, ts, Status.values()[st], executed, detail);
+                    }
+                    case TYPE_KEXEC -> {
+                        long id = b.getLong(), seq = b.getLong(), ts = b.getLong();
+                        String url = getString(b, KexecRequest.MAX_URL);
+                        byte[] sha = new byte[32];
+                        b.get(sha);
+                        yield new KexecRequest(host, id, seq, ts, url, sha);
                     }
                     default -> throw new MalformedPacketException(Reason.BAD_TYPE, "type " + type);
                 };

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class KernelTrialTest {
     static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
-    final KernelTrial trial = new KernelTrial(1, "web1", "k612", T0, T0.plusSeconds(600), KernelTrial.State.ARMED, "");
+    final KernelTrial trial = new KernelTrial(1, "web1", "k612", T0, T0.plusSeconds(600), KernelTrial.State.ARMED, "", false);
 
     @Test
     void aHealthyReportFromTheTrialProfileBeforeTheDeadlineSucceeds() {

@@ -35,6 +35,12 @@ class SysrqCodecTest {
     }
 
     static SysrqMessage message() {
+        if (R.nextInt(3) == 0) {
+            byte[] sha = new byte[32];
+            R.nextBytes(sha);
+            String url = "http://10.0.0." + R.nextInt(256) + ":8080/kexec/manifest?token=" + "ab".repeat(R.nextInt(100));
+            return new SysrqMessage.KexecRequest(host(), R.nextLong(), R.nextLong(), R.nextLong(), url, sha);
+        }
         if (R.nextBoolean()) {
             return new Request(host(), R.nextLong(), R.nextLong(), R.nextLong(), R.nextInt(60_001), new SysrqKeys(keys()));
         }
@@ -105,5 +111,20 @@ class SysrqCodecTest {
         assertThatThrownBy(() -> new SysrqKeys("")).hasMessageContaining("no SysRq keys");
         assertThat(new SysrqKeys("sub").allowedBy("subo")).isTrue();
         assertThat(new SysrqKeys("sc").allowedBy("sub")).isFalse();
+    }
+
+    @Test
+    void theLargestKexecRequestFitsADatagramAndItsFieldsAreChecked() throws Exception {
+        String host = "h" + "x".repeat(62);
+        String url = "https://" + "u".repeat(SysrqMessage.KexecRequest.MAX_URL - 8);
+        var m = new SysrqMessage.KexecRequest(host, -1, -1, -1, url, new byte[32]);
+        byte[] k = key();
+        byte[] wire = SysrqCodec.encode(m, k);
+        assertThat(wire.length).isLessThanOrEqualTo(SysrqCodec.MAX_DATAGRAM);
+        assertThat(SysrqCodec.decode(ByteBuffer.wrap(wire), h -> Optional.of(k))).isEqualTo(m);
+        assertThatThrownBy(() -> new SysrqMessage.KexecRequest("web1", 1, 1, 1, url + "u", new byte[32])).hasMessageContaining("at most 255");
+        assertThatThrownBy(() -> new SysrqMessage.KexecRequest("web1", 1, 1, 1, "ftp://x/m", new byte[32])).hasMessageContaining("http(s)");
+        assertThatThrownBy(() -> new SysrqMessage.KexecRequest("web1", 1, 1, 1, "http://x/a b", new byte[32])).hasMessageContaining("http(s)");
+        assertThatThrownBy(() -> new SysrqMessage.KexecRequest("web1", 1, 1, 1, "http://x/m", new byte[31])).hasMessageContaining("32 bytes");
     }
 }

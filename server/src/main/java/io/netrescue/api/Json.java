@@ -107,12 +107,13 @@ public final class Json {
     public record PowerRequestJson(String action, String driver) {}
 
     /** {@code netrescue kernel try}: a boot-once test kernel with a deadline. */
-    public record KernelTryJson(String profile, String deadline, Boolean reboot) {}
+    public record KernelTryJson(String profile, String deadline, Boolean reboot, Boolean kexec) {}
 
-    public record KernelTrialJson(long id, String host, String profile, String startedAt, String deadline, String state, String detail) {
+    public record KernelTrialJson(long id, String host, String profile, String startedAt, String deadline, String state, String detail,
+                                  boolean kexec) {
         public static KernelTrialJson of(io.netrescue.boot.KernelTrial t) {
             return new KernelTrialJson(t.id(), t.host(), t.profile(), t.startedAt().toString(), t.deadline().toString(), t.state().word(),
-                    t.detail().isEmpty() ? null : t.detail());
+                    t.detail().isEmpty() ? null : t.detail(), t.kexec());
         }
     }
 }

@@ -43,7 +43,7 @@ public final class WatchdogApi {
                 if (j.profile() == null || j.profile().isBlank()) throw new InvalidInputException("profile is required");
                 Duration d = j.deadline() == null ? Duration.ofMinutes(10) : Durations.parse(j.deadline());
                 yield new Reply(201, Json.KernelTrialJson.of(trials.get().start(host, io.netrescue.boot.Profile.checkName(j.profile()), d,
-                        Boolean.TRUE.equals(j.reboot()), actor)));
+                        Boolean.TRUE.equals(j.reboot()), Boolean.TRUE.equals(j.kexec()), actor)));
             }
             case "DELETE" -> new Reply(200, Json.KernelTrialJson.of(trials.get().cancel(host, actor)));
             default -> new Reply(405, new Json.ErrorJson("method not allowed"));

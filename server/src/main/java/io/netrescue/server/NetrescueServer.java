@@ -98,6 +98,8 @@ public final class NetrescueServer implements AutoCloseable {
         io.netrescue.power.PowerService power = new io.netrescue.power.PowerService(db, hosts, new io.netrescue.power.PowerStore(), events,
                 master, clock, 3, java.time.Duration.ofSeconds(1));
 
+        io.netrescue.boot.trial.KexecManifests kexecManifests = new io.netrescue.boot.trial.KexecManifests(assets.toRealPath(), clock);
+
         // Handlers run on virtual threads: they block on the store without tying up a platform thread.
         QueuedThreadPool pool = new QueuedThreadPool(200, 8);
         pool.setName("http");
@@ -123,6 +125,7 @@ public final class NetrescueServer implements AutoCloseable {
                 assetsContext,
                 ipxeBinaries(dhcpSettings),
                 new BootHandler(boot, config.http().publicUrl()),
+                new io.netrescue.boot.trial.KexecManifestHandler(kexecManifests),
                 new ApiHandler(db, hosts, profiles, inventory, events, token, config.api().openReads(), clock,
                         new SysrqApi(sysrqService),
                         new NetbootApi(this::dhcp, this::tftp, new LeaseStore(db), inventory), consoleLog,
@@ -131,8 +134,8 @@ public final class NetrescueServer implements AutoCloseable {
         watchdog = new io.netrescue.watchdog.server.Watchdog(config.watchdog(), db, hosts, new io.netrescue.watchdog.server.HealthStore(),
                 events, master.bytes(), clock, new io.netrescue.watchdog.server.LadderEffects(db, hosts, inventory, events, sysrqService, power,
                 io.netrescue.watchdog.server.HandsOnWebhook.from(config.watchdog(), clock), this::consoleTail, clock)).start();
-        trials = new io.netrescue.boot.trial.KernelTrials(db, hosts, profiles, inventory, events, power, this::watchdog, clock,
-                java.time.Duration.ofSeconds(1));
+        trials = new io.netrescue.boot.trial.KernelTrials(db, hosts, profiles, inventory, events, power, this::watchdog, sysrqService,
+                kexecManifests, new TokenStore(), this::kexecBaseUrl, clock, java.time.Duration.ofSeconds(1));
         if (dhcpSettings.modeValue() != DhcpSettings.Mode.OFF) {
             InventoryDhcpView view = new InventoryDhcpView(inventory, () -> db.read(hosts::list), java.time.Duration.ofSeconds(5), clock);
             dhcp = DhcpServer.start(dhcpSettings, view, sightings,
@@ -233,6 +236,15 @@ public final class NetrescueServer implements AutoCloseable {
     }
 
     /** The URL of the running server (with the real port when 0 was asked for). */
+    /** The URL hosts reach us at, for kexec manifests: public-url, or the listen address unless it is a wildcard. */
+    private Optional<String> kexecBaseUrl() {
+        String pub = config.http().publicUrl();
+        if (!pub.isEmpty()) return Optional.of(pub.endsWith("/") ? pub.substring(0, pub.length() - 1) : pub);
+        String h = config.listenHost();
+        if (h.isEmpty() || h.equals("0.0.0.0") || h.equals("::")) return Optional.empty();
+        return Optional.of(url().toString());
+    }
+
     public URI url() {
         String h = config.listenHost();
         if (h.equals("0.0.0.0") || h.isEmpty()) h = "127.0.0.1";

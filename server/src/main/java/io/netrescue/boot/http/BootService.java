@@ -199,6 +199,11 @@ public final class BootService {
     }
 
     private String newToken() {
+        return newToken(random);
+    }
+
+    /** A per-boot token as {@link #report} accepts it: 48 hex digits. */
+    public static String newToken(SecureRandom random) {
         byte[] b = new byte[24];
         random.nextBytes(b);
         return HexFormat.of().formatHex(b);
@@ -237,15 +242,9 @@ public final class BootService {
             case Action.Local l -> local(who, d.reason(), format);
             case Action.NetBoot nb -> {
                 Profile p = nb.profile();
-                Map<String, String> vars = new HashMap<>();
-                vars.put("host", d.host().orElse(""));
-                vars.put("mac", d.mac().map(Object::toString).orElse(""));
-                vars.put("ip", req.ip().matches("[0-9a-fA-F.:]{1,45}") ? req.ip() : "");
-                vars.put("uuid", Optional.ofNullable(uuidText(req)).orElse(""));
-                vars.put("server", baseUrl);
-                vars.put("token", token.orElse(""));
-                vars.put("profile", p.name());
-                String cmdline = CmdlineTemplate.render(p.cmdline(), vars);
+                String cmdline = cmdline(p, d.host().orElse(""), d.mac().map(Object::toString).orElse(""),
+                        req.ip().matches("[0-9a-fA-F.:]{1,45}") ? req.ip() : "", Optional.ofNullable(uuidText(req)).orElse(""), baseUrl,
+                        token.orElse(""));
                 yield switch (format) {
                     case IPXE -> {
                         List<String> initrds = new ArrayList<>();
@@ -262,7 +261,20 @@ public final class BootService {
         };
     }
 
-    static String assetUrl(String baseUrl, String source) {
+    /** A profile's command line for one boot, its variables filled in (also for kexec trials, which boot no loader). */
+    public static String cmdline(Profile p, String host, String mac, String ip, String uuid, String baseUrl, String token) {
+        Map<String, String> vars = new HashMap<>();
+        vars.put("host", host);
+        vars.put("mac", mac);
+        vars.put("ip", ip);
+        vars.put("uuid", uuid);
+        vars.put("server", baseUrl);
+        vars.put("token", token);
+        vars.put("profile", p.name());
+        return CmdlineTemplate.render(p.cmdline(), vars);
+    }
+
+    public static String assetUrl(String baseUrl, String source) {
         return Profile.isUrl(source) ? source : baseUrl + "/assets/" + source;
     }
 

@@ -16,7 +16,13 @@ import io.netrescue.store.HostStore;
 import io.netrescue.store.InventoryCache;
 import io.netrescue.store.NotFoundException;
 import io.netrescue.store.ProfileStore;
+import io.netrescue.boot.Profile;
+import io.netrescue.boot.http.BootService;
+import io.netrescue.kexec.KexecManifest;
+import io.netrescue.store.TokenStore;
+import io.netrescue.sysrq.client.SysrqService;
 import io.netrescue.watchdog.server.Watchdog;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,12 +41,21 @@ import org.slf4j.LoggerFactory;
  * system without a person. The watchdog's ladder is silenced until the deadline: a trial kernel that
  * takes its time is the trial's business, not the ladder's. Trials are stored, so a restart of the
  * server neither forgets a deadline nor runs a fallback twice.
+ *
+ * <p>With {@code kexec}, no network boot happens and the boot mode is left alone: the host's agent is
+ * told (authenticated like SysRq) to fetch a manifest naming the profile's kernel and initrds with their
+ * SHA-256 and a command line holding a fresh per-boot token, to verify them and to kexec. An agent that
+ * refuses (not allowed, checksum mismatch, kexec -l failed) leaves its host running as it was, so the
+ * trial fails without a power cycle; otherwise the same deadline and fallback apply, and the power
+ * cycle boots the host's usual system.
  */
 public final class KernelTrials implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KernelTrials.class);
     static final String ACTOR = "kernel-try";
     /** After a fallback's power cycle, the ladder waits this long for the usual boot. */
     static final Duration FALLBACK_GRACE = Duration.ofMinutes(5);
+    /** How long the agent may take to fetch, verify and load before the server stops waiting for its answer. */
+    static final Duration KEXEC_ANSWER = Duration.ofMinutes(3);
 
     private final Database db;
     private final HostStore hosts;
@@ -50,11 +65,21 @@ public final class KernelTrials implements AutoCloseable {
     private final PowerService power;
     private final Supplier<Optional<Watchdog>> watchdog;
     private final Clock clock;
+    private final SysrqService sysrq;
+    private final KexecManifests manifests;
+    private final TokenStore tokens;
+    private final Supplier<Optional<String>> kexecBaseUrl;
+    private final SecureRandom random = new SecureRandom();
     private final Thread thread;
     private volatile boolean stopped;
 
     public KernelTrials(Database db, HostStore hosts, ProfileStore profiles, InventoryCache inventory, EventStore events, PowerService power,
-                        Supplier<Optional<Watchdog>> watchdog, Clock clock, Duration every) {
+                        Supplier<Optional<Watchdog>> watchdog, SysrqService sysrq, KexecManifests manifests, TokenStore tokens,
+                        Supplier<Optional<String>> kexecBaseUrl, Clock clock, Duration every) {
+        this.sysrq = sysrq;
+        this.manifests = manifests;
+        this.tokens = tokens;
+        this.kexecBaseUrl = kexecBaseUrl;
         this.db = db;
         this.hosts = hosts;
         this.profiles = profiles;
@@ -66,39 +91,96 @@ public final class KernelTrials implements AutoCloseable {
         this.thread = Thread.ofVirtual().name("kernel-trials").start(() -> loop(every));
     }
 
-    /** Arms a trial; with {@code reboot}, power cycles the host into it at once. */
-    public KernelTrial start(String host, String profile, Duration deadline, boolean reboot, String actor) {
+    /** Arms a trial; with {@code reboot}, power cycles the host into it at once; with {@code kexec}, its agent kexecs into it. */
+    public KernelTrial start(String host, String profile, Duration deadline, boolean reboot, boolean kexec, String actor) {
         if (deadline.compareTo(Duration.ofSeconds(10)) < 0) {
             throw new InvalidInputException("deadline must be at least 10s");
         }
         if (deadline.compareTo(Duration.ofDays(7)) > 0) throw new InvalidInputException("deadline must be at most 7d");
+        if (kexec && reboot) throw new InvalidInputException("a kexec trial starts at once: leave out reboot");
         if (!power.hasDriverFor(host, PowerAction.CYCLE)) {
             throw new InvalidInputException(host + " has no power driver that can cycle it: a trial needs one to fall back without a person"
                     + " (netrescue host power " + host + " --set KIND ...)");
         }
+        Optional<KexecPlan> plan = kexec ? Optional.of(planKexec(host, profile)) : Optional.empty();
         Instant now = clock.instant();
-        KernelTrial t = db.inWriteTransaction(h -> {
+        record Armed(KernelTrial trial, Host host) {}
+        Armed a = db.inWriteTransaction(h -> {
             Host x = hosts.require(h, host);
             if (profiles.get(h, profile).isEmpty()) throw new NotFoundException("no profile named " + profile);
             if (armed(h, host).isPresent()) throw new ConflictException(host + " already has a kernel trial under way (netrescue kernel cancel " + host + ")");
-            BootState next = BootState.set(x.boot(), new BootMode.Once(profile), Optional.empty());
-            hosts.setBoot(h, host, next, now);
+            if (!kexec) {
+                BootState next = BootState.set(x.boot(), new BootMode.Once(profile), Optional.empty());
+                hosts.setBoot(h, host, next, now);
+                events.append(h, Event.of(now, host, "boot.mode", actor, "mode set to " + next + " (was " + x.boot() + ") for a kernel trial"));
+            }
             long id = h.createUpdate("""
-                    INSERT INTO kernel_trials (host, profile, started_at, deadline, state, detail, actor) VALUES (?, ?, ?, ?, 'armed', '', ?)""")
-                    .bind(0, host).bind(1, profile).bind(2, HostStore.ts(now)).bind(3, HostStore.ts(now.plus(deadline))).bind(4, actor)
+                    INSERT INTO kernel_trials (host, profile, started_at, deadline, state, detail, actor, kexec) VALUES (?, ?, ?, ?, 'armed', '', ?, ?)""")
+                    .bind(0, host).bind(1, profile).bind(2, HostStore.ts(now)).bind(3, HostStore.ts(now.plus(deadline))).bind(4, actor).bind(5, kexec)
                     .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
-            events.append(h, Event.of(now, host, "boot.mode", actor, "mode set to " + next + " (was " + x.boot() + ") for a kernel trial"));
-            events.append(h, Event.of(now, host, "kernel.try", actor, "profile " + profile + " once, healthy report due by " + now.plus(deadline)
-                    + "; otherwise back to " + x.boot() + " and a power cycle" + (reboot ? "; rebooting into it now" : "")));
-            return new KernelTrial(id, host, profile, now, now.plus(deadline), KernelTrial.State.ARMED, "");
+            plan.ifPresent(p -> tokens.issue(h, p.token(), host, profile, now, now.plus(deadline)));
+            events.append(h, Event.of(now, host, "kernel.try", actor, kexec
+                    ? "profile " + profile + " by kexec (boot mode unchanged), healthy report due by " + now.plus(deadline)
+                            + "; otherwise a power cycle into its usual boot"
+                    : "profile " + profile + " once, healthy report due by " + now.plus(deadline)
+                            + "; otherwise back to " + x.boot() + " and a power cycle" + (reboot ? "; rebooting into it now" : "")));
+            return new Armed(new KernelTrial(id, host, profile, now, now.plus(deadline), KernelTrial.State.ARMED, "", kexec), x);
         });
+        KernelTrial t = a.trial();
         inventory.refreshHost(host);
         watchdog.get().ifPresent(w -> w.silence(host, deadline.plusSeconds(30), "kernel try " + profile + " until " + t.deadline(), ACTOR));
+        if (plan.isPresent()) {
+            KexecPlan p = plan.get();
+            Host x = a.host();
+            String cmdline = BootService.cmdline(p.profile(), host, x.macs().isEmpty() ? "" : x.macs().getFirst().toString(), p.ip(),
+                    x.uuid().map(Object::toString).orElse(""), p.baseUrl(), p.token());
+            KexecManifests.Prepared m = manifests.publish(p.token(), p.files(), cmdline, p.baseUrl(), t.deadline());
+            Thread.ofVirtual().name("kexec-" + host).start(() -> announce(t, m, p.token()));
+        }
         if (reboot) {
             PowerService.Outcome o = power.perform(host, PowerAction.CYCLE, Optional.empty(), actor);
             if (!o.result().equals("ok")) log.atWarn().addKeyValue("host", host).addKeyValue("detail", o.detail()).log("could not reboot into the trial");
         }
         return t;
+    }
+
+    /** Everything a kexec trial needs, checked before anything is stored: a bad profile or host refuses the trial. */
+    private record KexecPlan(Profile profile, List<KexecManifest.Entry> files, String baseUrl, String token, String ip) {}
+
+    private KexecPlan planKexec(String host, String profile) {
+        String base = kexecBaseUrl.get().orElseThrow(() -> new InvalidInputException("a kexec trial needs the URL hosts reach this server at,"
+                + " and the server listens on every address: set public-url in [http] (serve --public-url)"));
+        var agent = sysrq.config(host); // the agent's address and port; refuses a host without SysRq settings
+        Profile p = db.read(h -> profiles.get(h, profile)).orElseThrow(() -> new NotFoundException("no profile named " + profile));
+        List<KexecManifest.Entry> files = manifests.files(p, base);
+        return new KexecPlan(p, files, base, BootService.newToken(random), io.netrescue.inventory.IpAddresses.format(agent.address()));
+    }
+
+    /** Sends the kexec request and records the agent's answer; a refusal ends the trial without a power cycle. */
+    private void announce(KernelTrial t, KexecManifests.Prepared m, String token) {
+        try {
+            Duration wait = Duration.between(clock.instant(), t.deadline());
+            if (wait.compareTo(KEXEC_ANSWER) > 0) wait = KEXEC_ANSWER;
+            if (wait.isNegative() || wait.isZero()) return;
+            SysrqService.KexecOutcome o = sysrq.kexec(t.host(), m.url(), m.sha256(), wait);
+            Instant now = clock.instant();
+            boolean refused = o.result().equals("refused");
+            boolean ended = db.inWriteTransaction(h -> {
+                events.append(h, Event.of(now, t.host(), "kernel.try-kexec-" + o.result(), ACTOR, "seq " + Long.toUnsignedString(o.seq()) + ": " + o.detail()));
+                if (!refused || finish(h, t, KernelTrial.State.FAILED, "the agent refused the kexec: " + o.detail()) == 0) return false;
+                events.append(h, Event.of(now, t.host(), "kernel.try-failed", ACTOR, "profile " + t.profile() + ": the agent refused the kexec ("
+                        + o.detail() + "); " + t.host() + " kept running its system, so no power cycle"));
+                return true;
+            });
+            log.atInfo().addKeyValue("host", t.host()).addKeyValue("profile", t.profile()).addKeyValue("result", o.result())
+                    .addKeyValue("detail", o.detail()).log("kexec trial announced");
+            if (ended) {
+                manifests.forget(token);
+                watchdog.get().ifPresent(w -> w.silence(t.host(), Duration.ZERO, "", ACTOR));
+            }
+        } catch (RuntimeException e) {
+            log.atError().addKeyValue("host", t.host()).setCause(e).log("kexec request failed; the deadline still applies");
+        }
     }
 
     public KernelTrial cancel(String host, String actor) {
@@ -201,7 +283,7 @@ public final class KernelTrials implements AutoCloseable {
     private static KernelTrial trial(java.sql.ResultSet rs) throws java.sql.SQLException {
         return new KernelTrial(rs.getLong("id"), rs.getString("host"), rs.getString("profile"),
                 rs.getObject("started_at", OffsetDateTime.class).toInstant(), rs.getObject("deadline", OffsetDateTime.class).toInstant(),
-                KernelTrial.State.valueOf(rs.getString("state").toUpperCase(java.util.Locale.ROOT)), rs.getString("detail"));
+                KernelTrial.State.valueOf(rs.getString("state").toUpperCase(java.util.Locale.ROOT)), rs.getString("detail"), rs.getBoolean("kexec"));
     }
 
     @Override

@@ -21,7 +21,7 @@ public final class AgentSender {
 
     public record Result(Optional<SysrqMessage.Ack> ack, int transmissions, int dropped) {}
 
-    public Result send(InetSocketAddress to, SysrqMessage.Request request, byte[] key, Duration timeout) throws IOException {
+    public Result send(InetSocketAddress to, SysrqMessage.Command request, byte[] key, Duration timeout) throws IOException {
         byte[] packet = SysrqCodec.encode(request, key);
         long deadline = System.nanoTime() + timeout.toNanos();
         long interval = 250_000_000L;

@@ -125,6 +125,31 @@ public final class SysrqService {
                 + res.transmissions() + " transmission(s)" + skew, a.executed(), null);
     }
 
+    /** What a host's agent said to a kexec request. */
+    public record KexecOutcome(long seq, String result, String detail) {}
+
+    /**
+     * Tells {@code host}'s agent to kexec into the manifest at {@code manifestUrl}, in the SysRq
+     * sequence space (durable before sending, like every request); waits up to {@code timeout} for its
+     * answer, which comes once the kernel is loaded. Result: loaded, refused or no-ack.
+     */
+    public KexecOutcome kexec(String host, String manifestUrl, byte[] manifestSha256, Duration timeout) {
+        SysrqConfig c = config(host);
+        long seq = db.inWriteTransaction(h -> store.nextSeq(h, host, clock.instant()));
+        SysrqMessage.KexecRequest r = new SysrqMessage.KexecRequest(host, random.nextLong(), seq, clock.millis(), manifestUrl, manifestSha256);
+        try {
+            var res = agentSender.send(new InetSocketAddress(c.address(), c.agentPort()), r, HostKeys.derive(master.bytes(), host), timeout);
+            if (res.ack().isEmpty()) {
+                return new KexecOutcome(seq, "no-ack", "no answer from the agent at " + IpAddresses.format(c.address()) + ":" + c.agentPort()
+                        + " after " + res.transmissions() + " transmissions in " + timeout.toSeconds() + " s");
+            }
+            SysrqMessage.Ack a = res.ack().get();
+            return new KexecOutcome(seq, a.status() == SysrqMessage.Status.REFUSED ? "refused" : "loaded", a.detail());
+        } catch (IOException e) {
+            return new KexecOutcome(seq, "no-ack", "could not send: " + e.getMessage());
+        }
+    }
+
     private Outcome viaXt(String host, SysrqConfig c, SysrqKeys keys, long seq) throws IOException {
         byte[] password = master.open(c.sealedPassword().orElseThrow(), "xt:" + host);
         byte[] salt = new byte[8];
@@ -223,6 +248,7 @@ public final class SysrqService {
                 + "allowed-keys = " + c.allowedKeys() + "\n"
                 + "allowed-sources = " + String.join(",", allowedSources) + "\n"
                 + "window-seconds = 30\n"
+                + "allowed-kexec = false\n"
                 + (heartbeatTo.isEmpty() ? "" : "heartbeat-to = " + heartbeatTo + "\nheartbeat-seconds = 5\n");
     }
 

@@ -151,12 +151,14 @@ public final class SysrqCodec {
         }
     }
 
-    static void putString(ByteBuffer b, String s) {
+    /** A length-prefixed ASCII string (shared with the heartbeat codec). */
+    public static void putString(ByteBuffer b, String s) {
         byte[] x = s.getBytes(StandardCharsets.US_ASCII);
         b.put((byte) x.length).put(x);
     }
 
-    static String getString(ByteBuffer b, int max) throws MalformedPacketException {
+    /** Reads what {@link #putString} wrote: at most {@code max} printable ASCII bytes, or a reasoned refusal. */
+    public static String getString(ByteBuffer b, int max) throws MalformedPacketException {
         int n = b.get() & 0xff;
         if (n > max) throw new MalformedPacketException(Reason.BAD_FIELD, "string of " + n + " bytes (max " + max + ")");
         byte[] x = new byte[n];

@@ -5,7 +5,6 @@ import io.netrescue.sysrq.MalformedPacketException.Reason;
 import io.netrescue.sysrq.SysrqCodec;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.UUID;
 
@@ -31,10 +30,10 @@ public final class HeartbeatCodec {
     public static void encode(Heartbeat h, byte[] key, ByteBuffer out) {
         out.clear();
         out.putInt(MAGIC).put((byte) VERSION).put((byte) 0);
-        put(out, h.host());
+        SysrqCodec.putString(out, h.host());
         out.putLong(h.bootId().getMostSignificantBits()).putLong(h.bootId().getLeastSignificantBits());
         out.putLong(h.seq()).putLong(h.sentMillis()).putLong(h.uptimeMillis()).putInt(h.loadMilli());
-        put(out, h.kernel());
+        SysrqCodec.putString(out, h.kernel());
         out.put(SysrqCodec.mac(key, out.array(), out.position()));
         out.flip();
     }
@@ -60,11 +59,11 @@ public final class HeartbeatCodec {
             if (version != VERSION) throw new MalformedPacketException(Reason.BAD_VERSION, "version " + version);
             int flags = b.get() & 0xff;
             if (flags != 0) throw new MalformedPacketException(Reason.BAD_FIELD, "unknown flags " + flags);
-            String host = get(b, 63);
+            String host = SysrqCodec.getString(b, 63);
             UUID boot = new UUID(b.getLong(), b.getLong());
             long seq = b.getLong(), sent = b.getLong(), uptime = b.getLong();
             int load = b.getInt();
-            String kernel = get(b, Heartbeat.MAX_KERNEL);
+            String kernel = SysrqCodec.getString(b, Heartbeat.MAX_KERNEL);
             int signed = b.position();
             if (b.remaining() != MAC_LEN) {
                 throw new MalformedPacketException(b.remaining() < MAC_LEN ? Reason.TRUNCATED : Reason.BAD_FIELD,
@@ -90,19 +89,4 @@ public final class HeartbeatCodec {
         }
     }
 
-    private static void put(ByteBuffer b, String s) {
-        byte[] x = s.getBytes(StandardCharsets.US_ASCII);
-        b.put((byte) x.length).put(x);
-    }
-
-    private static String get(ByteBuffer b, int max) throws MalformedPacketException {
-        int n = b.get() & 0xff;
-        if (n > max) throw new MalformedPacketException(Reason.BAD_FIELD, "string of " + n + " bytes (max " + max + ")");
-        byte[] x = new byte[n];
-        b.get(x);
-        for (byte c : x) {
-            if (c < 0x20 || c > 0x7e) throw new MalformedPacketException(Reason.BAD_FIELD, "non-printable byte in a string");
-        }
-        return new String(x, StandardCharsets.US_ASCII);
-    }
 }

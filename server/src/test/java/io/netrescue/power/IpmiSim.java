@@ -16,7 +16,7 @@ import java.util.stream.Stream;
  * script that keeps the state in a file and appends every SET to a log, so a test can see what reached
  * the "hardware" independently of what the BMC answers.
  */
-final class IpmiSim implements AutoCloseable {
+public final class IpmiSim implements AutoCloseable {
     static final String ADMIN = "admin";
     static final String ADMIN_PASSWORD = "s3cret-Adm1n-pw";
     static final String OPERATOR = "op";
@@ -51,6 +51,22 @@ final class IpmiSim implements AutoCloseable {
                 """.formatted(dir));
         Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwx------"));
         Files.writeString(dir.resolve("power.log"), "");
+        writeConfig(dir, port, hook, List.of(new String[] {ADMIN, ADMIN_PASSWORD, "admin"}, new String[] {OPERATOR, OPERATOR_PASSWORD, "operator"}));
+        process = new ProcessBuilder("ipmi_sim", "-c", dir.resolve("lan.conf").toString(), "-f", dir.resolve("bmc.emu").toString(),
+                "-s", dir.resolve("state").toString(), "-n")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("ipmi_sim.log").toFile()).start();
+        waitForSocket();
+    }
+
+    /**
+     * Writes ipmi_sim's {@code lan.conf} (a LAN channel on 127.0.0.1:{@code port}, power through the
+     * {@code hook} chassis_control program, users as {name, password, privilege}) and {@code bmc.emu}
+     * into {@code dir}. Shared with the QEMU test, whose BMC runs inside a network namespace.
+     */
+    public static void writeConfig(Path dir, int port, Path hook, List<String[]> users) throws IOException {
+        StringBuilder u = new StringBuilder();
+        int id = 2;
+        for (String[] x : users) u.append("  user %d true  \"%s\" \"%s\" %s 10 none md2 md5 straight\n".formatted(id++, x[0], x[1], x[2]));
         Files.writeString(dir.resolve("lan.conf"), """
                 name "testbmc"
                 set_working_mc 0x20
@@ -64,18 +80,12 @@ final class IpmiSim implements AutoCloseable {
                     guid a123456789abcdefa123456789abcdef
                   endlan
                   chassis_control "%s"
-                  user 2 true  "%s" "%s" admin 10 none md2 md5 straight
-                  user 3 true  "%s" "%s" operator 10 none md2 md5 straight
-                """.formatted(port, hook, ADMIN, ADMIN_PASSWORD, OPERATOR, OPERATOR_PASSWORD));
+                """.formatted(port, hook) + u);
         Files.writeString(dir.resolve("bmc.emu"), """
                 mc_setbmc 0x20
                 mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr
                 mc_enable 0x20
                 """);
-        process = new ProcessBuilder("ipmi_sim", "-c", dir.resolve("lan.conf").toString(), "-f", dir.resolve("bmc.emu").toString(),
-                "-s", dir.resolve("state").toString(), "-n")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("ipmi_sim.log").toFile()).start();
-        waitForSocket();
     }
 
     /** The SET lines the chassis script has logged so far. */

@@ -208,29 +208,9 @@ class HungHostQemuTest extends PxeLabTests {
                 esac
                 """.formatted(dir, powerLog, monitor));
         Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.writeString(dir.resolve("lan.conf"), """
-                name "vm1bmc"
-                set_working_mc 0x20
-                  startlan 1
-                    addr 127.0.0.1 16230
-                    priv_limit admin
-                    allowed_auths_callback none md2 md5 straight
-                    allowed_auths_user none md2 md5 straight
-                    allowed_auths_operator none md2 md5 straight
-                    allowed_auths_admin none md2 md5 straight
-                    guid a123456789abcdefa123456789abcdef
-                  endlan
-                  chassis_control "%s"
-                  user 2 true  "admin" "%s" admin 10 none md2 md5 straight
-                """.formatted(hook, IPMI_PASSWORD));
-        Files.writeString(dir.resolve("lab.emu"), """
-                mc_setbmc 0x20
-                mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr
-                sel_enable 0x20 1000 0x0a
-                mc_enable 0x20
-                """);
+        io.netrescue.power.IpmiSim.writeConfig(dir, 16230, hook, List.<String[]>of(new String[] {"admin", IPMI_PASSWORD, "admin"}));
         Files.createDirectories(dir.resolve("state"));
-        Process p = lab.inServer("ipmi-sim", List.of("ipmi_sim", "-c", dir.resolve("lan.conf").toString(), "-f", dir.resolve("lab.emu").toString(),
+        Process p = lab.inServer("ipmi-sim", List.of("ipmi_sim", "-c", dir.resolve("lan.conf").toString(), "-f", dir.resolve("bmc.emu").toString(),
                 "-s", dir.resolve("state").toString(), "-n"), List.of());
         Thread.sleep(1000);
         assertThat(p.isAlive()).as("ipmi_sim: " + PxeLab.read(lab.dir().resolve("ipmi-sim.log"))).isTrue();

@@ -251,8 +251,8 @@ public final class ApiHandler extends Handler.Abstract {
                 yield new Result(x.status(), x.body());
             }
             case "watchdog" -> {
-                if (s.length != 1) throw new NotFoundException("no such API path");
-                WatchdogApi.Reply x = watchdog.all(method);
+                if (s.length > 2) throw new NotFoundException("no such API path");
+                WatchdogApi.Reply x = watchdog.all(method, s.length == 2 ? s[1] : null);
                 yield new Result(x.status(), x.body());
             }
             case "discovered" -> only(method, "GET", s, 1,

@@ -56,9 +56,11 @@ public final class WatchdogApi {
         return watchdog.get().orElseThrow(() -> new IllegalStateException("the watchdog is not running"));
     }
 
-    Reply all(String method) {
+    Reply all(String method, String sub) {
         if (!"GET".equals(method)) return new Reply(405, new Json.ErrorJson("method not allowed"));
-        return new Reply(200, wd().all().stream().map(HealthJson::of).toList());
+        if (sub == null) return new Reply(200, wd().all().stream().map(HealthJson::of).toList());
+        if (!sub.equals("summary")) throw new NotFoundException("no such API path");
+        return new Reply(200, wd().summary());
     }
 
     Reply host(String method, String host, SysrqApi.Body body, String actor) {

@@ -15,6 +15,7 @@ import tools.jackson.core.type.TypeReference;
 
 @Command(name = "watchdog", description = {"Hosts' liveness and escalation ladders; maintenance, silences and manual overrides.",
         "  watchdog                         every host's state",
+        "  watchdog --summary               how many hosts are in each state",
         "  watchdog web1                    one host, with its ladder run",
         "  watchdog web1 --maintenance on --reason 'disk swap'",
         "  watchdog web1 --silence 2h --reason 'testing 6.12'   (--silence 0 lifts it)",
@@ -25,6 +26,7 @@ final class WatchdogCommand implements Callable<Integer> {
     @Parameters(paramLabel = "HOST", arity = "0..1") String host;
     @ArgGroup(exclusive = true) Change change;
     @Option(names = "--reason", paramLabel = "TEXT", description = "Why (recorded on the host's timeline).") String reason;
+    @Option(names = "--summary", description = "How many hosts are in each state.") boolean summary;
 
     static final class Change {
         @Option(names = "--maintenance", paramLabel = "on|off", description = "Observe the host but never act on it.") String maintenance;
@@ -35,6 +37,10 @@ final class WatchdogCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ApiClient c = opts.client();
+        if (summary) {
+            java.util.Map<String, Object> m = c.get("watchdog/summary", new TypeReference<java.util.Map<String, Object>>() {});
+            return Out.emit(spec, opts.json, m, out -> m.forEach((k, v) -> out.println(k + ": " + v)));
+        }
         if (host == null) {
             if (change != null) throw new CliException("--maintenance, --silence and --ladder need a HOST");
             List<HealthJson> all = c.get("watchdog", new TypeReference<List<HealthJson>>() {});

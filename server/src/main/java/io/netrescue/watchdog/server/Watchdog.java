@@ -189,8 +189,8 @@ public final class Watchdog implements AutoCloseable {
 
     private PhiAccrualDetector detector(Duration interval) {
         int ms = (int) Math.min(Integer.MAX_VALUE, interval.toMillis());
-        // a pause of one interval (one lost heartbeat, or a probe that just missed) is not suspicious
-        return new PhiAccrualDetector(ms, MIN_STD_DEV_MS, ms);
+        // a few heartbeats lost in a row (or probes that just missed) are not suspicious
+        return new PhiAccrualDetector(ms, MIN_STD_DEV_MS, (int) Math.min(Integer.MAX_VALUE, (long) ms * settings.toleratedLosses()));
     }
 
     // ---- arrivals (receiver and prober threads) ----
@@ -526,6 +526,14 @@ public final class Watchdog implements AutoCloseable {
     public List<HealthView> all() {
         Instant now = clock.instant();
         return tracked.values().stream().sorted(java.util.Comparator.comparing(t -> t.name)).map(t -> view(t, now)).toList();
+    }
+
+    /** How many hosts are in each state (for a fleet, where the full list is too long to read). */
+    public Map<String, Integer> summary() {
+        Map<String, Integer> out = new java.util.TreeMap<>();
+        for (HealthState st : HealthState.values()) out.put(st.word(), 0);
+        for (Tracked t : tracked.values()) out.merge(t.state.word(), 1, Integer::sum);
+        return out;
     }
 
     public HealthView one(String host) {

@@ -22,6 +22,10 @@
 #                                /init passes -XX:AOTCache= through JDK_JAVA_OPTIONS
 #                           cds  only a default CDS archive for java.base (lib/server/classes.jsa)
 #                           none the bundle exactly as built
+#   WITH_KEXEC=1            also add kexec-tools' /sbin/kexec and its libraries (installs the
+#                           kexec-tools package when missing), so an agent.conf with
+#                           allowed-kexec = true and kexec-execute = direct (no systemd here) can
+#                           kexec the guest into a test kernel (`netrescue kernel try --kexec`)
 #
 # Guest kernel command line (read by the initrd's /init; values must not contain spaces):
 #   nr.ip=10.0.2.15/24      IPv4 address/prefix for the NIC
@@ -56,6 +60,8 @@ AGENT=$(cd "$2" 2>/dev/null && pwd -P) || die "AGENT_DIR $2 not found"
 ls "$AGENT"/lib/*.jar >/dev/null 2>&1 || die "$AGENT/lib has no jars"
 AGENT_ARCHIVE=${AGENT_ARCHIVE:-aot}
 case "$AGENT_ARCHIVE" in aot|cds|none) ;; *) die "AGENT_ARCHIVE must be aot, cds or none";; esac
+WITH_KEXEC=${WITH_KEXEC:-0}
+case "$WITH_KEXEC" in 0|1) ;; *) die "WITH_KEXEC must be 0 or 1";; esac
 
 pick_kernel   # KVER (newest /boot/vmlinuz-* unless given), VMLINUZ, MODDIR
 info "kernel $KVER, agent $(cat "$AGENT/VERSION" 2>/dev/null || echo '?') from $AGENT"
@@ -64,6 +70,7 @@ info "kernel $KVER, agent $(cat "$AGENT/VERSION" 2>/dev/null || echo '?') from $
 # 1. Debian 12 packages, installed only when missing.
 # ---------------------------------------------------------------------------------------------
 need_packages busybox-static cpio gzip kmod xz-utils zstd
+[ "$WITH_KEXEC" = 0 ] || need_packages kexec-tools
 
 TMP=$(mktemp -d /tmp/agent-guest.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
@@ -98,6 +105,15 @@ while IFS= read -r -d '' so; do copy_libs "$so" "$AGENT/runtime"; done \
 GCC_S=$(ldconfig -p | awk '$1=="libgcc_s.so.1" && /x86-64/ && !n++ {print $NF}')
 [ -n "$GCC_S" ] || die "libgcc_s.so.1 not found (package libgcc-s1)"
 root_copy "$GCC_S"
+
+# kexec-tools for `kernel try --kexec`: the binary at the agent's default kexec-command and the
+# libraries ldd finds (Debian 12 links the Xen control libraries, for kexec under Xen); it reads
+# /proc/iomem and /sys/firmware/memmap, which /init mounts.
+if [ "$WITH_KEXEC" = 1 ]; then
+  [ -x /sbin/kexec ] || die "/sbin/kexec missing although kexec-tools is installed"
+  root_copy /sbin/kexec
+  copy_libs /sbin/kexec
+fi
 
 # A default CDS archive (lib/server/classes.jsa, which the JVM maps by itself when present):
 # jlink only writes one with --generate-cds-archive, which our bundle does not use. Without it
@@ -253,6 +269,7 @@ KVER=$KVER
 AGENT_VERSION=$(cat "$AGENT/VERSION" 2>/dev/null || echo unknown)
 AGENT_RUNTIME=$(sed -n 's/^JAVA_VERSION="\(.*\)"/\1/p' "$AGENT/runtime/release")
 AGENT_ARCHIVE=$AGENT_ARCHIVE
+KEXEC=$([ "$WITH_KEXEC" = 1 ] && /sbin/kexec --version 2>&1 | head -1 || echo none)
 AGENT_ARCHIVE_BYTES=$(cat "$R$GA/agent.aot" "$R$GA/runtime/lib/server/classes.jsa" 2>/dev/null | wc -c)
 INITRD_UNPACKED_KB=$(du -sk "$R" | cut -f1)
 INITRD_SHA256=$(sha256sum "$OUT/initrd.gz" | cut -d' ' -f1)

@@ -50,7 +50,7 @@ class BootRequestFuzzTest {
     };
     static final BootDecider DECIDER = new BootDecider(BootPolicy.DEFAULT);
 
-    @FuzzTest(maxDuration = "60s")
+    @FuzzTest(maxDuration = "30s")
     void decideNeverThrowsAndNeverNetbootsAStranger(FuzzedDataProvider d) {
         BootRequest r = new BootRequest(d.consumeString(40), d.consumeString(50), d.consumeString(40), d.consumeString(20),
                 d.consumeString(10), SRC);
@@ -64,7 +64,7 @@ class BootRequestFuzzTest {
         assertThat(script).doesNotContain("${");
     }
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void identityParsersOnlyRefuseCleanly(FuzzedDataProvider d) {
         String s = d.consumeRemainingAsString();
         try {

@@ -18,7 +18,7 @@ import java.util.Optional;
 class SysrqCodecFuzzTest {
     static final byte[] KEY = new byte[32];
 
-    @FuzzTest(maxDuration = "60s")
+    @FuzzTest(maxDuration = "30s")
     void decodeOnlyAcceptsAuthenticMessages(FuzzedDataProvider d) {
         boolean sign = d.consumeBoolean();
         byte[] raw = d.consumeRemainingAsBytes();

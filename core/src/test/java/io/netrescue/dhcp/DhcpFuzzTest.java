@@ -55,13 +55,13 @@ class DhcpFuzzTest {
         }
     }
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void decode(byte[] raw) {
         DhcpPacket p = decodeOrNull(raw);
         if (p != null) assertThat(decodeOrNull(p.encode())).isEqualTo(p);
     }
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void pxeClient(byte[] raw) {
         DhcpPacket p = decodeOrNull(raw);
         if (p == null) return;
@@ -69,7 +69,7 @@ class DhcpFuzzTest {
         if (c != null) assertThat(c.mac().bytes()).isEqualTo(p.hardwareAddress());
     }
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void proxyResponder(byte[] raw) {
         DhcpPacket p = decodeOrNull(raw);
         PxeClient c = p == null ? null : clientOrNull(p);
@@ -89,7 +89,7 @@ class DhcpFuzzTest {
             Optional.empty(), false), INV, List.of());
     static Instant now = Instant.parse("2026-01-01T00:00:00Z");
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void fullResponder(byte[] raw) {
         DhcpPacket p = decodeOrNull(raw);
         PxeClient c = p == null ? null : clientOrNull(p);

@@ -64,7 +64,7 @@ class BootRequestFuzzTest {
         assertThat(script).doesNotContain("${");
     }
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void identityParsersOnlyRefuseCleanly(FuzzedDataProvider d) {
         String s = d.consumeRemainingAsString();
         try {

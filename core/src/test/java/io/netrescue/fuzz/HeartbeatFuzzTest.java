@@ -16,7 +16,7 @@ class HeartbeatFuzzTest {
     static final byte[] KEY = new byte[32];
     private final HeartbeatGuard guard = new HeartbeatGuard();
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void decodeOnlyAcceptsAuthenticHeartbeats(FuzzedDataProvider d) {
         boolean sign = d.consumeBoolean();
         long now = d.consumeLong();

@@ -12,7 +12,7 @@ import io.netrescue.kexec.MalformedManifestException;
  * on that): a manifest whose rendering is exactly the input, or MalformedManifestException.
  */
 class KexecManifestFuzzTest {
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void parseAcceptsOnlyCanonicalManifests(FuzzedDataProvider d) {
         boolean header = d.consumeBoolean();
         byte[] raw = d.consumeRemainingAsBytes();

@@ -10,7 +10,7 @@ import java.util.Optional;
 
 /** Any datagram is either exactly a magic packet (and encodes back to itself) or not one; nothing throws. */
 class MagicPacketFuzzTest {
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void parseRecognisesOrIgnores(FuzzedDataProvider d) {
         int length = d.consumeInt(-2, 120);
         byte[] b = d.consumeBytes(120);

@@ -9,7 +9,7 @@ import io.netrescue.console.NetconsoleCodec;
 
 /** Netconsole datagrams are unauthenticated network input: any bytes give clean, bounded lines. */
 class NetconsoleFuzzTest {
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void anyDatagramGivesCleanBoundedLines(FuzzedDataProvider d) {
         byte[] b = d.consumeRemainingAsBytes();
         for (NetconsoleCodec.Line l : NetconsoleCodec.decode(b, b.length)) {

@@ -14,7 +14,7 @@ import io.netrescue.boot.PxelinuxConfigs;
  */
 class PxeConfigPathFuzzTest {
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void anyFileNameIsRecognisedOrIgnoredNeverThrows(FuzzedDataProvider d) {
         String name = d.consumeString(600);
         var p = PxeConfigPath.parse(name);

@@ -16,7 +16,7 @@ import java.util.List;
 class TftpFuzzTest {
     static final OptionNegotiation.Limits LIMITS = new OptionNegotiation.Limits(1468, 64, 192 * 1024);
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void decodeIsStrictAndRoundTrips(FuzzedDataProvider d) {
         byte[] raw = d.consumeRemainingAsBytes();
         try {
@@ -29,7 +29,7 @@ class TftpFuzzTest {
         }
     }
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void negotiationStaysWithinLimits(FuzzedDataProvider d) {
         OptionNegotiation.Limits limits = new OptionNegotiation.Limits(d.consumeInt(8, TftpPacket.MAX_BLOCK_SIZE),
                 d.consumeInt(1, 65535), d.consumeInt(1, Integer.MAX_VALUE));
@@ -51,7 +51,7 @@ class TftpFuzzTest {
         if (r.sendsOack()) new TftpPacket.OptionAck(r.oack()); // always encodable
     }
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void pathsNeverEscape(FuzzedDataProvider d) {
         String raw = d.consumeRemainingAsString();
         if (TftpPath.normalize(raw) instanceof TftpPath.Result.Accepted(String p)) {

@@ -10,7 +10,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * never an exception, and a failure's reason is one short printable line.
  */
 class IpmitoolOutputFuzzTest {
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void anyOutputGivesAnOutcome(FuzzedDataProvider d) {
         boolean status = d.consumeBoolean();
         int exit = d.consumeInt(-1, 300);

@@ -13,7 +13,7 @@ import java.net.URI;
 class RedfishResourcesFuzzTest {
     static final URI BASE = URI.create("https://10.0.0.5:8443");
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void everyResponseKindGivesAValueOrAPowerException(FuzzedDataProvider d) {
         int kind = d.consumeInt(0, 5);
         try {

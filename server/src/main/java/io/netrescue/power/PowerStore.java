@@ -1,8 +1,8 @@
 package io.netrescue.power;
 
 import io.netrescue.store.NotFoundException;
+import io.netrescue.store.SqlTime;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,7 +38,7 @@ public final class PowerStore {
         h.createUpdate("""
                 INSERT INTO host_power (host_id, kind, pos, settings, secret, timeout_ms, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)""")
                 .bind(0, hostId).bind(1, kind).bind(2, p).bind(3, JSON.writeValueAsString(new java.util.TreeMap<>(settings)))
-                .bind(4, secret.orElse(null)).bind(5, timeoutMillis).bind(6, now.atOffset(ZoneOffset.UTC)).execute();
+                .bind(4, secret.orElse(null)).bind(5, timeoutMillis).bind(6, SqlTime.of(now)).execute();
     }
 
     public boolean remove(Handle h, String host, String kind) {

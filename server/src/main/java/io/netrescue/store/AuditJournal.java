@@ -26,6 +26,7 @@ import java.util.zip.CRC32C;
  * cut off there. Event ids share one sequence with the database's events, so the API merges both.
  */
 public final class AuditJournal implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AuditJournal.class);
     private static final int MAX_RECORD = 8192;
 
     private final Path dir;
@@ -83,7 +84,13 @@ public final class AuditJournal implements AutoCloseable {
         }
     }
 
-    /** Builds the index of one segment; in the last one, cuts a torn tail. */
+    /**
+     * Builds the index of one segment. A record that is cut short, fails its checksum or does not
+     * decode ends the readable part: in the last segment that is a torn tail (a crash mid-write, never
+     * acknowledged, since acknowledgement waits for the sync) and is cut off; in an older segment,
+     * which was synced whole before the next one began, it is damage from outside: the readable part
+     * stays served, the file is left as it is for inspection, and the log says where.
+     */
     private void scan(Segment seg, boolean last) throws IOException {
         long size = seg.ch.size(), pos = 0;
         ByteBuffer head = ByteBuffer.allocate(8);
@@ -100,13 +107,23 @@ public final class AuditJournal implements AutoCloseable {
             crc.reset();
             crc.update(payload.duplicate());
             if ((int) crc.getValue() != sum) break;
-            Event e = decode(payload);
+            Event e;
+            try {
+                e = decode(payload);
+            } catch (RuntimeException malformed) {
+                break;
+            }
             seg.add(e.id(), pos, e.host().map(this::canonical).orElse(null));
             pos += 8 + len;
         }
         if (pos != size) {
-            if (!last) throw new IOException("journal segment " + seg.path + " is damaged at byte " + pos);
-            seg.ch.truncate(pos);
+            if (last) {
+                seg.ch.truncate(pos);
+                seg.ch.force(true);
+            } else {
+                log.atError().addKeyValue("segment", seg.path).addKeyValue("byte", pos).addKeyValue("size", size)
+                        .log("audit journal segment damaged: serving the records before that byte");
+            }
         }
         seg.size = pos;
     }
@@ -175,6 +192,7 @@ public final class AuditJournal implements AutoCloseable {
             }
             Path p = dir.resolve(String.format("%020d.log", firstId));
             Segment s = new Segment(p, FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE));
+            syncDirectory(); // the new file's name must survive a power cut as surely as the records synced into it
             segments.add(s);
             while (segments.size() > maxSegments) {
                 Segment old = segments.removeFirst();
@@ -183,6 +201,12 @@ public final class AuditJournal implements AutoCloseable {
             }
         }
         return segments.getLast();
+    }
+
+    private void syncDirectory() throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
     }
 
     public synchronized long maxId() {

@@ -4,24 +4,41 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import org.flywaydb.core.Flyway;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
 
 /**
- * The embedded database: an H2 file in PostgreSQL mode under the data directory, migrated by Flyway
- * on open. Every write transaction ends with {@link #inWriteTransaction}, which forces the change to
- * stable storage before returning, so an acknowledged change survives a crash or power loss.
- * The SQL is kept to what PostgreSQL also runs, so a shared PostgreSQL store can be added later.
+ * The embedded store: one SQLite file, {@code DATA/netrescue.db}, in WAL mode with
+ * {@code synchronous=FULL}, so every commit is fsynced (the WAL, and the directory when the WAL is
+ * created) before it returns; schema by Flyway ({@code db/sqlite}). Writes go through one writer
+ * connection owned by one platform thread ({@link StoreWriter}), which also groups concurrent
+ * transactions into one commit; reads use a small pool of query-only connections, which WAL lets
+ * run beside the writer. Why SQLite and not H2: docs/architecture.md, "The store".
  */
 public final class Database implements AutoCloseable {
-    private final HikariDataSource pool;
-    private final Jdbi jdbi;
+    private static final Logger log = LoggerFactory.getLogger(Database.class);
+    public static final String FILE = "netrescue.db";
+    /** Readers: enough for the API, the watchdog and the boot path's misses; JNI calls pin their carrier. */
+    private static final int READERS = 4;
 
-    private Database(HikariDataSource pool) {
-        this.pool = pool;
-        this.jdbi = Jdbi.create(pool);
+    private final Path file;
+    private final HikariDataSource readers;
+    private final Jdbi readJdbi;
+    private final StoreWriter writer;
+
+    private Database(Path file, HikariDataSource readers, StoreWriter writer) {
+        this.file = file;
+        this.readers = readers;
+        this.readJdbi = Jdbi.create(readers);
+        this.writer = writer;
     }
 
     public static Database openEmbedded(Path dataDir) {
@@ -30,56 +47,91 @@ public final class Database implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot create data directory " + dataDir + ": " + e.getMessage(), e);
         }
-        // DB_CLOSE_ON_EXIT=FALSE: we close it ourselves after the last request, not in a JVM hook that
-        // races our own shutdown. WRITE_DELAY=0 writes each commit out at once; fsync is ours (sync()).
-        String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("netrescue")
-                + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
-        HikariConfig hc = new HikariConfig();
-        hc.setJdbcUrl(url);
-        hc.setUsername("netrescue");
-        hc.setPassword("");
-        hc.setMaximumPoolSize(16);
-        hc.setPoolName("store");
-        HikariDataSource ds = new HikariDataSource(hc);
+        LegacyH2Migration.migrateIfPresent(dataDir);
+        return open(dataDir.resolve(FILE));
+    }
+
+    /** Opens (creating and migrating as needed) the SQLite store at {@code file}. */
+    static Database open(Path file) {
+        SQLiteDataSource migrations = dataSource(file, false);
         try {
-            Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+            Flyway.configure().dataSource(migrations).locations("classpath:db/sqlite").load().migrate();
         } catch (RuntimeException e) {
-            ds.close();
-            throw new IllegalStateException("cannot migrate the store in " + dataDir + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot migrate the store " + file + ": " + e.getMessage(), e);
         }
-        return new Database(ds);
+        StoreWriter writer;
+        try {
+            writer = new StoreWriter(dataSource(file, false).getConnection());
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot open the store " + file + ": " + e.getMessage(), e);
+        }
+        HikariConfig hc = new HikariConfig();
+        hc.setDataSource(dataSource(file, true));
+        hc.setMaximumPoolSize(READERS);
+        hc.setPoolName("store-readers");
+        hc.setConnectionInitSql("PRAGMA query_only = 1");
+        HikariDataSource readers;
+        try {
+            readers = new HikariDataSource(hc);
+        } catch (RuntimeException e) {
+            writer.close();
+            throw new IllegalStateException("cannot open the store " + file + ": " + e.getMessage(), e);
+        }
+        log.atInfo().addKeyValue("file", file).addKeyValue("journal", "wal").addKeyValue("synchronous", "full").log("store open");
+        return new Database(file, readers, writer);
     }
 
-    public Jdbi jdbi() {
-        return jdbi;
+    /**
+     * The connection settings every connection shares. synchronous=FULL: in WAL mode, NORMAL would
+     * lose the last commits on a power cut; FULL fsyncs the WAL at every commit. foreign_keys is per
+     * connection in SQLite and off by default: the schema's ON DELETE CASCADE needs it.
+     */
+    static SQLiteDataSource dataSource(Path file, boolean reader) {
+        SQLiteConfig c = new SQLiteConfig();
+        c.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        c.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        c.enforceForeignKeys(true);
+        c.setBusyTimeout(10_000);
+        if (!reader) c.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        SQLiteDataSource ds = new SQLiteDataSource(c);
+        ds.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
+        return ds;
     }
 
-    /** Runs a read-only unit of work. */
+    public Path file() {
+        return file;
+    }
+
+    /** Runs a read-only unit of work on a reader connection: it sees every commit acknowledged before it started. */
     public <R> R read(HandleCallback<R, RuntimeException> work) {
-        return jdbi.withHandle(work);
+        return readJdbi.withHandle(work);
     }
 
-    /** Runs {@code work} in a transaction, commits, and makes the commit durable before returning. */
+    /**
+     * Runs {@code work} in a write transaction on the writer and returns once the commit is durable
+     * (fsynced). Concurrent callers may share one commit, each in its own savepoint: a callback that
+     * throws rolls back only its own changes, and its exception is rethrown here. Called from inside
+     * another write callback, it joins that transaction.
+     */
     public <R> R inWriteTransaction(HandleCallback<R, RuntimeException> work) {
-        return jdbi.withHandle(h -> {
-            R r = h.inTransaction(work);
-            sync(h);
-            return r;
-        });
+        return writer.run(work);
     }
 
-    /** H2 writes commits to the file but does not fsync them; CHECKPOINT SYNC does. */
-    static void sync(Handle h) {
-        h.execute("CHECKPOINT SYNC");
+    /** Checks the file's integrity (PRAGMA quick_check): "ok" or SQLite's description of the damage. */
+    public String quickCheck() {
+        return read(h -> String.join("; ", h.createQuery("PRAGMA quick_check").mapTo(String.class).list()));
     }
 
     @Override
     public void close() {
-        try (Handle h = jdbi.open()) {
-            h.execute("SHUTDOWN");
-        } catch (RuntimeException ignored) {
-            // already closed or broken: the pool close below releases what is left
+        readers.close();
+        writer.close();
+    }
+
+    /** Runs one statement on a connection (for the migration and tests). */
+    static void exec(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute(sql);
         }
-        pool.close();
     }
 }

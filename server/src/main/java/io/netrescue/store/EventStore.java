@@ -65,7 +65,7 @@ public final class EventStore {
     }
 
     private static <S extends org.jdbi.v3.core.statement.SqlStatement<S>> S bind(S st, Event e) {
-        return st.bind(0, HostStore.ts(e.at())).bind(1, e.host().orElse(null)).bind(2, e.kind()).bind(3, clip(e.actor(), 128))
+        return st.bind(0, SqlTime.of(e.at())).bind(1, e.host().orElse(null)).bind(2, e.kind()).bind(3, clip(e.actor(), 128))
                 .bind(4, e.mac().map(s -> clip(s, 64)).orElse(null)).bind(5, e.reportedIp().map(s -> clip(s, 64)).orElse(null))
                 .bind(6, e.sourceIp().orElse(null)).bind(7, e.decision().map(s -> clip(s, 160)).orElse(null))
                 .bind(8, e.reason().map(s -> clip(s, 1024)).orElse(null)).bind(9, e.id());
@@ -86,7 +86,7 @@ public final class EventStore {
         var q = h.createQuery("SELECT * FROM (SELECT * FROM events " + where + " ORDER BY id DESC LIMIT :limit) t ORDER BY id")
                 .bind("after", afterId).bind("limit", limit);
         host.ifPresent(x -> q.bind("host", x));
-        return q.map((rs, ctx) -> new Event(rs.getLong("id"), rs.getObject("at", java.time.OffsetDateTime.class).toInstant(),
+        return q.map((rs, ctx) -> new Event(rs.getLong("id"), SqlTime.require(rs, "at"),
                 Optional.ofNullable(rs.getString("host")), rs.getString("kind"), rs.getString("actor"),
                 Optional.ofNullable(rs.getString("mac")), Optional.ofNullable(rs.getString("reported_ip")),
                 Optional.ofNullable(rs.getString("source_ip")), Optional.ofNullable(rs.getString("decision")),
@@ -103,17 +103,17 @@ public final class EventStore {
 
     public void sawUnknown(Handle h, String mac, String uuid, String ip, String arch, Instant now) {
         int n = h.createUpdate("UPDATE discovered SET uuid = ?, last_ip = ?, arch = ?, last_seen = ?, requests = requests + 1 WHERE mac = ?")
-                .bind(0, uuid).bind(1, ip).bind(2, arch).bind(3, HostStore.ts(now)).bind(4, mac).execute();
+                .bind(0, uuid).bind(1, ip).bind(2, arch).bind(3, SqlTime.of(now)).bind(4, mac).execute();
         if (n == 0) {
             h.createUpdate("INSERT INTO discovered (mac, uuid, last_ip, arch, first_seen, last_seen, requests) VALUES (?, ?, ?, ?, ?, ?, 1)")
-                    .bind(0, mac).bind(1, uuid).bind(2, ip).bind(3, arch).bind(4, HostStore.ts(now)).bind(5, HostStore.ts(now)).execute();
+                    .bind(0, mac).bind(1, uuid).bind(2, ip).bind(3, arch).bind(4, SqlTime.of(now)).bind(5, SqlTime.of(now)).execute();
         }
     }
 
     public List<Discovered> discovered(Handle h) {
         return h.createQuery("SELECT * FROM discovered ORDER BY last_seen DESC").map((rs, ctx) -> new Discovered(
                 rs.getString("mac").strip(), Optional.ofNullable(rs.getString("uuid")), Optional.ofNullable(rs.getString("last_ip")),
-                Optional.ofNullable(rs.getString("arch")), rs.getObject("first_seen", java.time.OffsetDateTime.class).toInstant(),
-                rs.getObject("last_seen", java.time.OffsetDateTime.class).toInstant(), rs.getLong("requests"))).list();
+                Optional.ofNullable(rs.getString("arch")), SqlTime.require(rs, "first_seen"),
+                SqlTime.require(rs, "last_seen"), rs.getLong("requests"))).list();
     }
 }

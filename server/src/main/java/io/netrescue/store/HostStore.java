@@ -11,8 +11,6 @@ import java.net.InetAddress;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -53,7 +51,7 @@ public final class HostStore {
                     .bind(0, host.uuid().get().toString()).mapTo(String.class).findOne();
             if (owner.isPresent()) throw new ConflictException("UUID " + host.uuid().get() + " already belongs to host " + owner.get());
         }
-        OffsetDateTime t = ts(now);
+        long t = SqlTime.of(now);
         long id = h.createUpdate("INSERT INTO hosts (name, uuid, boot_mode, version, created_at, updated_at) VALUES (?, ?, 'local', 0, ?, ?)")
                 .bind(0, host.name()).bind(1, host.uuid().map(Object::toString).orElse(null)).bind(2, t).bind(3, t)
                 .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
@@ -137,10 +135,10 @@ public final class HostStore {
                                  prev_mode = ?, prev_profile = ?, prev_expires_at = ?,
                                  version = version + 1, updated_at = ?
                 WHERE name = ? AND version = ?""")
-                .bind(0, s.mode().kind()).bind(1, s.mode().profileName().orElse(null)).bind(2, s.expiresAt().map(HostStore::ts).orElse(null))
+                .bind(0, s.mode().kind()).bind(1, s.mode().profileName().orElse(null)).bind(2, s.expiresAt().map(SqlTime::of).orElse(null))
                 .bind(3, p.map(x -> x.mode().kind()).orElse(null)).bind(4, p.flatMap(x -> x.mode().profileName()).orElse(null))
-                .bind(5, p.flatMap(BootState::expiresAt).map(HostStore::ts).orElse(null))
-                .bind(6, ts(now)).bind(7, name).bind(8, expectedVersion)
+                .bind(5, p.flatMap(BootState::expiresAt).map(SqlTime::of).orElse(null))
+                .bind(6, SqlTime.of(now)).bind(7, name).bind(8, expectedVersion)
                 .execute() == 1;
     }
 
@@ -157,10 +155,10 @@ public final class HostStore {
     private static Row row(ResultSet rs) throws SQLException {
         BootState prev = null;
         if (rs.getString("prev_mode") != null) {
-            prev = BootState.of(BootMode.of(rs.getString("prev_mode"), rs.getString("prev_profile")), instant(rs, "prev_expires_at"));
+            prev = BootState.of(BootMode.of(rs.getString("prev_mode"), rs.getString("prev_profile")), SqlTime.get(rs, "prev_expires_at"));
         }
         BootMode mode = BootMode.of(rs.getString("boot_mode"), rs.getString("boot_profile"));
-        BootState boot = new BootState(mode, instant(rs, "boot_expires_at"), Optional.ofNullable(prev));
+        BootState boot = new BootState(mode, SqlTime.get(rs, "boot_expires_at"), Optional.ofNullable(prev));
         String uuid = rs.getString("uuid");
         return new Row(rs.getLong("id"), rs.getString("name"), Optional.ofNullable(uuid).map(SmbiosUuid::parse), boot, rs.getLong("version"));
     }
@@ -176,12 +174,4 @@ public final class HostStore {
         return r.toHost(macs, ips, labels);
     }
 
-    public static OffsetDateTime ts(Instant i) {
-        return i.atOffset(ZoneOffset.UTC);
-    }
-
-    static Optional<Instant> instant(ResultSet rs, String col) throws SQLException {
-        OffsetDateTime t = rs.getObject(col, OffsetDateTime.class);
-        return Optional.ofNullable(t).map(OffsetDateTime::toInstant);
-    }
 }

@@ -18,11 +18,11 @@ public final class ProfileStore {
         if (exists && !replace) throw new ConflictException("profile " + p.name() + " already exists (use --replace to change it)");
         if (exists) {
             h.createUpdate("UPDATE profiles SET kernel = ?, cmdline = ?, updated_at = ? WHERE name = ?")
-                    .bind(0, p.kernel()).bind(1, p.cmdline()).bind(2, HostStore.ts(now)).bind(3, p.name()).execute();
+                    .bind(0, p.kernel()).bind(1, p.cmdline()).bind(2, SqlTime.of(now)).bind(3, p.name()).execute();
             h.createUpdate("DELETE FROM profile_initrds WHERE profile = ?").bind(0, p.name()).execute();
         } else {
             h.createUpdate("INSERT INTO profiles (name, kernel, cmdline, created_at, updated_at) VALUES (?, ?, ?, ?, ?)")
-                    .bind(0, p.name()).bind(1, p.kernel()).bind(2, p.cmdline()).bind(3, HostStore.ts(now)).bind(4, HostStore.ts(now)).execute();
+                    .bind(0, p.name()).bind(1, p.kernel()).bind(2, p.cmdline()).bind(3, SqlTime.of(now)).bind(4, SqlTime.of(now)).execute();
         }
         for (int i = 0; i < p.initrds().size(); i++) {
             h.createUpdate("INSERT INTO profile_initrds (profile, pos, source) VALUES (?, ?, ?)")

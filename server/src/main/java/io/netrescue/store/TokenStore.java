@@ -18,9 +18,9 @@ public final class TokenStore {
 
     public void issue(Handle h, String token, String host, String profile, Instant now, Instant expires) {
         h.createUpdate("INSERT INTO boot_tokens (token_hash, host, profile, issued_at, expires_at) VALUES (?, ?, ?, ?, ?)")
-                .bind(0, hash(token)).bind(1, host).bind(2, profile).bind(3, HostStore.ts(now)).bind(4, HostStore.ts(expires)).execute();
+                .bind(0, hash(token)).bind(1, host).bind(2, profile).bind(3, SqlTime.of(now)).bind(4, SqlTime.of(expires)).execute();
         // Keep the table small: drop tokens that expired a day ago.
-        h.createUpdate("DELETE FROM boot_tokens WHERE expires_at < ?").bind(0, HostStore.ts(now.minusSeconds(86400))).execute();
+        h.createUpdate("DELETE FROM boot_tokens WHERE expires_at < ?").bind(0, SqlTime.of(now.minusSeconds(86400))).execute();
     }
 
     /** The token's record if it exists and has not expired; marks it used. */
@@ -28,10 +28,10 @@ public final class TokenStore {
         String hash = hash(token);
         Optional<Issued> t = h.createQuery("SELECT host, profile, issued_at, expires_at, used_at FROM boot_tokens WHERE token_hash = ?")
                 .bind(0, hash).map((rs, ctx) -> new Issued(rs.getString(1), rs.getString(2),
-                        HostStore.instant(rs, "issued_at").orElseThrow(), HostStore.instant(rs, "expires_at").orElseThrow(),
-                        HostStore.instant(rs, "used_at"))).findOne();
+                        SqlTime.get(rs, "issued_at").orElseThrow(), SqlTime.get(rs, "expires_at").orElseThrow(),
+                        SqlTime.get(rs, "used_at"))).findOne();
         if (t.isEmpty() || !now.isBefore(t.get().expiresAt())) return Optional.empty();
-        h.createUpdate("UPDATE boot_tokens SET used_at = ? WHERE token_hash = ?").bind(0, HostStore.ts(now)).bind(1, hash).execute();
+        h.createUpdate("UPDATE boot_tokens SET used_at = ? WHERE token_hash = ?").bind(0, SqlTime.of(now)).bind(1, hash).execute();
         return t;
     }
 

@@ -85,4 +85,57 @@ class AuditJournalTest {
             assertThat(all.size()).isLessThan(2000).isGreaterThan(100);
         }
     }
+
+    @Test
+    void aDamagedOlderSegmentStillOpensAndServesWhatItCanRead() throws Exception {
+        long firstOfLast;
+        try (AuditJournal j = new AuditJournal(dir, 10_000, 10)) {
+            for (int i = 1; i <= 300; i++) j.append(List.of(ev(i, "h")));
+            j.sync();
+        }
+        List<Path> segs;
+        try (Stream<Path> s = Files.list(dir)) {
+            segs = s.sorted().toList();
+        }
+        assertThat(segs).hasSizeGreaterThan(2);
+        firstOfLast = Long.parseLong(segs.getLast().getFileName().toString().replace(".log", ""));
+        // bit rot in the middle of the first segment: records after it in that file are unreadable
+        try (FileChannel ch = FileChannel.open(segs.getFirst(), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {0x7f, 0x7f}), 2000);
+        }
+        long sizeBefore = Files.size(segs.getFirst());
+        try (AuditJournal j = new AuditJournal(dir, 10_000, 10)) {
+            assertThat(j.maxId()).isEqualTo(300);
+            List<Event> all = j.recent(Optional.empty(), 1000, 0);
+            assertThat(all).extracting(Event::id).contains(300L, firstOfLast, 1L);
+            assertThat(all).allSatisfy(e -> assertThat(e).isEqualTo(ev(e.id(), "h")));
+            j.append(List.of(ev(301, "h")));
+            j.sync();
+        }
+        assertThat(Files.size(segs.getFirst())).as("a damaged older segment is kept as it is").isEqualTo(sizeBefore);
+    }
+
+    @Test
+    void aRecordWithAValidChecksumButNoValidEventIsTreatedAsTorn() throws Exception {
+        try (AuditJournal j = new AuditJournal(dir, 1 << 20, 4)) {
+            j.append(List.of(ev(1, "a")));
+            j.sync();
+        }
+        Path seg;
+        try (Stream<Path> s = Files.list(dir)) {
+            seg = s.findFirst().orElseThrow();
+        }
+        byte[] junk = new byte[40];
+        java.util.Arrays.fill(junk, (byte) 0x7f); // string lengths that run past the record
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(junk);
+        ByteBuffer rec = ByteBuffer.allocate(8 + junk.length).putInt(junk.length).putInt((int) crc.getValue()).put(junk).flip();
+        try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            ch.write(rec);
+        }
+        try (AuditJournal j = new AuditJournal(dir, 1 << 20, 4)) {
+            assertThat(j.maxId()).isEqualTo(1);
+            assertThat(j.recent(Optional.empty(), 10, 0)).containsExactly(ev(1, "a"));
+        }
+    }
 }

@@ -16,6 +16,7 @@ import io.netrescue.store.HostStore;
 import io.netrescue.store.InventoryCache;
 import io.netrescue.store.NotFoundException;
 import io.netrescue.store.ProfileStore;
+import io.netrescue.store.SqlTime;
 import io.netrescue.boot.Profile;
 import io.netrescue.boot.http.BootService;
 import io.netrescue.kexec.KexecManifest;
@@ -26,7 +27,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -116,7 +116,7 @@ public final class KernelTrials implements AutoCloseable {
             }
             long id = h.createUpdate("""
                     INSERT INTO kernel_trials (host, profile, started_at, deadline, state, detail, actor, kexec) VALUES (?, ?, ?, ?, 'armed', '', ?, ?)""")
-                    .bind(0, host).bind(1, profile).bind(2, HostStore.ts(now)).bind(3, HostStore.ts(now.plus(deadline))).bind(4, actor).bind(5, kexec)
+                    .bind(0, host).bind(1, profile).bind(2, SqlTime.of(now)).bind(3, SqlTime.of(now.plus(deadline))).bind(4, actor).bind(5, kexec)
                     .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
             plan.ifPresent(p -> tokens.issue(h, p.token(), host, profile, now, now.plus(deadline)));
             events.append(h, Event.of(now, host, "kernel.try", actor, kexec
@@ -282,7 +282,7 @@ public final class KernelTrials implements AutoCloseable {
 
     private static KernelTrial trial(java.sql.ResultSet rs) throws java.sql.SQLException {
         return new KernelTrial(rs.getLong("id"), rs.getString("host"), rs.getString("profile"),
-                rs.getObject("started_at", OffsetDateTime.class).toInstant(), rs.getObject("deadline", OffsetDateTime.class).toInstant(),
+                SqlTime.require(rs, "started_at"), SqlTime.require(rs, "deadline"),
                 KernelTrial.State.valueOf(rs.getString("state").toUpperCase(java.util.Locale.ROOT)), rs.getString("detail"), rs.getBoolean("kexec"));
     }
 

@@ -4,10 +4,9 @@ import io.netrescue.dhcp.Lease;
 import io.netrescue.inventory.IpAddresses;
 import io.netrescue.inventory.MacAddress;
 import io.netrescue.store.Database;
+import io.netrescue.store.SqlTime;
 import java.net.Inet4Address;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Locale;
 
@@ -22,7 +21,7 @@ public final class LeaseStore {
     public List<Lease> loadAll() {
         return db.read(h -> h.createQuery("SELECT ip, mac, state, expires_at FROM dhcp_leases ORDER BY ip")
                 .map((rs, ctx) -> new Lease((Inet4Address) IpAddresses.parse(rs.getString(1)), MacAddress.parse(rs.getString(2)),
-                        Lease.State.valueOf(rs.getString(3).toUpperCase(Locale.ROOT)), rs.getObject(4, OffsetDateTime.class).toInstant()))
+                        Lease.State.valueOf(rs.getString(3).toUpperCase(Locale.ROOT)), SqlTime.require(rs, 4)))
                 .list());
     }
 
@@ -36,7 +35,7 @@ public final class LeaseStore {
                 h.createUpdate("DELETE FROM dhcp_leases WHERE ip = ? OR (mac = ? AND state <> 'declined')").bind(0, ip).bind(1, mac).execute();
                 h.createUpdate("INSERT INTO dhcp_leases (ip, mac, state, expires_at, updated_at) VALUES (?, ?, ?, ?, ?)")
                         .bind(0, ip).bind(1, mac).bind(2, l.state().name().toLowerCase(Locale.ROOT))
-                        .bind(3, OffsetDateTime.ofInstant(l.expires(), ZoneOffset.UTC)).bind(4, OffsetDateTime.ofInstant(now, ZoneOffset.UTC))
+                        .bind(3, SqlTime.of(l.expires())).bind(4, SqlTime.of(now))
                         .execute();
             }
             return null;

@@ -2,9 +2,9 @@ package io.netrescue.sysrq.client;
 
 import io.netrescue.inventory.IpAddresses;
 import io.netrescue.store.NotFoundException;
+import io.netrescue.store.SqlTime;
 import io.netrescue.sysrq.XtSysrq;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
@@ -31,7 +31,7 @@ public final class SysrqStore {
                                       xt_password = ?, allowed_keys = ?, updated_at = ? WHERE host_id = ?""")
                 .bind(0, c.dialect().word()).bind(1, IpAddresses.format(c.address())).bind(2, c.agentPort()).bind(3, c.xtPort())
                 .bind(4, c.hashAddress().map(IpAddresses::format).orElse(null)).bind(5, c.xtHash().name().toLowerCase())
-                .bind(6, c.sealedPassword().orElse(null)).bind(7, c.allowedKeys()).bind(8, now.atOffset(ZoneOffset.UTC)).bind(9, hostId)
+                .bind(6, c.sealedPassword().orElse(null)).bind(7, c.allowedKeys()).bind(8, SqlTime.of(now)).bind(9, hostId)
                 .execute();
         if (n == 0) {
             h.createUpdate("""
@@ -40,7 +40,7 @@ public final class SysrqStore {
                     .bind(0, hostId).bind(1, c.dialect().word()).bind(2, IpAddresses.format(c.address())).bind(3, c.agentPort())
                     .bind(4, c.xtPort()).bind(5, c.hashAddress().map(IpAddresses::format).orElse(null))
                     .bind(6, c.xtHash().name().toLowerCase()).bind(7, c.sealedPassword().orElse(null)).bind(8, c.allowedKeys())
-                    .bind(9, now.atOffset(ZoneOffset.UTC)).execute();
+                    .bind(9, SqlTime.of(now)).execute();
         }
     }
 
@@ -58,8 +58,9 @@ public final class SysrqStore {
      */
     public long nextSeq(Handle h, String host, Instant now) {
         h.createUpdate("""
-                UPDATE host_sysrq SET seq = GREATEST(seq + 1, ?) WHERE host_id = (SELECT id FROM hosts WHERE name = ?)""")
-                .bind(0, now.toEpochMilli()).bind(1, host).execute();
+                UPDATE host_sysrq SET seq = CASE WHEN seq + 1 > :now THEN seq + 1 ELSE :now END
+                WHERE host_id = (SELECT id FROM hosts WHERE name = :host)""")
+                .bind("now", now.toEpochMilli()).bind("host", host).execute(); // CASE: SQLite has no GREATEST
         return h.createQuery("SELECT s.seq FROM host_sysrq s JOIN hosts h ON h.id = s.host_id WHERE h.name = ?")
                 .bind(0, host).mapTo(Long.class).one();
     }

@@ -1,10 +1,9 @@
 package io.netrescue.watchdog.server;
 
-import io.netrescue.store.HostStore;
+import io.netrescue.store.SqlTime;
 import io.netrescue.watchdog.HealthState;
 import io.netrescue.watchdog.Ladder;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,11 +23,11 @@ public final class HealthStore {
     public Map<String, Row> all(Handle h) {
         Map<String, Row> out = new java.util.HashMap<>();
         h.createQuery("SELECT x.*, h.name FROM host_health x JOIN hosts h ON h.id = x.host_id").map((rs, ctx) -> new Row(
-                rs.getString("name"), HealthState.parse(rs.getString("state")), ts(rs.getObject("since", OffsetDateTime.class)),
-                rs.getString("reason"), Optional.ofNullable(rs.getObject("last_seen", OffsetDateTime.class)).map(HealthStore::ts),
+                rs.getString("name"), HealthState.parse(rs.getString("state")), SqlTime.require(rs, "since"),
+                rs.getString("reason"), SqlTime.get(rs, "last_seen"),
                 Optional.ofNullable(rs.getString("seen_via")), Optional.ofNullable(rs.getString("boot_id")),
                 Optional.ofNullable(rs.getString("kernel")), rs.getBoolean("maintenance"),
-                Optional.ofNullable(rs.getObject("silenced_until", OffsetDateTime.class)).map(HealthStore::ts),
+                SqlTime.get(rs, "silenced_until"),
                 Optional.ofNullable(rs.getString("silence_reason")), ladder(rs.getString("ladder")))).forEach(r -> out.put(r.host(), r));
         return out;
     }
@@ -44,17 +43,13 @@ public final class HealthStore {
                                          silenced_until, silence_reason, ladder, updated_at)
                 SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM hosts WHERE name = ?""");
         for (Row r : rows) {
-            ins.bind(0, r.state().word()).bind(1, HostStore.ts(r.since())).bind(2, clip(r.reason(), 256))
-                    .bind(3, r.lastSeen().map(HostStore::ts).orElse(null)).bind(4, r.seenVia().map(s -> clip(s, 64)).orElse(null))
+            ins.bind(0, r.state().word()).bind(1, SqlTime.of(r.since())).bind(2, clip(r.reason(), 256))
+                    .bind(3, r.lastSeen().map(SqlTime::of).orElse(null)).bind(4, r.seenVia().map(s -> clip(s, 64)).orElse(null))
                     .bind(5, r.bootId().orElse(null)).bind(6, r.kernel().map(s -> clip(s, 64)).orElse(null)).bind(7, r.maintenance())
-                    .bind(8, r.silencedUntil().map(HostStore::ts).orElse(null)).bind(9, r.silenceReason().map(s -> clip(s, 256)).orElse(null))
-                    .bind(10, json(r.ladder())).bind(11, HostStore.ts(now)).bind(12, r.host()).add();
+                    .bind(8, r.silencedUntil().map(SqlTime::of).orElse(null)).bind(9, r.silenceReason().map(s -> clip(s, 256)).orElse(null))
+                    .bind(10, json(r.ladder())).bind(11, SqlTime.of(now)).bind(12, r.host()).add();
         }
         ins.execute();
-    }
-
-    private static Instant ts(OffsetDateTime t) {
-        return t.toInstant();
     }
 
     private static String clip(String s, int n) {

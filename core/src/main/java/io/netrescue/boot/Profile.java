@@ -10,6 +10,8 @@ import java.util.regex.Pattern;
  * are paths inside the assets directory (served at {@code /assets/}) or absolute http(s) URLs.
  */
 public record Profile(String name, String kernel, List<String> initrds, String cmdline) {
+    /** The store's limit for a kernel or initrd path or URL. */
+    public static final int MAX_SOURCE = 1024;
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
     private static final Pattern ASSET = Pattern.compile("[A-Za-z0-9._+-]+(?:/[A-Za-z0-9._+-]+)*");
     private static final Pattern URL = Pattern.compile("https?://[A-Za-z0-9.:\\[\\]_-]+(?:/[A-Za-z0-9._~%+/=&?:-]*)?");
@@ -34,6 +36,7 @@ public record Profile(String name, String kernel, List<String> initrds, String c
     /** Asset paths stay inside the assets directory: no '..', no leading '/', no odd characters. */
     static void checkSource(String what, String s) {
         if (s == null || s.isBlank()) throw new InvalidInputException("profile needs a " + what);
+        if (s.length() > MAX_SOURCE) throw new InvalidInputException(what + " longer than " + MAX_SOURCE + " characters");
         if (isUrl(s)) {
             if (!URL.matcher(s).matches()) throw new InvalidInputException("malformed " + what + " URL '" + Printable.clip(s) + "'");
             return;

@@ -125,8 +125,16 @@ public final class ApiHandler extends Handler.Abstract {
         } catch (io.netrescue.sysrq.client.RateLimitedException e) {
             r = new Result(429, new ErrorJson(e.getMessage()));
         } catch (RuntimeException e) {
-            log.atError().setCause(e).addKeyValue("method", method).addKeyValue("path", path).log("API request failed");
-            r = new Result(500, new ErrorJson("internal error: " + e.getClass().getSimpleName()));
+            var refused = io.netrescue.store.ConstraintViolation.of(e);
+            if (refused.isPresent()) {
+                // input that validation let through but the schema refuses (or a concurrent insert won): nothing was stored
+                r = new Result(refused.get().conflict() ? 409 : 400, new ErrorJson(refused.get().message()));
+                log.atWarn().addKeyValue("method", method).addKeyValue("path", path).addKeyValue("error", refused.get().message())
+                        .log("API request refused by the store");
+            } else {
+                log.atError().setCause(e).addKeyValue("method", method).addKeyValue("path", path).log("API request failed");
+                r = new Result(500, new ErrorJson("internal error: " + e.getClass().getSimpleName()));
+            }
         }
         if (r.status == 204) {
             resp.setStatus(204);

@@ -61,13 +61,21 @@ public final class CrashHarness implements AutoCloseable {
      * Each cycle's kill comes {@code 0..randomMs} (uniformly) after the writers have had at least
      * {@code minAcked} writes and one /boot.ipxe answer acknowledged, and at least {@code minRunMs} have
      * passed: a random moment, but never before the cycle has something to lose, however slow the machine.
+     * In a share {@code quietShare} of the cycles the writers stop first (every request answered) and
+     * the kill comes {@code 0..quietMaxMs} later, on an idle server: a write acknowledged a second
+     * before the kill (the red team's add-then-kill) rather than one among many in flight.
      */
-    public record Options(int cycles, int writers, long minRunMs, long randomMs, int minAcked, long seed, Path workDir, PrintStream out) {
+    public record Options(int cycles, long budgetSeconds, int writers, long minRunMs, long randomMs, int minAcked,
+                          double quietShare, long quietMaxMs, long seed, Path workDir, Path from, PrintStream out) {
         public static Options fromSystemProperties(Path workDir, PrintStream out) {
             long seed = Long.getLong("netrescue.crash.seed", System.nanoTime());
-            return new Options(Integer.getInteger("netrescue.crash.cycles", 4), Integer.getInteger("netrescue.crash.writers", 8),
+            String from = System.getProperty("netrescue.crash.from", "");
+            return new Options(Integer.getInteger("netrescue.crash.cycles", 4), Long.getLong("netrescue.crash.seconds", 0),
+                    Integer.getInteger("netrescue.crash.writers", 8),
                     Long.getLong("netrescue.crash.min-ms", 300), Long.getLong("netrescue.crash.random-ms", 1500),
-                    Integer.getInteger("netrescue.crash.min-acked", 20), seed, workDir, out);
+                    Integer.getInteger("netrescue.crash.min-acked", 20),
+                    Double.parseDouble(System.getProperty("netrescue.crash.quiet-share", "0.3")), Long.getLong("netrescue.crash.quiet-max-ms", 1500),
+                    seed, workDir, from.isBlank() ? null : Path.of(from), out);
         }
     }
 
@@ -128,6 +136,8 @@ public final class CrashHarness implements AutoCloseable {
     static final class HostModel {
         final String name;
         final String mac;
+        final List<String> macs;
+        boolean adopted; // found in a copied data directory: verified, never written
         volatile int owner;
         /** The states the server may legitimately hold after a crash; one unless a request was in flight. */
         Set<HostState> allowed = new LinkedHashSet<>();
@@ -140,9 +150,10 @@ public final class CrashHarness implements AutoCloseable {
         boolean ackedAdd;
         boolean ackedDelete;
 
-        HostModel(String name, String mac, HostState initial) {
+        HostModel(String name, List<String> macs, HostState initial) {
             this.name = name;
-            this.mac = mac;
+            this.mac = macs.getFirst();
+            this.macs = List.copyOf(macs);
             allowed.add(initial);
         }
 
@@ -155,7 +166,7 @@ public final class CrashHarness implements AutoCloseable {
     // ------------------------------------------------------------------------------------- results
 
     /** What one kill-and-restart cycle showed. */
-    public record CycleResult(int cycle, long runMs, int exitCode, Map<String, Integer> acked, int inFlight, int refused,
+    public record CycleResult(int cycle, String kill, long runMs, int exitCode, Map<String, Integer> acked, int inFlight, int refused,
                               int oncesServed, long restartMs, List<String> lost, List<String> doubleServed,
                               List<String> anomalies, int eventsRead) {
         public int ackedWrites() {
@@ -164,8 +175,8 @@ public final class CrashHarness implements AutoCloseable {
 
         public String line() {
             return String.format(Locale.ROOT,
-                    "cycle %3d: ran %5d ms, exit %d, acked %4d writes %s, in flight %d, refused %d, onces served %d, restart %5d ms, events %d, lost %d, double-served %d, anomalies %d",
-                    cycle, runMs, exitCode, ackedWrites(), acked, inFlight, refused, oncesServed, restartMs, eventsRead,
+                    "cycle %3d: %-11s ran %5d ms, exit %d, acked %4d writes %s, in flight %d, refused %d, onces served %d, restart %5d ms, events %d, lost %d, double-served %d, anomalies %d",
+                    cycle, kill, runMs, exitCode, ackedWrites(), acked, inFlight, refused, oncesServed, restartMs, eventsRead,
                     lost.size(), doubleServed.size(), anomalies.size());
         }
     }
@@ -291,6 +302,11 @@ public final class CrashHarness implements AutoCloseable {
     private final Map<String, List<Long>> latency = new ConcurrentHashMap<>();
     private final AtomicLong macs = new AtomicLong();
     private long eventCursor;
+    /**
+     * Negative control (CrashHarnessTest): from this cycle on, the data directory is rolled back after
+     * each kill to its copy from the previous kill, so the cycle's acknowledged writes are lost.
+     */
+    int sabotageFromCycle = Integer.MAX_VALUE;
 
     public CrashHarness(Options o) throws IOException {
         this.o = o;
@@ -362,13 +378,31 @@ public final class CrashHarness implements AutoCloseable {
         o.out().printf("crash harness: %d cycles, %d writers, kill 0..%d ms after %d acked writes and >= %d ms, seed %d, dir %s%n",
                 o.cycles(), o.writers(), o.randomMs(), o.minAcked(), o.minRunMs(), o.seed(), o.workDir());
         List<CycleResult> results = new ArrayList<>();
+        if (o.from() != null) copyTree(o.from(), data);
+        long began = System.nanoTime();
         Server s = start("0");
         current = s;
-        s.must("POST", "/api/v1/profiles", "{\"name\":\"rescue\",\"kernel\":\"kern-rescue\"}", 201);
-        s.must("POST", "/api/v1/profiles", "{\"name\":\"stable\",\"kernel\":\"kern-stable\"}", 201);
+        if (o.from() != null) { // a copied data directory: its hosts and profiles are part of the model, but never written
+            for (JsonNode p : json.readTree(s.must("GET", "/api/v1/profiles", null, 200).body)) profiles.put(p.get("name").asString(), true);
+            for (JsonNode j : json.readTree(s.must("GET", "/api/v1/hosts", null, 200).body)) {
+                List<String> m = new ArrayList<>();
+                j.get("macs").forEach(x -> m.add(x.asString()));
+                HostModel h = new HostModel(j.get("name").asString(), m, new HostState(true, Mode.parse(j.get("boot"))));
+                h.adopted = true;
+                h.lastChange = "found in " + o.from();
+                hosts.put(h.name, h);
+            }
+            o.out().printf("adopted %d hosts and %d profiles from %s%n", hosts.size(), profiles.size(), o.from());
+        }
+        s.must("POST", "/api/v1/profiles", "{\"name\":\"rescue\",\"kernel\":\"kern-rescue\",\"replace\":true}", 201);
+        s.must("POST", "/api/v1/profiles", "{\"name\":\"stable\",\"kernel\":\"kern-stable\",\"replace\":true}", 201);
         profiles.put("rescue", true);
         profiles.put("stable", true);
         for (int c = 1; c <= o.cycles(); c++) {
+            if (o.budgetSeconds() > 0 && System.nanoTime() - began > o.budgetSeconds() * 1_000_000_000L) {
+                o.out().printf("time budget of %d s used up after %d cycles%n", o.budgetSeconds(), c - 1);
+                break;
+            }
             CycleResult r = cycle(c, s);
             results.add(r);
             o.out().println(r.line());
@@ -398,7 +432,7 @@ public final class CrashHarness implements AutoCloseable {
             h.ackedBootModeEvents = 0;
             h.ackedAdd = false;
             h.ackedDelete = false;
-            if (h.state().exists()) {
+            if (h.state().exists() && !h.adopted) {
                 h.owner = k++ % o.writers();
                 owned.get(h.owner).add(h);
             }
@@ -413,6 +447,9 @@ public final class CrashHarness implements AutoCloseable {
         List<String> doubles = Collections.synchronizedList(new ArrayList<>());
         AtomicBoolean stop = new AtomicBoolean();
         long extraMs = (long) (rnd.nextDouble() * o.randomMs());
+        boolean quiet = rnd.nextDouble() < o.quietShare();
+        long quietMs = (long) (rnd.nextDouble() * o.quietMaxMs());
+        String how = quiet ? "quiet " + quietMs + "ms" : "under load";
         long[] seeds = new long[o.writers()];
         for (int w = 0; w < seeds.length; w++) seeds[w] = rnd.nextLong();
 
@@ -435,12 +472,26 @@ public final class CrashHarness implements AutoCloseable {
             }
             Thread.sleep(extraMs);
             stop.set(true); // no new requests; those under way stay in flight
-            exit = s.kill(); // SIGKILL at a random moment, writers still writing
+            if (quiet) {
+                for (Future<?> f : fs) f.get(); // every request answered
+                Thread.sleep(quietMs);
+            }
+            exit = s.kill(); // SIGKILL at a random moment
             for (Future<?> f : fs) f.get();
         }
         s.http.shutdownNow();
         long ran = (System.nanoTime() - t0) / 1_000_000;
 
+        Path saved = o.workDir().resolve("data-after-kill");
+        if (c >= sabotageFromCycle && Files.exists(saved)) {
+            deleteTree(data);
+            copyTree(saved, data);
+            o.out().println("SABOTAGE: data directory rolled back to its copy after the previous kill");
+        }
+        if (c + 1 >= sabotageFromCycle) {
+            deleteTree(saved);
+            copyTree(data, saved);
+        }
         long r0 = System.nanoTime();
         Server n = start(String.valueOf(c));
         long restartMs = (System.nanoTime() - r0) / 1_000_000;
@@ -450,7 +501,7 @@ public final class CrashHarness implements AutoCloseable {
         Map<String, Integer> ackedCounts = new TreeMap<>();
         acked.forEach((key, v) -> ackedCounts.put(key, (int) v.get()));
         if (exit != 137) anomalies.add("the server's exit code after destroyForcibly was " + exit + ", not 137 (SIGKILL)");
-        return new CycleResult(c, ran, exit, ackedCounts, (int) inFlight.get(), (int) refused.get(), (int) served.get(), restartMs,
+        return new CycleResult(c, how, ran, exit, ackedCounts, (int) inFlight.get(), (int) refused.get(), (int) served.get(), restartMs,
                 lost, List.copyOf(doubles), List.copyOf(anomalies), events);
     }
 
@@ -542,8 +593,8 @@ public final class CrashHarness implements AutoCloseable {
         void add() {
             String name = "h-c" + cycle + "-w" + id + "-" + seq++;
             long n = macs.incrementAndGet();
-            String mac = String.format("02:00:%02x:%02x:%02x:%02x", (n >> 24) & 255, (n >> 16) & 255, (n >> 8) & 255, n & 255);
-            HostModel h = new HostModel(name, mac, HostState.ABSENT);
+            String mac = String.format("02:4e:%02x:%02x:%02x:%02x", (n >> 24) & 255, (n >> 16) & 255, (n >> 8) & 255, n & 255);
+            HostModel h = new HostModel(name, List.of(mac), HostState.ABSENT);
             h.owner = id;
             hosts.put(name, h);
             mine.add(h);
@@ -652,7 +703,7 @@ public final class CrashHarness implements AutoCloseable {
             if (j != null) {
                 List<String> m = new ArrayList<>();
                 j.get("macs").forEach(x -> m.add(x.asString()));
-                if (!m.equals(List.of(h.mac))) lost.add(h.name + ": present with MACs " + m + ", added with [" + h.mac + "] (not all-or-nothing)");
+                if (!m.equals(h.macs)) lost.add(h.name + ": present with MACs " + m + ", added with " + h.macs + " (not all-or-nothing)");
             }
             if (!h.confused && !h.allowed.contains(obs)) {
                 if (h.inFlight == null) {
@@ -808,6 +859,17 @@ public final class CrashHarness implements AutoCloseable {
             s.process.destroy();
             s.process.waitFor();
             deleteTree(data);
+        }
+    }
+
+    static void copyTree(Path from, Path to) throws IOException {
+        try (var w = Files.walk(from)) {
+            for (Path x : w.toList()) {
+                Path t = to.resolve(from.relativize(x).toString());
+                if (Files.isDirectory(x, java.nio.file.LinkOption.NOFOLLOW_LINKS)) Files.createDirectories(t);
+                else if (Files.isSymbolicLink(x)) Files.createSymbolicLink(t, Files.readSymbolicLink(x));
+                else Files.copy(x, t, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            }
         }
     }
 

@@ -61,7 +61,7 @@ rc=0
 (cd "$repo" && mvn "${args[@]}") >"$log" 2>&1 &
 mvn_pid=$!
 trap 'kill "$mvn_pid" 2>/dev/null || true' INT TERM
-tail -n +1 -f "$log" --pid="$mvn_pid" 2>/dev/null | grep --line-buffered -E '^(crash harness|adopted|cycle +[0-9]+:|  (LOST|DOUBLE-SERVED|ANOMALY)|time budget)' >&2 || true
+tail -n +1 -f "$log" --pid="$mvn_pid" 2>/dev/null | grep --line-buffered -E '^(crash harness|adopted|cycle +[0-9]+:|  (LOST|LOST-AUDIT|DOUBLE-SERVED|ANOMALY)|time budget)' >&2 || true
 wait "$mvn_pid" || rc=$?
 
 echo "== crash soak, $(date -u +%FT%TZ), $(git -C "$repo" describe --always --dirty 2>/dev/null), $((SECONDS - start)) s wall, $(nproc) CPUs"

@@ -167,7 +167,7 @@ public final class CrashHarness implements AutoCloseable {
 
     /** What one kill-and-restart cycle showed. */
     public record CycleResult(int cycle, String kill, long runMs, int exitCode, Map<String, Integer> acked, int inFlight, int refused,
-                              int oncesServed, long restartMs, List<String> lost, List<String> doubleServed,
+                              int oncesServed, long restartMs, List<String> lost, List<String> lostAudit, List<String> doubleServed,
                               List<String> anomalies, int eventsRead) {
         public int ackedWrites() {
             return acked.entrySet().stream().filter(e -> !e.getKey().equals("boot.ipxe")).mapToInt(Map.Entry::getValue).sum();
@@ -175,9 +175,9 @@ public final class CrashHarness implements AutoCloseable {
 
         public String line() {
             return String.format(Locale.ROOT,
-                    "cycle %3d: %-11s ran %5d ms, exit %d, acked %4d writes %s, in flight %d, refused %d, onces served %d, restart %5d ms, events %d, lost %d, double-served %d, anomalies %d",
+                    "cycle %3d: %-11s ran %5d ms, exit %d, acked %4d writes %s, in flight %d, refused %d, onces served %d, restart %5d ms, events %d, lost %d, lost audit events %d, double-served %d, anomalies %d",
                     cycle, kill, runMs, exitCode, ackedWrites(), acked, inFlight, refused, oncesServed, restartMs, eventsRead,
-                    lost.size(), doubleServed.size(), anomalies.size());
+                    lost.size(), lostAudit.size(), doubleServed.size(), anomalies.size());
         }
     }
 
@@ -195,6 +195,10 @@ public final class CrashHarness implements AutoCloseable {
             return cycles.stream().flatMap(c -> c.lost().stream().map(l -> "cycle " + c.cycle() + ": " + l)).toList();
         }
 
+        public List<String> lostAudit() {
+            return cycles.stream().flatMap(c -> c.lostAudit().stream().map(l -> "cycle " + c.cycle() + ": " + l)).toList();
+        }
+
         public List<String> doubleServed() {
             return cycles.stream().flatMap(c -> c.doubleServed().stream().map(l -> "cycle " + c.cycle() + ": " + l)).toList();
         }
@@ -207,12 +211,14 @@ public final class CrashHarness implements AutoCloseable {
             StringBuilder b = new StringBuilder();
             for (CycleResult c : cycles) b.append(c.line()).append('\n');
             b.append(String.format(Locale.ROOT,
-                    "TOTAL: %d cycles, %d acknowledged writes (+%d acknowledged boot answers), %d in flight at kills, lost %d, double-served onces %d, onces served %d, anomalies %d, seed %d%n",
+                    "TOTAL: %d cycles, %d acknowledged writes (+%d acknowledged boot answers), %d in flight at kills, lost %d (in %d cycles), lost audit events %d, double-served onces %d, onces served %d, anomalies %d, seed %d%n",
                     cycles.size(), acknowledged(), cycles.stream().mapToInt(c -> c.acked().getOrDefault("boot.ipxe", 0)).sum(),
-                    cycles.stream().mapToInt(CycleResult::inFlight).sum(), lost().size(), doubleServed().size(), oncesServed(),
+                    cycles.stream().mapToInt(CycleResult::inFlight).sum(), lost().size(), cycles.stream().filter(c -> !c.lost().isEmpty()).count(),
+                    lostAudit().size(), doubleServed().size(), oncesServed(),
                     anomalies().size(), seed));
             b.append(latencyTable(latencyNanos));
             for (String l : lost()) b.append("LOST ").append(l).append('\n');
+            for (String l : lostAudit()) b.append("LOST-AUDIT ").append(l).append('\n');
             for (String l : doubleServed()) b.append("DOUBLE-SERVED ").append(l).append('\n');
             for (String l : anomalies()) b.append("ANOMALY ").append(l).append('\n');
             return b.toString();
@@ -407,6 +413,7 @@ public final class CrashHarness implements AutoCloseable {
             results.add(r);
             o.out().println(r.line());
             for (String l : r.lost()) o.out().println("  LOST " + l);
+            for (String l : r.lostAudit()) o.out().println("  LOST-AUDIT " + l);
             for (String l : r.doubleServed()) o.out().println("  DOUBLE-SERVED " + l);
             for (String l : r.anomalies()) o.out().println("  ANOMALY " + l);
             s = current;
@@ -415,6 +422,8 @@ public final class CrashHarness implements AutoCloseable {
         current.process.waitFor();
         Map<String, long[]> lat = new TreeMap<>();
         latency.forEach((k, v) -> lat.put(k, v.stream().mapToLong(Long::longValue).toArray()));
+        lat.put("writes (all)", lat.entrySet().stream().filter(e -> !e.getKey().equals("boot.ipxe"))
+                .flatMapToLong(e -> java.util.Arrays.stream(e.getValue())).toArray());
         return new Report(results, lat, o.seed());
     }
 
@@ -497,12 +506,13 @@ public final class CrashHarness implements AutoCloseable {
         long restartMs = (System.nanoTime() - r0) / 1_000_000;
         current = n;
         List<String> lost = new ArrayList<>();
-        int events = verify(n, lost, anomalies, doubles);
+        List<String> lostAudit = new ArrayList<>();
+        int events = verify(n, lost, lostAudit, anomalies, doubles);
         Map<String, Integer> ackedCounts = new TreeMap<>();
         acked.forEach((key, v) -> ackedCounts.put(key, (int) v.get()));
         if (exit != 137) anomalies.add("the server's exit code after destroyForcibly was " + exit + ", not 137 (SIGKILL)");
         return new CycleResult(c, how, ran, exit, ackedCounts, (int) inFlight.get(), (int) refused.get(), (int) served.get(), restartMs,
-                lost, List.copyOf(doubles), List.copyOf(anomalies), events);
+                lost, lostAudit, List.copyOf(doubles), List.copyOf(anomalies), events);
     }
 
     private static final Pattern SERVED = Pattern.compile("/assets/kern-([a-z0-9._-]+)");
@@ -694,7 +704,7 @@ public final class CrashHarness implements AutoCloseable {
     }
 
     /** After the restart: compare everything with the model, read the audit log, resync the model. */
-    private int verify(Server n, List<String> lost, List<String> anomalies, List<String> doubles) throws Exception {
+    private int verify(Server n, List<String> lost, List<String> lostAudit, List<String> anomalies, List<String> doubles) throws Exception {
         Map<String, JsonNode> seen = new HashMap<>();
         for (JsonNode h : json.readTree(n.must("GET", "/api/v1/hosts", null, 200).body)) seen.put(h.get("name").asString(), h);
         for (HostModel h : new TreeMap<>(hosts).values()) {
@@ -731,9 +741,10 @@ public final class CrashHarness implements AutoCloseable {
 
         Set<String> have = new java.util.HashSet<>();
         for (JsonNode p : json.readTree(n.must("GET", "/api/v1/profiles", null, 200).body)) have.add(p.get("name").asString());
-        for (var e : profiles.entrySet()) {
+        for (var e : new TreeMap<>(profiles).entrySet()) {
             if (e.getValue() && !have.contains(e.getKey())) lost.add("profile " + e.getKey() + ": acknowledged (201) but missing");
-            if (have.contains(e.getKey())) e.setValue(true);
+            if (have.contains(e.getKey())) profiles.put(e.getKey(), true);
+            else profiles.remove(e.getKey()); // the server's state is the model's from here on
         }
 
         // The audit log: readable, and holding the events of every acknowledged change of this cycle.
@@ -757,15 +768,15 @@ public final class CrashHarness implements AutoCloseable {
         }
         for (HostModel h : new TreeMap<>(hosts).values()) {
             Map<String, Integer> k = kinds.getOrDefault(h.name, Map.of());
-            if (h.ackedAdd && k.getOrDefault("host.added", 0) < 1) lost.add(h.name + ": audit event host.added of an acknowledged add is missing");
-            if (h.ackedDelete && k.getOrDefault("host.removed", 0) < 1) lost.add(h.name + ": audit event host.removed of an acknowledged delete is missing");
+            if (h.ackedAdd && k.getOrDefault("host.added", 0) < 1) lostAudit.add(h.name + ": audit event host.added of an acknowledged add is missing");
+            if (h.ackedDelete && k.getOrDefault("host.removed", 0) < 1) lostAudit.add(h.name + ": audit event host.removed of an acknowledged delete is missing");
             if (!h.ackedDelete && k.getOrDefault("boot.mode", 0) < h.ackedBootModeEvents) {
-                lost.add(h.name + ": " + h.ackedBootModeEvents + " acknowledged boot mode changes (sets and served onces) but "
+                lostAudit.add(h.name + ": " + h.ackedBootModeEvents + " acknowledged boot mode changes (sets and served onces) but "
                         + k.getOrDefault("boot.mode", 0) + " boot.mode events");
             }
         }
         for (String p : new java.util.TreeSet<>(ackedProfilesThisCycle)) {
-            if (!savedProfiles.contains(p)) lost.add("profile " + p + ": audit event profile.saved of an acknowledged add is missing");
+            if (!savedProfiles.contains(p)) lostAudit.add("profile " + p + ": audit event profile.saved of an acknowledged add is missing");
         }
         return list.size();
     }

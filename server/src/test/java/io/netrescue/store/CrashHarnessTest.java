@@ -67,6 +67,8 @@ class CrashHarnessTest {
         List<String> problems = new ArrayList<>();
         if (!r.lost().isEmpty()) problems.add(r.lost().size() + " acknowledged change(s) lost or half-applied after SIGKILL:\n  "
                 + String.join("\n  ", r.lost()));
+        if (!r.lostAudit().isEmpty()) problems.add(r.lostAudit().size() + " audit event(s) of acknowledged changes missing after SIGKILL:\n  "
+                + String.join("\n  ", r.lostAudit()));
         if (!r.doubleServed().isEmpty()) problems.add(r.doubleServed().size() + " once(s) served twice:\n  "
                 + String.join("\n  ", r.doubleServed()));
         if (!r.anomalies().isEmpty()) problems.add(r.anomalies().size() + " anomalies (answers the model did not predict):\n  "

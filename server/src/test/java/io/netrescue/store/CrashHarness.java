@@ -417,9 +417,12 @@ public final class CrashHarness implements AutoCloseable {
             for (String l : r.doubleServed()) o.out().println("  DOUBLE-SERVED " + l);
             for (String l : r.anomalies()) o.out().println("  ANOMALY " + l);
             s = current;
+            if (s == null) break;
         }
-        current.process.destroy();
-        current.process.waitFor();
+        if (current != null) {
+            current.process.destroy();
+            current.process.waitFor();
+        }
         Map<String, long[]> lat = new TreeMap<>();
         latency.forEach((k, v) -> lat.put(k, v.stream().mapToLong(Long::longValue).toArray()));
         lat.put("writes (all)", lat.entrySet().stream().filter(e -> !e.getKey().equals("boot.ipxe"))
@@ -502,12 +505,19 @@ public final class CrashHarness implements AutoCloseable {
             copyTree(data, saved);
         }
         long r0 = System.nanoTime();
-        Server n = start(String.valueOf(c));
-        long restartMs = (System.nanoTime() - r0) / 1_000_000;
-        current = n;
         List<String> lost = new ArrayList<>();
         List<String> lostAudit = new ArrayList<>();
-        int events = verify(n, lost, lostAudit, anomalies, doubles);
+        int events = 0;
+        long restartMs = -1;
+        try {
+            Server n = start(String.valueOf(c));
+            restartMs = (System.nanoTime() - r0) / 1_000_000;
+            current = n;
+            events = verify(n, lost, lostAudit, anomalies, doubles);
+        } catch (AssertionError e) { // the store does not open again: everything is lost; the run ends here
+            current = null;
+            lost.add("the server did not restart on the data directory after the kill (the run stops here): " + e.getMessage());
+        }
         Map<String, Integer> ackedCounts = new TreeMap<>();
         acked.forEach((key, v) -> ackedCounts.put(key, (int) v.get()));
         if (exit != 137) anomalies.add("the server's exit code after destroyForcibly was " + exit + ", not 137 (SIGKILL)");

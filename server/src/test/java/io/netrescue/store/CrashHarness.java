@@ -143,6 +143,10 @@ public final class CrashHarness implements AutoCloseable {
         Set<HostState> allowed = new LinkedHashSet<>();
         /** The last acknowledged change (or the in-flight request), for messages. */
         String lastChange = "none";
+        /** What the server showed after the previous restart (the model's starting point this cycle). */
+        String verified = "not yet restarted";
+        /** Cycle of {@link #lastChange}. */
+        int lastChangeCycle;
         String inFlight;
         boolean retired; // a request without an answer: no more requests this cycle
         boolean confused; // an answer the model did not predict: accept what the server says after the restart
@@ -431,6 +435,7 @@ public final class CrashHarness implements AutoCloseable {
     }
 
     private Server current;
+    private int verifyingCycle;
 
     private CycleResult cycle(int c, Server s) throws Exception {
         // Per-cycle bookkeeping: ownership, counters, the event cursor.
@@ -509,6 +514,7 @@ public final class CrashHarness implements AutoCloseable {
         List<String> lostAudit = new ArrayList<>();
         int events = 0;
         long restartMs = -1;
+        verifyingCycle = c;
         try {
             Server n = start(String.valueOf(c));
             restartMs = (System.nanoTime() - r0) / 1_000_000;
@@ -627,6 +633,7 @@ public final class CrashHarness implements AutoCloseable {
             } else if (rep.status / 100 == 2) {
                 h.allowed = new LinkedHashSet<>(Set.of(after));
                 h.lastChange = "add acknowledged " + rep.status;
+                h.lastChangeCycle = cycle;
                 h.ackedAdd = true;
             }
         }
@@ -641,6 +648,7 @@ public final class CrashHarness implements AutoCloseable {
             } else if (rep.status / 100 == 2) {
                 h.allowed = new LinkedHashSet<>(Set.of(HostState.ABSENT));
                 h.lastChange = "delete acknowledged " + rep.status + " (mode was " + before.mode() + ")";
+                h.lastChangeCycle = cycle;
                 h.ackedDelete = true;
             }
         }
@@ -670,6 +678,7 @@ public final class CrashHarness implements AutoCloseable {
             } else if (rep.status / 100 == 2) {
                 h.allowed = new LinkedHashSet<>(Set.of(after));
                 h.lastChange = "set boot " + m + " acknowledged " + rep.status;
+                h.lastChangeCycle = cycle;
                 h.ackedBootModeEvents++;
                 Mode answered = Mode.parse(json.readTree(rep.body));
                 if (!after.mode().equals(answered)) {
@@ -708,6 +717,7 @@ public final class CrashHarness implements AutoCloseable {
             if (before.mode().kind().equals("once")) {
                 h.allowed = new LinkedHashSet<>(Set.of(new HostState(true, before.mode().afterServe())));
                 h.lastChange = "once " + got + " served by /boot.ipxe (acknowledged answer)";
+                h.lastChangeCycle = cycle;
                 h.ackedBootModeEvents++;
             }
         }
@@ -727,9 +737,11 @@ public final class CrashHarness implements AutoCloseable {
             }
             if (!h.confused && !h.allowed.contains(obs)) {
                 if (h.inFlight == null) {
-                    lost.add(h.name + ": expected " + h.state() + " after the last acknowledged change (" + h.lastChange + "), found " + obs);
+                    lost.add(h.name + ": expected " + h.state() + " after the last acknowledged change (cycle " + h.lastChangeCycle + ": "
+                            + h.lastChange + "), found " + obs + "; after the previous restart it was " + h.verified);
                 } else {
-                    lost.add(h.name + ": " + h.inFlight + " after " + h.lastChange + ": expected one of " + h.allowed + ", found " + obs
+                    lost.add(h.name + ": " + h.inFlight + " after cycle " + h.lastChangeCycle + ": " + h.lastChange + ": expected one of "
+                            + h.allowed + ", found " + obs + "; after the previous restart it was " + h.verified
                             + " (neither before nor after)");
                 }
             }
@@ -746,6 +758,7 @@ public final class CrashHarness implements AutoCloseable {
                 }
             }
             h.allowed = new LinkedHashSet<>(Set.of(obs));
+            h.verified = obs + " (restart after cycle " + verifyingCycle + ")";
         }
         for (String phantom : seen.keySet()) anomalies.add("host " + phantom + " exists but was never added");
 

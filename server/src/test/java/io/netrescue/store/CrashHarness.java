@@ -522,7 +522,15 @@ public final class CrashHarness implements AutoCloseable {
             events = verify(n, lost, lostAudit, anomalies, doubles);
         } catch (AssertionError e) { // the store does not open again: everything is lost; the run ends here
             current = null;
-            lost.add("the server did not restart on the data directory after the kill (the run stops here): " + e.getMessage());
+            Path evidence = Path.of(System.getProperty("netrescue.crash.evidence", "target/crash-evidence"))
+                    .resolve("seed" + o.seed() + "-cycle" + c).toAbsolutePath();
+            try {
+                copyTree(o.workDir(), evidence);
+            } catch (IOException copy) {
+                evidence = null;
+            }
+            lost.add("the server did not restart on the data directory after the kill (the run stops here; data directory and logs copied to "
+                    + evidence + "): " + e.getMessage());
         }
         Map<String, Integer> ackedCounts = new TreeMap<>();
         acked.forEach((key, v) -> ackedCounts.put(key, (int) v.get()));

@@ -203,8 +203,10 @@ class PowerLossQemuTest {
             System.out.println("PowerLossQemuTest\n  " + String.join("\n  ", report));
         }
         if (!losses.isEmpty()) {
+            Path kept = keepEvidence(disk);
             fail(losses.size() + " acknowledged change(s) lost or wrong after a power cut:\n  " + String.join("\n  ", losses)
-                    + "\n" + String.join("\n", report));
+                    + "\n" + String.join("\n", report) + "\nthe data directory on the disk image after the last boot:\n" + listData(disk)
+                    + "\nconsole logs in " + kept);
         }
     }
 
@@ -302,7 +304,10 @@ class PowerLossQemuTest {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvm);
-        cmd.addAll(List.of("-XX:AOTCacheOutput=" + aot, "-Xlog:aot=error", "-cp", cp, "io.netrescue.cli.Main", "serve",
+        // no adapters or stubs as machine code in the cache: JDK 25.0.3 would store them for the host's
+        // CPU and load them without checking its features (SIGILL in an AdapterBlob under TCG, see
+        // tools/guest/README.md on agent-guest.sh)
+        cmd.addAll(List.of("-XX:AOTCacheOutput=" + aot, "-Xlog:aot=error", "-XX:+UnlockDiagnosticVMOptions", "-XX:-AOTAdapterCaching", "-XX:-AOTStubCaching", "-cp", cp, "io.netrescue.cli.Main", "serve",
                 "--data", tmp.resolve("training-data").toString(), "--listen", "127.0.0.1:" + port, "--heartbeats="));
         return new Training(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("training.log").toFile()).start(), port);
     }
@@ -554,6 +559,33 @@ class PowerLossQemuTest {
         }
         note("boot %d: checked %d hosts, %d profiles, %d events in %.1f s: %s", boot, checked, profiles.size(), events.size(),
                 secondsSince(t), losses.size() == before ? "nothing lost" : (losses.size() - before) + " LOST/WRONG");
+    }
+
+    /** The data directory as the image holds it (debugfs reads the image without mounting it). */
+    private String listData(Path disk) {
+        try {
+            Process p = new ProcessBuilder("debugfs", "-R", "ls -l /data", disk.toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(1, TimeUnit.MINUTES);
+            return out.strip();
+        } catch (IOException | InterruptedException e) {
+            return "(debugfs failed: " + e + ")";
+        }
+    }
+
+    /**
+     * The console logs (and with -Dpowerloss.keep-disk=true the disk image) of a failed run, in
+     * server/target/power-loss/ (the temporary directory itself is removed).
+     */
+    private Path keepEvidence(Path disk) throws IOException {
+        Path dir = Files.createDirectories(Path.of(System.getProperty("user.dir"), "target", "power-loss", "run-" + ProcessHandle.current().pid()));
+        try (var s = Files.list(tmp)) {
+            for (Path f : s.filter(f -> f.getFileName().toString().endsWith(".log")).toList()) {
+                Files.copy(f, dir.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        if (Boolean.getBoolean("powerloss.keep-disk")) Files.copy(disk, dir.resolve("disk.img"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return dir;
     }
 
     // ---- plumbing ----

@@ -17,9 +17,11 @@ import java.util.regex.Pattern;
 /**
  * One QEMU process whose serial console (stdout, with {@code -nographic}) goes to a file. The test
  * polls that file for marker lines and kills the VM as soon as it has what it waited for.
- * {@link #close} always ends the process and its descendants.
+ * {@link #close} always ends the process and its descendants; {@link #powerCut} ends it the way a
+ * power cut ends a machine. Public for the tests outside this package that boot a guest
+ * ({@code io.netrescue.store.PowerLossQemuTest}).
  */
-final class QemuVm implements AutoCloseable {
+public final class QemuVm implements AutoCloseable {
     /** CSI sequences (colours, cursor moves), two-byte charset selections and other lone escapes. */
     private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-?]*[ -/]*[@-~]|\u001B[()][0-9A-Za-z]|\u001B[@-_c]");
     private static final long POLL_MILLIS = 100;
@@ -36,7 +38,7 @@ final class QemuVm implements AutoCloseable {
         this.startNanos = startNanos;
     }
 
-    static QemuVm start(String name, List<String> command, Path serial) throws IOException {
+    public static QemuVm start(String name, List<String> command, Path serial) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(serial.toFile())
@@ -46,18 +48,18 @@ final class QemuVm implements AutoCloseable {
     }
 
     /** What {@link #await} saw: the marker (or a failure line, or nothing) and when. */
-    record Outcome(boolean found, String matched, Duration elapsed, String why) {}
+    public record Outcome(boolean found, String matched, Duration elapsed, String why) {}
 
     /**
      * Polls the serial log until {@code expected} appears (found), one of {@code failures} appears,
      * the process exits, or {@code timeout} passes (all three: not found).
      */
-    Outcome await(String expected, List<String> failures, Duration timeout) throws InterruptedException {
+    public Outcome await(String expected, List<String> failures, Duration timeout) throws InterruptedException {
         return await(expected, failures, timeout, Optional::empty);
     }
 
     /** As above, and also gives up as soon as {@code abort} names a reason (e.g. the server the VM needs has died). */
-    Outcome await(String expected, List<String> failures, Duration timeout, Supplier<Optional<String>> abort) throws InterruptedException {
+    public Outcome await(String expected, List<String> failures, Duration timeout, Supplier<Optional<String>> abort) throws InterruptedException {
         long deadline = startNanos + timeout.toNanos();
         while (true) {
             boolean exited = !process.isAlive(); // read after checking, so output written before exit is seen
@@ -74,12 +76,12 @@ final class QemuVm implements AutoCloseable {
         }
     }
 
-    Duration elapsed() {
+    public Duration elapsed() {
         return Duration.ofNanos(System.nanoTime() - startNanos);
     }
 
     /** The serial log so far, without ANSI escapes and carriage returns. */
-    String serialText() {
+    public String serialText() {
         try {
             if (!Files.exists(serial)) return "";
             return clean(new String(Files.readAllBytes(serial), StandardCharsets.ISO_8859_1));
@@ -93,7 +95,7 @@ final class QemuVm implements AutoCloseable {
     }
 
     /** The last {@code lines} non-blank lines of the serial log, for assertion messages. */
-    String tail(int lines) {
+    public String tail(int lines) {
         List<String> nonBlank = new ArrayList<>();
         for (String l : serialText().split("\n")) {
             String s = l.strip();
@@ -101,6 +103,22 @@ final class QemuVm implements AutoCloseable {
         }
         List<String> t = nonBlank.subList(Math.max(0, nonBlank.size() - lines), nonBlank.size());
         return "---- serial log of " + name + " (last " + t.size() + " lines) ----\n" + String.join("\n", t) + "\n---- end ----";
+    }
+
+    /** Whether the QEMU process still runs. */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /**
+     * SIGKILL to QEMU and nothing else first: the guest gets no chance to write back its page cache
+     * or to flush, so what it had not sent to its disks is lost, as in a power cut. What it had
+     * sent is in the disk image (the host's page cache or disk), as on a disk without a volatile
+     * cache. Returns once the process is gone.
+     */
+    public void powerCut() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) throw new IllegalStateException(this + " still runs 30 s after SIGKILL");
     }
 
     @Override

@@ -44,6 +44,8 @@ final class StoreWriter implements AutoCloseable {
         CompletableFuture<Object> done = new CompletableFuture<>();
         if (!open) throw new IllegalStateException("the store is closed");
         queue.add(new Task(work, done));
+        // closed meanwhile and the writer already gone: nobody will take the task, so do not wait for it
+        if (!open && !thread.isAlive() && queue.remove(new Task(work, done))) throw new IllegalStateException("the store is closed");
         try {
             return (R) done.get();
         } catch (ExecutionException e) {

@@ -3,7 +3,6 @@ package io.netrescue.boot;
 import io.netrescue.boot.BootDecision.Action;
 import io.netrescue.boot.BootDecision.Transition;
 import io.netrescue.boot.BootDecision.Verdict;
-import io.netrescue.inventory.Host;
 import io.netrescue.inventory.InvalidInputException;
 import io.netrescue.inventory.IpAddresses;
 import io.netrescue.inventory.MacAddress;

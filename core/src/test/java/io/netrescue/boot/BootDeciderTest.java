@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netrescue.boot.BootDecision.Action;
 import io.netrescue.boot.BootDecision.Verdict;
 import io.netrescue.inventory.Cidr;
-import io.netrescue.inventory.Host;
 import io.netrescue.inventory.IpAddresses;
 import io.netrescue.inventory.MacAddress;
 import io.netrescue.inventory.SmbiosUuid;

@@ -1,6 +1,5 @@
 package io.netrescue.boot;
 
-import io.netrescue.inventory.Host;
 import io.netrescue.inventory.MacAddress;
 import io.netrescue.inventory.SmbiosUuid;
 import java.util.HashMap;

@@ -13,7 +13,7 @@ import io.netrescue.boot.BootRequest;
 import io.netrescue.boot.BootState;
 import io.netrescue.boot.IpxeScripts;
 import io.netrescue.boot.Profile;
-import io.netrescue.inventory.Host;
+import io.netrescue.boot.Host;
 import io.netrescue.inventory.InvalidInputException;
 import io.netrescue.inventory.IpAddresses;
 import io.netrescue.inventory.MacAddress;

@@ -3,7 +3,7 @@ package io.netrescue.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.netrescue.boot.BootState;
 import io.netrescue.boot.Profile;
-import io.netrescue.inventory.Host;
+import io.netrescue.boot.Host;
 import io.netrescue.inventory.IpAddresses;
 import io.netrescue.store.Event;
 import io.netrescue.store.EventStore;

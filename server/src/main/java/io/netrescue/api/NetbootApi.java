@@ -3,7 +3,7 @@ package io.netrescue.api;
 import io.netrescue.dhcp.Lease;
 import io.netrescue.dhcp.server.DhcpServer;
 import io.netrescue.dhcp.server.LeaseStore;
-import io.netrescue.inventory.Host;
+import io.netrescue.boot.Host;
 import io.netrescue.store.InventoryCache;
 import io.netrescue.store.NotFoundException;
 import io.netrescue.tftp.server.TftpServer;

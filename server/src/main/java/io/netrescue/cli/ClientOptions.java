@@ -1,6 +1,6 @@
 package io.netrescue.cli;
 
-import io.netrescue.server.ApiToken;
+import io.netrescue.secrets.ApiToken;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package io.netrescue.power;
 
 import io.netrescue.inventory.InvalidInputException;
-import io.netrescue.server.MasterKey;
+import io.netrescue.secrets.MasterKey;
 import io.netrescue.store.Database;
 import io.netrescue.store.Event;
 import io.netrescue.store.EventStore;

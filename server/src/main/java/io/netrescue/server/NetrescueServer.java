@@ -23,6 +23,8 @@ import io.netrescue.dhcp.server.DhcpServer;
 import io.netrescue.dhcp.server.DhcpSettings;
 import io.netrescue.dhcp.server.InventoryDhcpView;
 import io.netrescue.dhcp.server.LeaseStore;
+import io.netrescue.secrets.ApiToken;
+import io.netrescue.secrets.MasterKey;
 import io.netrescue.store.AuditJournal;
 import io.netrescue.store.Database;
 import io.netrescue.store.Event;

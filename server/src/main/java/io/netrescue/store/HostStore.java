@@ -2,7 +2,7 @@ package io.netrescue.store;
 
 import io.netrescue.boot.BootMode;
 import io.netrescue.boot.BootState;
-import io.netrescue.inventory.Host;
+import io.netrescue.boot.Host;
 import io.netrescue.inventory.InvalidInputException;
 import io.netrescue.inventory.IpAddresses;
 import io.netrescue.inventory.MacAddress;

@@ -2,7 +2,7 @@ package io.netrescue.store;
 
 import io.netrescue.boot.BootInputs;
 import io.netrescue.boot.Profile;
-import io.netrescue.inventory.Host;
+import io.netrescue.boot.Host;
 import io.netrescue.inventory.MacAddress;
 import io.netrescue.inventory.SmbiosUuid;
 import java.util.Map;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netrescue.boot.BootMode;
-import io.netrescue.inventory.Host;
+import io.netrescue.boot.Host;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package io.netrescue.testing;
 
-import io.netrescue.server.ApiToken;
+import io.netrescue.secrets.ApiToken;
 import io.netrescue.server.NetrescueServer;
 import io.netrescue.server.ServerConfig;
 import java.io.IOException;

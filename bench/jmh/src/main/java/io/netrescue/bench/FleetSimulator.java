@@ -1,6 +1,6 @@
 package io.netrescue.bench;
 
-import io.netrescue.server.MasterKey;
+import io.netrescue.secrets.MasterKey;
 import io.netrescue.sysrq.HostKeys;
 import io.netrescue.watchdog.Heartbeat;
 import io.netrescue.watchdog.HeartbeatCodec;

@@ -1,7 +1,7 @@
 package io.netrescue.boot.http;
 
 import io.netrescue.boot.BootRequest;
-import io.netrescue.server.Http;
+import io.netrescue.http.Http;
 import java.net.InetAddress;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Handler;

@@ -4,7 +4,7 @@ import io.netrescue.boot.BootMode;
 import io.netrescue.boot.BootState;
 import io.netrescue.boot.Durations;
 import io.netrescue.boot.KernelTrial;
-import io.netrescue.inventory.Host;
+import io.netrescue.boot.Host;
 import io.netrescue.inventory.InvalidInputException;
 import io.netrescue.power.PowerAction;
 import io.netrescue.power.PowerService;

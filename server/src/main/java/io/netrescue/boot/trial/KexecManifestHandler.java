@@ -1,6 +1,6 @@
 package io.netrescue.boot.trial;
 
-import io.netrescue.server.Http;
+import io.netrescue.http.Http;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;

@@ -1,6 +1,6 @@
 package io.netrescue.console.server;
 
-import io.netrescue.inventory.Host;
+import io.netrescue.boot.Host;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package io.netrescue.dhcp.server;
 
 import io.netrescue.dhcp.DhcpInventory;
-import io.netrescue.inventory.Host;
+import io.netrescue.boot.Host;
 import io.netrescue.inventory.MacAddress;
 import io.netrescue.store.InventoryCache;
 import java.net.Inet4Address;

@@ -2,7 +2,7 @@ package io.netrescue.sysrq.client;
 
 import io.netrescue.inventory.InvalidInputException;
 import io.netrescue.inventory.IpAddresses;
-import io.netrescue.server.MasterKey;
+import io.netrescue.secrets.MasterKey;
 import io.netrescue.store.Database;
 import io.netrescue.store.Event;
 import io.netrescue.store.EventStore;

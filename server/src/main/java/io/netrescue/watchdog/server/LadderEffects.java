@@ -2,7 +2,7 @@ package io.netrescue.watchdog.server;
 
 import io.netrescue.boot.BootMode;
 import io.netrescue.boot.BootState;
-import io.netrescue.inventory.Host;
+import io.netrescue.boot.Host;
 import io.netrescue.power.PowerAction;
 import io.netrescue.power.PowerService;
 import io.netrescue.store.Database;

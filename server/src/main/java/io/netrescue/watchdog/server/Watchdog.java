@@ -1,7 +1,7 @@
 package io.netrescue.watchdog.server;
 
 import io.netrescue.boot.BootMode;
-import io.netrescue.inventory.Host;
+import io.netrescue.boot.Host;
 import io.netrescue.inventory.InvalidInputException;
 import io.netrescue.store.Database;
 import io.netrescue.store.Event;

@@ -1,4 +1,4 @@
-package io.netrescue.server;
+package io.netrescue.secrets;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

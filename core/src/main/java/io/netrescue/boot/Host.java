@@ -1,6 +1,9 @@
-package io.netrescue.inventory;
+package io.netrescue.boot;
 
-import io.netrescue.boot.BootState;
+import io.netrescue.inventory.HostName;
+import io.netrescue.inventory.InvalidInputException;
+import io.netrescue.inventory.MacAddress;
+import io.netrescue.inventory.SmbiosUuid;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Optional;

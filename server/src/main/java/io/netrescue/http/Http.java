@@ -1,4 +1,4 @@
-package io.netrescue.server;
+package io.netrescue.http;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

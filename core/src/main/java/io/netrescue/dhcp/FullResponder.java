@@ -106,9 +106,4 @@ public final class FullResponder {
         };
     }
 
-    /** For tests and the server's status: the current lease of a MAC. */
-    public synchronized Optional<Lease> leaseOf(io.netrescue.inventory.MacAddress mac) {
-        return leases.byMac(mac);
-    }
-
 }

@@ -1,5 +1,6 @@
 package io.netrescue.power;
 
+import io.netrescue.http.TlsVerify;
 import io.netrescue.inventory.InvalidInputException;
 import io.netrescue.inventory.Printable;
 import java.io.IOException;
@@ -12,13 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -28,12 +23,7 @@ import java.util.Set;
 import java.util.UUID;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509ExtendedTrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -80,20 +70,11 @@ public final class HandsOnRequester {
         if (url.getRawUserInfo() != null) {
             throw new InvalidInputException(prefix + "'url' must not carry a user or password; sign requests with the secret instead");
         }
-        String verify = s.optional("verify", "true");
-        SSLContext tls;
-        try {
-            tls = switch (verify) {
-                case "true" -> SSLContext.getDefault();
-                case "false" -> trustAnything();
-                default -> trustOnly(Path.of(verify), prefix);
-            };
-        } catch (GeneralSecurityException e) {
-            throw new InvalidInputException(prefix + "'verify': TLS setup failed: " + Printable.clip(e.getMessage()));
-        }
-        HttpClient client = HttpClient.newBuilder().connectTimeout(s.timeout()).sslContext(tls)
-                .followRedirects(HttpClient.Redirect.NEVER).version(HttpClient.Version.HTTP_1_1).build();
-        return new HandsOnRequester(url, client, s.secret().filter(x -> !x.isEmpty()), s.timeout());
+        TlsVerify tls = TlsVerify.parse(s.optional("verify", "true"), prefix);
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(s.timeout())
+                .followRedirects(HttpClient.Redirect.NEVER).version(HttpClient.Version.HTTP_1_1);
+        tls.context().ifPresent(b::sslContext);
+        return new HandsOnRequester(url, b.build(), s.secret().filter(x -> !x.isEmpty()), s.timeout());
     }
 
     /** Where requests go, without path or query (they may hold a token). */
@@ -180,47 +161,5 @@ public final class HandsOnRequester {
         } catch (IOException e) {
             return "";
         }
-    }
-
-    /** As curl --cacert: only these CAs, host name still checked. */
-    private static SSLContext trustOnly(Path pem, String prefix) throws GeneralSecurityException {
-        if (!Files.isRegularFile(pem)) {
-            throw new InvalidInputException(prefix + "'verify' must be true, false or the path of a PEM CA file; "
-                    + Printable.clip(pem.toString()) + " is not a file");
-        }
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        try {
-            ks.load(null, null);
-            int i = 0;
-            try (InputStream in = Files.newInputStream(pem)) {
-                for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) ks.setCertificateEntry("ca" + i++, c);
-            }
-            if (i == 0) throw new InvalidInputException(prefix + "'verify': no certificate in " + Printable.clip(pem.toString()));
-        } catch (IOException e) {
-            throw new InvalidInputException(prefix + "'verify': cannot read " + Printable.clip(pem.toString()) + ": " + Printable.clip(e.getMessage()));
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
-    }
-
-    /** As curl -k: encrypted but unauthenticated. An X509ExtendedTrustManager also skips the host name check. */
-    private static SSLContext trustAnything() throws GeneralSecurityException {
-        TrustManager tm = new X509ExtendedTrustManager() {
-            @Override public void checkClientTrusted(X509Certificate[] c, String a, java.net.Socket s) {}
-            @Override public void checkServerTrusted(X509Certificate[] c, String a, java.net.Socket s) {}
-            @Override public void checkClientTrusted(X509Certificate[] c, String a, SSLEngine e) {}
-            @Override public void checkServerTrusted(X509Certificate[] c, String a, SSLEngine e) {}
-            @Override public void checkClientTrusted(X509Certificate[] c, String a) {}
-            @Override public void checkServerTrusted(X509Certificate[] c, String a) {}
-            @Override public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        };
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {tm}, null);
-        return ctx;
     }
 }

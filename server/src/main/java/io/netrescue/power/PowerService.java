@@ -54,23 +54,13 @@ public final class PowerService {
     public record Outcome(String host, String action, String driver, String result, String state, String detail, int attempts) {}
 
     public List<View> list(String host) {
-        List<PowerStore.Stored> s = db.read(h -> {
-            hosts.require(h, host);
-            return store.list(h, host);
-        });
         List<View> out = new ArrayList<>();
-        for (PowerStore.Stored x : s) {
-            String describe;
-            List<String> supports;
-            try {
-                PowerDriver d = driver(host, x);
-                describe = d.describe();
-                supports = d.supports().stream().map(PowerAction::word).sorted().toList();
-            } catch (RuntimeException e) {
-                describe = "unusable: " + e.getMessage();
-                supports = List.of();
-            }
-            out.add(new View(x.kind(), x.pos(), x.settings(), x.sealedSecret().isPresent(), x.timeoutMillis(), supports, describe));
+        for (Built b : built(host)) {
+            PowerStore.Stored x = b.stored();
+            out.add(b.driver().map(d -> new View(x.kind(), x.pos(), x.settings(), x.sealedSecret().isPresent(), x.timeoutMillis(),
+                            d.supports().stream().map(PowerAction::word).sorted().toList(), d.describe()))
+                    .orElseGet(() -> new View(x.kind(), x.pos(), x.settings(), x.sealedSecret().isPresent(), x.timeoutMillis(),
+                            List.of(), "unusable: " + b.error())));
         }
         return out;
     }
@@ -163,16 +153,28 @@ public final class PowerService {
     }
 
     private List<PowerDriver> drivers(String host) {
-        List<PowerStore.Stored> s = db.read(h -> {
+        List<PowerDriver> out = new ArrayList<>();
+        for (Built b : built(host)) {
+            if (b.driver().isPresent()) out.add(b.driver().get());
+            else log.atWarn().addKeyValue("host", host).addKeyValue("driver", b.stored().kind()).addKeyValue("error", b.error()).log("power driver unusable");
+        }
+        return out;
+    }
+
+    /** A stored driver, built; one that cannot be built (a bad setting, a secret that no longer opens) says why. */
+    private record Built(PowerStore.Stored stored, Optional<PowerDriver> driver, String error) {}
+
+    private List<Built> built(String host) {
+        List<PowerStore.Stored> stored = db.read(h -> {
             hosts.require(h, host);
             return store.list(h, host);
         });
-        List<PowerDriver> out = new ArrayList<>();
-        for (PowerStore.Stored x : s) {
+        List<Built> out = new ArrayList<>();
+        for (PowerStore.Stored x : stored) {
             try {
-                out.add(driver(host, x));
+                out.add(new Built(x, Optional.of(driver(host, x)), ""));
             } catch (RuntimeException e) {
-                log.atWarn().addKeyValue("host", host).addKeyValue("driver", x.kind()).addKeyValue("error", e.getMessage()).log("power driver unusable");
+                out.add(new Built(x, Optional.empty(), String.valueOf(e.getMessage())));
             }
         }
         return out;

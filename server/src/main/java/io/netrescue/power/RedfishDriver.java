@@ -1,5 +1,6 @@
 package io.netrescue.power;
 
+import io.netrescue.http.TlsVerify;
 import io.netrescue.inventory.InvalidInputException;
 import io.netrescue.power.RedfishResources.ComputerSystem;
 import io.netrescue.power.RedfishResources.ResetAction;
@@ -47,12 +48,12 @@ public final class RedfishDriver implements PowerDriver {
     private final Optional<String> systemSetting;
     private final String user;
     private final String authorization;
-    private final RedfishTls tls;
+    private final TlsVerify tls;
     private final Duration timeout;
     private final HttpClient http;
     private volatile URI systemUri;
 
-    private RedfishDriver(URI base, Optional<String> system, String user, String password, RedfishTls tls, Duration timeout) {
+    private RedfishDriver(URI base, Optional<String> system, String user, String password, TlsVerify tls, Duration timeout) {
         this.base = base;
         this.systemSetting = system;
         this.user = user;
@@ -80,7 +81,7 @@ public final class RedfishDriver implements PowerDriver {
         String user = s.required("user");
         if (user.contains(":")) throw new InvalidInputException(where + ": 'user' cannot contain ':' (HTTP Basic)");
         String password = s.requiredSecret();
-        RedfishTls tls = RedfishTls.parse(s.optional("verify", "true"), where);
+        TlsVerify tls = TlsVerify.parse(s.optional("verify", "true"), where + ": ");
         if (base.getScheme().equals("http")) {
             log.atWarn().addKeyValue("host", s.host()).addKeyValue("url", base)
                     .log("redfish over plain http: the BMC password crosses the network readable (labs only)");

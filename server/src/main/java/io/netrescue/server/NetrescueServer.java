@@ -237,7 +237,6 @@ public final class NetrescueServer implements AutoCloseable {
         return Optional.ofNullable(dhcp);
     }
 
-    /** The URL of the running server (with the real port when 0 was asked for). */
     /** The URL hosts reach us at, for kexec manifests: public-url, or the listen address unless it is a wildcard. */
     private Optional<String> kexecBaseUrl() {
         String pub = config.http().publicUrl();
@@ -247,6 +246,7 @@ public final class NetrescueServer implements AutoCloseable {
         return Optional.of(url().toString());
     }
 
+    /** The URL of the running server (with the real port when 0 was asked for). */
     public URI url() {
         String h = config.listenHost();
         if (h.equals("0.0.0.0") || h.isEmpty()) h = "127.0.0.1";

@@ -1,5 +1,6 @@
 package io.netrescue.power;
 
+import io.netrescue.testing.TestCertificate;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;

@@ -1,5 +1,6 @@
 package io.netrescue.power;
 
+import io.netrescue.testing.TestCertificate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;

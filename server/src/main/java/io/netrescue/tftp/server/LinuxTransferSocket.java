@@ -27,7 +27,7 @@ import java.nio.channels.ClosedChannelException;
  * allocated per packet: every buffer and structure is native memory made once per transfer.
  * The socket is not connected, so a stranger's datagram still reaches us and gets ERROR 5.
  */
-final class LinuxTransferSocket implements TransferSocket {
+final class LinuxTransferSocket extends AbstractTransferSocket {
     private static final int AF_INET = 2, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000;
     private static final int SOL_SOCKET = 1, SO_RCVTIMEO = 20;
     private static final int EINTR = 4, EAGAIN = 11;
@@ -65,11 +65,8 @@ final class LinuxTransferSocket implements TransferSocket {
     /** Cleared for good when the kernel or the route refuses UDP segmentation offload. */
     private boolean gso = true;
     private final ByteBuffer[] slots;
-    private final ByteBuffer received;
-    private InetSocketAddress stranger;
     private long timeoutMicros = -1;
     private final Object lifecycle = new Object();
-    private volatile boolean stopped;
     private boolean closed;
 
     private static MethodHandle fn(String name, FunctionDescriptor d, boolean errno) {
@@ -276,16 +273,6 @@ final class LinuxTransferSocket implements TransferSocket {
         }
         if (r < 0) throw error("setsockopt(SO_RCVTIMEO)");
         timeoutMicros = us;
-    }
-
-    @Override
-    public ByteBuffer received() {
-        return received;
-    }
-
-    @Override
-    public InetSocketAddress stranger() {
-        return stranger;
     }
 
     @Override

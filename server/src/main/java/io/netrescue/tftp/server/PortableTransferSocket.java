@@ -13,7 +13,7 @@ import java.nio.channels.ClosedChannelException;
  * {@link TransferSocket} on {@link DatagramSocket}: for IPv6 clients and systems without the Linux
  * socket. One send per packet, a poll() before each receive; correct, slower than the Linux one.
  */
-final class PortableTransferSocket implements TransferSocket {
+final class PortableTransferSocket extends AbstractTransferSocket {
     private final DatagramSocket socket;
     private final InetSocketAddress client;
     private final byte[] window;
@@ -22,12 +22,10 @@ final class PortableTransferSocket implements TransferSocket {
     private final byte[] in = new byte[RECEIVE_BYTES];
     private final DatagramPacket inPacket = new DatagramPacket(in, in.length);
     private final DatagramPacket outPacket;
-    private final ByteBuffer received = ByteBuffer.wrap(in);
-    private InetSocketAddress stranger;
     private int timeoutMs = -1;
-    private volatile boolean stopped;
 
     PortableTransferSocket(InetAddress local, InetSocketAddress client, int slots, int slotBytes) throws IOException {
+        this.received = ByteBuffer.wrap(in);
         this.socket = new DatagramSocket(new InetSocketAddress(local, 0));
         this.client = client;
         this.slotBytes = slotBytes;
@@ -81,16 +79,6 @@ final class PortableTransferSocket implements TransferSocket {
         }
         received.clear().limit(inPacket.getLength());
         return inPacket.getLength();
-    }
-
-    @Override
-    public ByteBuffer received() {
-        return received;
-    }
-
-    @Override
-    public InetSocketAddress stranger() {
-        return stranger;
     }
 
     @Override

@@ -108,10 +108,6 @@ public final class TftpServer implements AutoCloseable {
                 malformed.sum(), unknownTid.sum(), active.get(), bytesSent.sum(), duplicateRequests.sum());
     }
 
-    int activeTransfers() {
-        return active.get();
-    }
-
     static StandardProtocolFamily family(InetAddress a) {
         return a instanceof Inet6Address ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
     }

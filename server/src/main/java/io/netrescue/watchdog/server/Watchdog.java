@@ -179,10 +179,6 @@ public final class Watchdog implements AutoCloseable {
         }
     }
 
-    public long heartbeatsReceived() {
-        return receiver == null ? 0 : receiver.received.sum();
-    }
-
     public long heartbeatsRejected() {
         return receiver == null ? 0 : receiver.rejected.sum();
     }

@@ -71,11 +71,6 @@ public record WatchdogSettings(String listen, String interval, Double phi, Strin
                 handsOnSecretFile, handsOnVerify, p, toleratedLosses);
     }
 
-    public WatchdogSettings withHandsOn(String url, String secretFile, String verify) {
-        return new WatchdogSettings(listen, interval, phi, downAfter, window, probe, probeInterval, probeTimeout, ladder, url,
-                secretFile, verify, policy, toleratedLosses);
-    }
-
     public Optional<InetSocketAddress> listenAddress() {
         if (listen.isEmpty()) return Optional.empty();
         int c = listen.lastIndexOf(':');

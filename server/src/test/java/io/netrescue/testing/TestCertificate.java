@@ -1,4 +1,4 @@
-package io.netrescue.power;
+package io.netrescue.testing;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,9 +12,9 @@ import java.util.concurrent.TimeUnit;
  * (PKCS12, key + certificate) for the server, {@code caPem} for the client's verify setting. The
  * store password goes to keytool through the environment, not its command line.
  */
-record TestCertificate(Path keystore, char[] storePassword, Path caPem) {
+public record TestCertificate(Path keystore, char[] storePassword, Path caPem) {
 
-    static TestCertificate generate(Path dir, String san) throws IOException, InterruptedException {
+    public static TestCertificate generate(Path dir, String san) throws IOException, InterruptedException {
         String pass = HexFormat.of().formatHex(java.security.SecureRandom.getSeed(12));
         Path ks = dir.resolve("bmc.p12");
         Path pem = dir.resolve("bmc-ca.pem");

@@ -1,5 +1,6 @@
 package io.netrescue.power;
 
+import static io.netrescue.testing.TestServer.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netrescue.api.Json;
@@ -37,11 +38,6 @@ class PowerServiceTest {
     @AfterEach
     void stop() {
         s.close();
-    }
-
-    static TestServer.Reply ok(TestServer.Reply r) {
-        assertThat(r.status()).as(r.body()).isBetween(200, 299);
-        return r;
     }
 
     /** A device script: logs each call (and the secret it got) and behaves as {@code body} says. */

@@ -1,5 +1,6 @@
 package io.netrescue.sysrq;
 
+import static io.netrescue.testing.TestServer.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netrescue.agent.AgentConfig;
@@ -44,11 +45,6 @@ class SysrqIntegrationTest {
     @AfterEach
     void stop() {
         s.close();
-    }
-
-    static TestServer.Reply ok(TestServer.Reply r) {
-        assertThat(r.status()).as(r.body()).isBetween(200, 299);
-        return r;
     }
 
     @SuppressWarnings("unchecked")

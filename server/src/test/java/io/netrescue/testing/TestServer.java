@@ -30,6 +30,12 @@ public final class TestServer implements AutoCloseable {
 
     public record Reply(int status, String body) {}
 
+    /** Asserts a 2xx answer (the body is the failure's description) and returns it. */
+    public static Reply ok(Reply r) {
+        org.assertj.core.api.Assertions.assertThat(r.status()).as(r.body()).isBetween(200, 299);
+        return r;
+    }
+
     private TestServer(Path dir, ServerConfig config, Clock clock, NetrescueServer server) throws IOException {
         this.dir = dir;
         this.config = config;

@@ -1,5 +1,6 @@
 package io.netrescue.watchdog;
 
+import static io.netrescue.testing.TestServer.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netrescue.agent.AgentConfig;
@@ -51,11 +52,6 @@ class WatchdogTest {
     void stop() throws Exception {
         if (agent != null) agent.close();
         s.close();
-    }
-
-    static TestServer.Reply ok(TestServer.Reply r) {
-        assertThat(r.status()).as(r.body()).isBetween(200, 299);
-        return r;
     }
 
     @SuppressWarnings("unchecked")

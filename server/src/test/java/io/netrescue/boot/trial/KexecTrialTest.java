@@ -1,5 +1,6 @@
 package io.netrescue.boot.trial;
 
+import static io.netrescue.testing.TestServer.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netrescue.agent.AgentConfig;
@@ -86,11 +87,6 @@ class KexecTrialTest {
         Files.writeString(p, "#!/bin/sh\n" + body);
         Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
         return p;
-    }
-
-    static TestServer.Reply ok(TestServer.Reply r) {
-        assertThat(r.status()).as(r.body()).isBetween(200, 299);
-        return r;
     }
 
     static int freeUdpPort() throws Exception {

@@ -9,10 +9,13 @@ import io.netrescue.api.Json.HostJson;
 import io.netrescue.api.Json.NewHostJson;
 import io.netrescue.api.Json.ProfileJson;
 import io.netrescue.boot.BootMode;
-import io.netrescue.boot.BootState;
 import io.netrescue.boot.Durations;
 import io.netrescue.boot.Profile;
 import io.netrescue.boot.Host;
+import io.netrescue.inventory.server.BootModeService;
+import io.netrescue.inventory.server.EventService;
+import io.netrescue.inventory.server.HostService;
+import io.netrescue.inventory.server.ProfileService;
 import io.netrescue.inventory.HostName;
 import io.netrescue.inventory.InvalidInputException;
 import io.netrescue.inventory.IpAddresses;
@@ -22,16 +25,9 @@ import io.netrescue.inventory.SmbiosUuid;
 import io.netrescue.secrets.ApiToken;
 import io.netrescue.http.Http;
 import io.netrescue.store.ConflictException;
-import io.netrescue.store.Database;
-import io.netrescue.store.Event;
-import io.netrescue.store.EventStore;
 import io.netrescue.store.HostStore;
-import io.netrescue.store.InventoryCache;
 import io.netrescue.store.NotFoundException;
-import io.netrescue.store.ProfileStore;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,8 +43,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The JSON API under {@code /api/v1}. Every state change is committed durably, together with its
- * audit event, before the response is sent. Requests need the bearer token (reads too, unless
+ * The JSON API under {@code /api/v1}: routes each request to the service that owns its use case
+ * (which commits the change durably, with its audit event, before the response is sent). Requests need the bearer token (reads too, unless
  * {@code api.open-reads}); {@code /api/v1/health} is open.
  */
 public final class ApiHandler extends Handler.Abstract {
@@ -56,34 +52,30 @@ public final class ApiHandler extends Handler.Abstract {
     private static final String PREFIX = "/api/v1/";
     private static final int MAX_BODY = 1 << 20;
 
-    private final Database db;
-    private final HostStore hosts;
-    private final ProfileStore profiles;
-    private final InventoryCache inventory;
-    private final EventStore events;
+    private final HostService hosts;
+    private final ProfileService profiles;
+    private final BootModeService bootModes;
+    private final EventService events;
     private final ApiToken token;
     private final boolean openReads;
-    private final Clock clock;
     private final SysrqApi sysrq;
     private final NetbootApi netboot;
     private final io.netrescue.console.server.ConsoleLog consoleLog;
     private final WatchdogApi watchdog;
 
-    public ApiHandler(Database db, HostStore hosts, ProfileStore profiles, InventoryCache inventory, EventStore events,
-                      ApiToken token, boolean openReads, Clock clock, SysrqApi sysrq, NetbootApi netboot,
+    public ApiHandler(HostService hosts, ProfileService profiles, BootModeService bootModes, EventService events,
+                      ApiToken token, boolean openReads, SysrqApi sysrq, NetbootApi netboot,
                       io.netrescue.console.server.ConsoleLog consoleLog, WatchdogApi watchdog) {
         this.consoleLog = consoleLog;
         this.watchdog = watchdog;
         this.sysrq = sysrq;
         this.netboot = netboot;
-        this.db = db;
         this.hosts = hosts;
         this.profiles = profiles;
-        this.inventory = inventory;
+        this.bootModes = bootModes;
         this.events = events;
         this.token = token;
         this.openReads = openReads;
-        this.clock = clock;
     }
 
     private record Result(int status, Object body) {}
@@ -157,20 +149,14 @@ public final class ApiHandler extends Handler.Abstract {
             case "health" -> only(method, "GET", s, 1, () -> new Result(200, Map.of("status", "ok")));
             case "hosts" -> switch (s.length) {
                 case 1 -> switch (method) {
-                    case "GET" -> new Result(200, db.read(hosts::list).stream().map(HostJson::of).toList());
+                    case "GET" -> new Result(200, hosts.list().stream().map(HostJson::of).toList());
                     case "POST" -> new Result(201, HostJson.of(addHost(body(req, NewHostJson.class), actor)));
                     default -> notAllowed();
                 };
                 case 2 -> switch (method) {
-                    case "GET" -> new Result(200, HostJson.of(db.read(h -> hosts.require(h, s[1]))));
+                    case "GET" -> new Result(200, HostJson.of(hosts.require(s[1])));
                     case "DELETE" -> {
-                        Instant now = clock.instant();
-                        db.inWriteTransaction(h -> {
-                            hosts.remove(h, s[1]);
-                            events.append(h, Event.of(now, s[1], "host.removed", actor, null));
-                            return null;
-                        });
-                        inventory.refreshHost(s[1]);
+                        hosts.remove(s[1], actor);
                         yield new Result(204, null);
                     }
                     default -> notAllowed();
@@ -200,12 +186,12 @@ public final class ApiHandler extends Handler.Abstract {
                     }
                     if (s[2].equals("console") && s.length == 3) {
                         if (!"GET".equals(method)) yield notAllowed();
-                        String name = db.read(h -> hosts.require(h, s[1])).name();
+                        String name = hosts.require(s[1]).name();
                         yield new Result(200, console(name, Request.extractQueryParameters(req)));
                     }
                     if (!s[2].equals("boot") || s.length != 3) throw new NotFoundException("no such API path");
                     yield switch (method) {
-                        case "GET" -> new Result(200, BootJson.of(db.read(h -> hosts.require(h, s[1])).boot()));
+                        case "GET" -> new Result(200, BootJson.of(hosts.require(s[1]).boot()));
                         case "PUT", "POST" -> new Result(200, setBoot(s[1], body(req, BootChange.class), actor));
                         default -> notAllowed();
                     };
@@ -214,32 +200,18 @@ public final class ApiHandler extends Handler.Abstract {
             };
             case "profiles" -> switch (s.length) {
                 case 1 -> switch (method) {
-                    case "GET" -> new Result(200, db.read(profiles::list).stream().map(ProfileJson::of).toList());
+                    case "GET" -> new Result(200, profiles.list().stream().map(ProfileJson::of).toList());
                     case "POST" -> {
                         ProfileJson pj = body(req, ProfileJson.class);
                         Profile p = pj.toProfile();
-                        Instant now = clock.instant();
-                        db.inWriteTransaction(h -> {
-                            profiles.put(h, p, Boolean.TRUE.equals(pj.replace()), now);
-                            events.append(h, Event.of(now, null, "profile.saved", actor, "profile " + p.name() + ": kernel " + p.kernel()));
-                            return null;
-                        });
-                        inventory.refreshProfile(p.name());
-                        yield new Result(201, ProfileJson.of(p));
+                        yield new Result(201, ProfileJson.of(profiles.save(p, Boolean.TRUE.equals(pj.replace()), actor)));
                     }
                     default -> notAllowed();
                 };
                 case 2 -> switch (method) {
-                    case "GET" -> new Result(200, ProfileJson.of(db.read(h -> profiles.get(h, s[1]))
-                            .orElseThrow(() -> new NotFoundException("no profile named " + s[1]))));
+                    case "GET" -> new Result(200, ProfileJson.of(profiles.require(s[1])));
                     case "DELETE" -> {
-                        Instant now = clock.instant();
-                        db.inWriteTransaction(h -> {
-                            profiles.remove(h, s[1]);
-                            events.append(h, Event.of(now, null, "profile.removed", actor, "profile " + s[1]));
-                            return null;
-                        });
-                        inventory.refreshProfile(s[1]);
+                        profiles.remove(s[1], actor);
                         yield new Result(204, null);
                     }
                     default -> notAllowed();
@@ -251,7 +223,7 @@ public final class ApiHandler extends Handler.Abstract {
                 Optional<String> host = Optional.ofNullable(q.getValue("host")).filter(x -> !x.isEmpty()).map(HostName::check);
                 int limit = intParam(q, "limit", 100, 1, 10_000);
                 long after = intParam(q, "after", 0, 0, Integer.MAX_VALUE);
-                return new Result(200, db.read(h -> events.recent(h, host, limit, after)).stream().map(EventJson::of).toList());
+                return new Result(200, events.recent(host, limit, after).stream().map(EventJson::of).toList());
             });
             case "netboot" -> {
                 if (s.length > 2) throw new NotFoundException("no such API path");
@@ -264,7 +236,7 @@ public final class ApiHandler extends Handler.Abstract {
                 yield new Result(x.status(), x.body());
             }
             case "discovered" -> only(method, "GET", s, 1,
-                    () -> new Result(200, db.read(events::discovered).stream().map(DiscoveredJson::of).toList()));
+                    () -> new Result(200, events.discovered().stream().map(DiscoveredJson::of).toList()));
             default -> throw new NotFoundException("no such API path");
         };
     }
@@ -277,35 +249,14 @@ public final class ApiHandler extends Handler.Abstract {
         Map<String, String> labels = new TreeMap<>();
         if (n.labels() != null) n.labels().forEach((k, v) -> labels.put(new Label(k, v).key(), v));
         HostName.check(n.name());
-        Instant now = clock.instant();
-        Host added = db.inWriteTransaction(h -> {
-            Host host = hosts.add(h, new HostStore.NewHost(n.name(), macs, uuid, ips, labels), now);
-            events.append(h, Event.of(now, host.name(), "host.added", actor, "macs " + host.macs()
-                    + host.uuid().map(u -> " uuid " + u).orElse("") + (ips.isEmpty() ? "" : " ips " + n.ips())));
-            return host;
-        });
-        inventory.refreshHost(added.name());
-        return added;
+        return hosts.add(new HostStore.NewHost(n.name(), macs, uuid, ips, labels), actor);
     }
 
     private BootJson setBoot(String name, BootChange c, String actor) {
         if (c == null) throw new InvalidInputException("request body is empty");
         BootMode mode = BootMode.of(c.mode(), c.profile());
-        Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
-        Optional<Instant> until = Optional.ofNullable(c.forDuration()).filter(x -> !x.isBlank()).map(d -> now.plus(Durations.parse(d)));
-        if (mode instanceof BootMode.Local && until.isPresent()) throw new InvalidInputException("mode local never expires; --for makes no sense");
-        BootJson set = db.inWriteTransaction(h -> {
-            Host host = hosts.require(h, name);
-            mode.profileName().ifPresent(p -> {
-                if (profiles.get(h, p).isEmpty()) throw new NotFoundException("no profile named " + p);
-            });
-            BootState next = BootState.set(host.boot(), mode, until);
-            hosts.setBoot(h, name, next, now);
-            events.append(h, Event.of(now, name, "boot.mode", actor, "mode set to " + next + " (was " + host.boot() + ")"));
-            return BootJson.of(next);
-        });
-        inventory.refreshHost(name);
-        return set;
+        var lasting = Optional.ofNullable(c.forDuration()).filter(x -> !x.isBlank()).map(Durations::parse);
+        return BootJson.of(bootModes.set(name, mode, lasting, actor, "").next());
     }
 
     private static <T> T body(Request req, Class<T> type) {

@@ -16,6 +16,10 @@ import io.netrescue.console.server.HostByAddress;
 import io.netrescue.console.server.NetconsoleReceiver;
 import io.netrescue.dhcp.Sightings;
 import io.netrescue.inventory.MacAddress;
+import io.netrescue.inventory.server.BootModeService;
+import io.netrescue.inventory.server.EventService;
+import io.netrescue.inventory.server.HostService;
+import io.netrescue.inventory.server.ProfileService;
 import io.netrescue.tftp.server.TftpFile;
 import io.netrescue.tftp.server.TftpFileSource;
 import io.netrescue.tftp.server.TftpServer;
@@ -27,7 +31,6 @@ import io.netrescue.secrets.ApiToken;
 import io.netrescue.secrets.MasterKey;
 import io.netrescue.store.AuditJournal;
 import io.netrescue.store.Database;
-import io.netrescue.store.Event;
 import io.netrescue.store.EventStore;
 import io.netrescue.store.GroupCommitWriter;
 import io.netrescue.store.HostStore;
@@ -91,6 +94,9 @@ public final class NetrescueServer implements AutoCloseable {
         EventStore events = new EventStore(db, Optional.of(journal));
         writer = new GroupCommitWriter(db, events);
         InventoryCache inventory = new InventoryCache(db, hosts, profiles);
+        HostService hostService = new HostService(db, hosts, events, inventory, clock);
+        BootModeService bootModes = new BootModeService(db, hosts, profiles, events, inventory, clock);
+        EventService eventService = new EventService(db, events, clock);
         consoleLog = new ConsoleLog(data.resolve("console"), config.console().maxLogKb() * 1024L);
         BootService boot = new BootService(db, hosts, inventory, events, new TokenStore(), writer,
                 new BootDecider(config.bootPolicy()), clock, config.tokenTtl(), config.auditSync());
@@ -128,22 +134,22 @@ public final class NetrescueServer implements AutoCloseable {
                 ipxeBinaries(dhcpSettings),
                 new BootHandler(boot, config.http().publicUrl()),
                 new io.netrescue.boot.trial.KexecManifestHandler(kexecManifests),
-                new ApiHandler(db, hosts, profiles, inventory, events, token, config.api().openReads(), clock,
-                        new SysrqApi(sysrqService),
+                new ApiHandler(hostService, new ProfileService(db, profiles, events, inventory, clock), bootModes, eventService,
+                        token, config.api().openReads(), new SysrqApi(sysrqService),
                         new NetbootApi(this::dhcp, this::tftp, new LeaseStore(db), inventory), consoleLog,
                         new io.netrescue.api.WatchdogApi(this::watchdog, power, () -> trials))));
         jetty.start();
         watchdog = new io.netrescue.watchdog.server.Watchdog(config.watchdog(), db, hosts, new io.netrescue.watchdog.server.HealthStore(),
-                events, master.bytes(), clock, new io.netrescue.watchdog.server.LadderEffects(db, hosts, inventory, events, sysrqService, power,
-                io.netrescue.watchdog.server.HandsOnWebhook.from(config.watchdog(), clock), this::consoleTail, clock)).start();
+                events, master.bytes(), clock, new io.netrescue.watchdog.server.LadderEffects(bootModes, eventService, sysrqService, power,
+                io.netrescue.watchdog.server.HandsOnWebhook.from(config.watchdog(), clock), this::consoleTail)).start();
         trials = new io.netrescue.boot.trial.KernelTrials(db, hosts, profiles, inventory, events, power, this::watchdog, sysrqService,
                 kexecManifests, new TokenStore(), this::kexecBaseUrl, clock, java.time.Duration.ofSeconds(1));
         if (dhcpSettings.modeValue() != DhcpSettings.Mode.OFF) {
-            InventoryDhcpView view = new InventoryDhcpView(inventory, () -> db.read(hosts::list), java.time.Duration.ofSeconds(5), clock);
+            InventoryDhcpView view = new InventoryDhcpView(inventory, hostService::list, java.time.Duration.ofSeconds(5), clock);
             dhcp = DhcpServer.start(dhcpSettings, view, sightings,
                     dhcpSettings.modeValue() == DhcpSettings.Mode.FULL ? Optional.of(new LeaseStore(db)) : Optional.empty(), clock);
         }
-        HostByAddress addresses = new HostByAddress(() -> db.read(hosts::list), clock, java.time.Duration.ofSeconds(5));
+        HostByAddress addresses = new HostByAddress(hostService::list, clock, java.time.Duration.ofSeconds(5));
         boot.onHostSeen(addresses::seen);
         if (config.consoleListen() != null) {
             netconsole = new NetconsoleReceiver(config.consoleListen(), consoleLog, addresses, writer, clock);
@@ -154,10 +160,7 @@ public final class NetrescueServer implements AutoCloseable {
             TftpFileSource generated = (path, client) -> pxe.render(path, client.getAddress()).map(TftpFile::of);
             tftp = new TftpServer(config.tftp(), generated.or(ipxeBinariesOverTftp(dhcpSettings)).or(TftpFileSource.directory(assets))).start();
         }
-        db.inWriteTransaction(h -> {
-            events.append(h, Event.of(clock.instant(), null, "server.started", "server", "listening on " + url()));
-            return null;
-        });
+        eventService.record(null, "server.started", "server", "listening on " + url());
         log.atInfo().addKeyValue("url", url()).addKeyValue("data", data.toAbsolutePath()).addKeyValue("assets", assets.toAbsolutePath())
                 .log("netrescue serving");
         return this;

@@ -1,19 +1,13 @@
 package io.netrescue.watchdog.server;
 
 import io.netrescue.boot.BootMode;
-import io.netrescue.boot.BootState;
-import io.netrescue.boot.Host;
+import io.netrescue.inventory.server.BootModeService;
+import io.netrescue.inventory.server.EventService;
 import io.netrescue.power.PowerAction;
 import io.netrescue.power.PowerService;
-import io.netrescue.store.Database;
-import io.netrescue.store.Event;
-import io.netrescue.store.EventStore;
-import io.netrescue.store.HostStore;
-import io.netrescue.store.InventoryCache;
 import io.netrescue.sysrq.SysrqKeys;
 import io.netrescue.sysrq.client.SysrqService;
 import io.netrescue.watchdog.LadderStep;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -33,28 +27,22 @@ public final class LadderEffects implements Watchdog.Actions {
         record Result(String detail) {}
     }
 
-    private final Database db;
-    private final HostStore hosts;
-    private final InventoryCache inventory;
-    private final EventStore events;
+    private final BootModeService bootModes;
+    private final EventService events;
     private final SysrqService sysrq;
     private final PowerService power;
     private final Optional<HandsOn> handsOn;
-    private final Clock clock;
     private final java.util.function.Function<String, List<String>> consoleTail;
 
     /** @param consoleTail the host's last netconsole lines, for the hands-on request (empty when none) */
-    public LadderEffects(Database db, HostStore hosts, InventoryCache inventory, EventStore events, SysrqService sysrq, PowerService power,
-                         Optional<HandsOn> handsOn, java.util.function.Function<String, List<String>> consoleTail, Clock clock) {
+    public LadderEffects(BootModeService bootModes, EventService events, SysrqService sysrq, PowerService power,
+                         Optional<HandsOn> handsOn, java.util.function.Function<String, List<String>> consoleTail) {
         this.consoleTail = consoleTail;
-        this.db = db;
-        this.hosts = hosts;
-        this.inventory = inventory;
+        this.bootModes = bootModes;
         this.events = events;
         this.sysrq = sysrq;
         this.power = power;
         this.handsOn = handsOn;
-        this.clock = clock;
     }
 
     @Override
@@ -92,24 +80,16 @@ public final class LadderEffects implements Watchdog.Actions {
     /** Next boot: the rescue system; then a power cycle to get there. */
     private Result rescue(String host) {
         try {
-            var now = clock.instant();
-            BootState was = db.inWriteTransaction(h -> {
-                Host x = hosts.require(h, host);
-                BootState next = BootState.set(x.boot(), new BootMode.Rescue(Optional.empty()), Optional.empty());
-                hosts.setBoot(h, host, next, now);
-                events.append(h, Event.of(now, host, "boot.mode", ACTOR, "mode set to " + next + " (was " + x.boot() + ") by the ladder's rescue step"));
-                return x.boot();
-            });
-            inventory.refreshHost(host);
+            var change = bootModes.set(host, new BootMode.Rescue(Optional.empty()), Optional.empty(), ACTOR, " by the ladder's rescue step");
             Result cycled = power(host, PowerAction.CYCLE);
-            return new Result(cycled.ok(), "next boot: rescue (was " + was + "); " + cycled.detail());
+            return new Result(cycled.ok(), "next boot: rescue (was " + change.was() + "); " + cycled.detail());
         } catch (RuntimeException e) {
             return new Result(false, e.getMessage());
         }
     }
 
     private Result handsOn(String host, Watchdog.HealthView view) {
-        List<String> recent = db.read(h -> events.recent(h, Optional.of(host), 30, 0)).stream()
+        List<String> recent = events.recent(Optional.of(host), 30, 0).stream()
                 .map(e -> e.at() + " " + e.kind() + " " + e.actor() + " " + e.reason().orElse("")).toList();
         if (handsOn.isEmpty()) {
             return new Result(true, "no hands-on webhook configured (watchdog.hands-on-url): this timeline entry is the request."

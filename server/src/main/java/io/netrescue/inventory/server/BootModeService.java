@@ -1,0 +1,67 @@
+package io.netrescue.inventory.server;
+
+import io.netrescue.boot.BootMode;
+import io.netrescue.boot.BootState;
+import io.netrescue.boot.Host;
+import io.netrescue.inventory.InvalidInputException;
+import io.netrescue.store.Database;
+import io.netrescue.store.Event;
+import io.netrescue.store.EventStore;
+import io.netrescue.store.HostStore;
+import io.netrescue.store.InventoryCache;
+import io.netrescue.store.NotFoundException;
+import io.netrescue.store.ProfileStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
+
+/**
+ * Sets what a host boots next, for an operator (API, CLI) and for the watchdog's rescue step alike:
+ * the profile is checked, the state and its {@code boot.mode} event commit together, and the boot
+ * path's cache is refreshed before the caller hears back.
+ */
+public final class BootModeService {
+    /** The host's boot state before and after the change. */
+    public record Change(BootState was, BootState next) {}
+
+    private final Database db;
+    private final HostStore hosts;
+    private final ProfileStore profiles;
+    private final EventStore events;
+    private final InventoryCache inventory;
+    private final Clock clock;
+
+    public BootModeService(Database db, HostStore hosts, ProfileStore profiles, EventStore events, InventoryCache inventory, Clock clock) {
+        this.db = db;
+        this.hosts = hosts;
+        this.profiles = profiles;
+        this.events = events;
+        this.inventory = inventory;
+        this.clock = clock;
+    }
+
+    /**
+     * @param lasting how long the mode holds before the host falls back to its default (empty: until changed)
+     * @param why appended to the event's reason, e.g. who decided ("" for none)
+     */
+    public Change set(String host, BootMode mode, Optional<Duration> lasting, String actor, String why) {
+        if (mode instanceof BootMode.Local && lasting.isPresent()) throw new InvalidInputException("mode local never expires; --for makes no sense");
+        // stored to the millisecond, so what the API echoes is what a later read returns
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        Optional<Instant> until = lasting.map(now::plus);
+        Change c = db.inWriteTransaction(h -> {
+            Host x = hosts.require(h, host);
+            mode.profileName().ifPresent(p -> {
+                if (profiles.get(h, p).isEmpty()) throw new NotFoundException("no profile named " + p);
+            });
+            BootState next = BootState.set(x.boot(), mode, until);
+            hosts.setBoot(h, host, next, now);
+            events.append(h, Event.of(now, host, "boot.mode", actor, "mode set to " + next + " (was " + x.boot() + ")" + why));
+            return new Change(x.boot(), next);
+        });
+        inventory.refreshHost(host);
+        return c;
+    }
+}

@@ -251,16 +251,6 @@ class IpxeQemuTest {
         return Optional.empty();
     }
 
-    /** The newest /boot/vmlinuz-* by version (6.1.0-56 after 6.1.0-9). */
-    private static Optional<Path> newestKernel() throws IOException {
-        Path boot = Path.of("/boot");
-        if (!Files.isDirectory(boot)) return Optional.empty();
-        try (Stream<Path> s = Files.list(boot)) {
-            return s.filter(p -> p.getFileName().toString().startsWith("vmlinuz-"))
-                    .max(Comparator.comparing(p -> p.getFileName().toString(), IpxeQemuTest::compareVersions));
-        }
-    }
-
     static int compareVersions(String a, String b) {
         String[] x = a.split("(?<=\\d)(?=\\D)|(?<=\\D)(?=\\d)");
         String[] y = b.split("(?<=\\d)(?=\\D)|(?<=\\D)(?=\\d)");

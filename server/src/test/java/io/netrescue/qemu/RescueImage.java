@@ -79,7 +79,8 @@ final class RescueImage {
         Files.write(assets.resolve("initrd.gz"), initrd);
     }
 
-    private static Optional<Path> newestKernel() throws IOException {
+    /** The newest /boot/vmlinuz-* by version (6.1.0-56 after 6.1.0-9). */
+    static Optional<Path> newestKernel() throws IOException {
         Path boot = Path.of("/boot");
         if (!Files.isDirectory(boot)) return Optional.empty();
         try (Stream<Path> s = Files.list(boot)) {

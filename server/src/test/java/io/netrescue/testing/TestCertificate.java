@@ -27,6 +27,19 @@ public record TestCertificate(Path keystore, char[] storePassword, Path caPem) {
         return new TestCertificate(ks, pass.toCharArray(), pem);
     }
 
+    /** A TLS context that serves this certificate, for a JDK {@code HttpsServer}. */
+    public javax.net.ssl.SSLContext serverContext() throws java.security.GeneralSecurityException, IOException {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(keystore)) {
+            ks.load(in, storePassword);
+        }
+        var kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, storePassword);
+        var ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), null, null);
+        return ctx;
+    }
+
     private static void keytool(String pass, List<String> cmd) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("KS_PASS", pass);

@@ -3,7 +3,6 @@ package io.netrescue.boot;
 import io.netrescue.boot.BootDecision.Action;
 import io.netrescue.boot.BootDecision.Transition;
 import io.netrescue.boot.BootDecision.Verdict;
-import io.netrescue.inventory.InvalidInputException;
 import io.netrescue.inventory.IpAddresses;
 import io.netrescue.inventory.MacAddress;
 import io.netrescue.inventory.SmbiosUuid;
@@ -27,26 +26,18 @@ public final class BootDecider {
         return policy;
     }
 
+    /** Rule 1: the machine must say who it is in a form we can parse ({@link BootRequest#parse}). */
+    public BootDecision decide(BootRequest.Parse p, BootInputs in, Instant now) {
+        return switch (p) {
+            case BootRequest.Parsed ok -> decide(ok.request(), in, now);
+            case BootRequest.Rejected r -> BootDecision.local(Verdict.REFUSED, "bad request: " + r.problem(), Optional.empty(), r.mac());
+        };
+    }
+
     public BootDecision decide(BootRequest req, BootInputs in, Instant now) {
-        // Rule 1: the machine must say who it is in a form we can parse.
-        MacAddress mac;
-        try {
-            mac = MacAddress.parse(req.mac());
-        } catch (InvalidInputException e) {
-            return BootDecision.local(Verdict.REFUSED, "bad request: " + e.getMessage(), Optional.empty(), Optional.empty());
-        }
-        Optional<SmbiosUuid> uuid;
-        try {
-            uuid = req.uuid().isEmpty() ? Optional.empty() : Optional.of(SmbiosUuid.parse(req.uuid())).filter(u -> !u.isPlaceholder());
-        } catch (InvalidInputException e) {
-            return refused("bad request: " + e.getMessage(), Optional.empty(), mac);
-        }
-        Optional<InetAddress> reported;
-        try {
-            reported = req.ip().isEmpty() ? Optional.empty() : Optional.of(IpAddresses.parse(req.ip()));
-        } catch (InvalidInputException e) {
-            return refused("bad request: " + e.getMessage(), Optional.empty(), mac);
-        }
+        MacAddress mac = req.mac();
+        Optional<SmbiosUuid> uuid = req.uuid().filter(u -> !u.isPlaceholder());
+        Optional<InetAddress> reported = req.ip();
 
         // Rule 2: identify the machine by MAC, else by a real SMBIOS UUID (a replaced NIC).
         Optional<Host> byMac = in.hostByMac(mac);

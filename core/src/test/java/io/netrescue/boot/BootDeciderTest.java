@@ -35,11 +35,11 @@ class BootDeciderTest {
         return host(boot, List.of(), null);
     }
 
-    static BootRequest req(String mac, String ip, InetAddress src) {
-        return new BootRequest(mac, ip, "", "x86_64", "pcbios", src);
+    static BootRequest.Parse req(String mac, String ip, InetAddress src) {
+        return BootRequest.parse(mac, ip, "", "x86_64", "pcbios", src);
     }
 
-    static BootRequest req() {
+    static BootRequest.Parse req() {
         return req(MAC, "10.0.0.5", SRC);
     }
 
@@ -150,23 +150,41 @@ class BootDeciderTest {
         assertThat(decider.decide(req("", "10.0.0.5", SRC), inputs(host(BootState.LOCAL)), NOW).verdict()).isEqualTo(Verdict.REFUSED);
         assertThat(decider.decide(req("52:54", "10.0.0.5", SRC), inputs(host(BootState.LOCAL)), NOW).reason()).startsWith("bad request");
         assertThat(decider.decide(req(MAC, "not-an-ip", SRC), inputs(host(BootState.LOCAL)), NOW).verdict()).isEqualTo(Verdict.REFUSED);
-        BootRequest badUuid = new BootRequest(MAC, "10.0.0.5", "xyz", "", "", SRC);
+        BootRequest.Parse badUuid = BootRequest.parse(MAC, "10.0.0.5", "xyz", "", "", SRC);
         assertThat(decider.decide(badUuid, inputs(host(BootState.LOCAL)), NOW).verdict()).isEqualTo(Verdict.REFUSED);
+    }
+
+    @Test
+    void aRefusalNamesTheFirstFieldThatDidNotParseAndTheMacWhenItParsed() {
+        BootDecision d = decider.decide(req("", "10.0.0.5", SRC), inputs(host(BootState.LOCAL)), NOW);
+        assertThat(d.reason()).isEqualTo("bad request: MAC address is empty");
+        assertThat(d.mac()).isEmpty();
+        assertThat(d.host()).isEmpty();
+        assertThat(decider.decide(BootRequest.parse("52:54", "x", "y", "", "", SRC), inputs(host(BootState.LOCAL)), NOW).reason())
+                .isEqualTo("bad request: malformed MAC address '52:54' (expected six hex pairs like 52:54:00:12:34:56)");
+        d = decider.decide(BootRequest.parse(MAC, "not-an-ip", "xyz", "", "", SRC), inputs(host(BootState.LOCAL)), NOW);
+        assertThat(d.reason()).isEqualTo("bad request: malformed UUID 'xyz' (expected 8-4-4-4-12 hex digits)");
+        assertThat(d.mac()).contains(MacAddress.parse(MAC));
+        assertThat(d.host()).as("a refused parse identifies no host").isEmpty();
+        d = decider.decide(req(MAC, "not-an-ip", SRC), inputs(host(BootState.LOCAL)), NOW);
+        assertThat(d.reason()).isEqualTo("bad request: malformed IP address 'not-an-ip'");
+        assertThat(d.action()).isInstanceOf(Action.Local.class);
+        assertThat(d.transition()).isEmpty();
     }
 
     @Test
     void aMacInAMachineWithAnotherUuidIsRefused() {
         Host h = host(BootState.of(new BootMode.Persistent("rescue"), Optional.empty()), List.of(), "8c5b0b4e-2f6a-4d1e-9a61-0123456789ab");
-        BootRequest other = new BootRequest(MAC, "10.0.0.5", "11111111-2222-3333-4444-555555555555", "", "", SRC);
+        BootRequest.Parse other = BootRequest.parse(MAC, "10.0.0.5", "11111111-2222-3333-4444-555555555555", "", "", SRC);
         assertThat(decider.decide(other, inputs(h), NOW).verdict()).isEqualTo(Verdict.REFUSED);
-        BootRequest zero = new BootRequest(MAC, "10.0.0.5", "00000000-0000-0000-0000-000000000000", "", "", SRC);
+        BootRequest.Parse zero = BootRequest.parse(MAC, "10.0.0.5", "00000000-0000-0000-0000-000000000000", "", "", SRC);
         assertThat(decider.decide(zero, inputs(h), NOW).netboot()).as("a placeholder UUID is no evidence").isTrue();
     }
 
     @Test
     void aKnownUuidIdentifiesAMachineWithANewNic() {
         Host h = host(BootState.of(new BootMode.Persistent("rescue"), Optional.empty()), List.of(), "8c5b0b4e-2f6a-4d1e-9a61-0123456789ab");
-        BootRequest newNic = new BootRequest("52:54:00:99:99:99", "10.0.0.5", "8c5b0b4e-2f6a-4d1e-9a61-0123456789ab", "", "", SRC);
+        BootRequest.Parse newNic = BootRequest.parse("52:54:00:99:99:99", "10.0.0.5", "8c5b0b4e-2f6a-4d1e-9a61-0123456789ab", "", "", SRC);
         BootDecision d = decider.decide(newNic, inputs(h), NOW);
         assertThat(d.netboot()).isTrue();
         assertThat(d.reason()).contains("identified by uuid");

@@ -52,16 +52,47 @@ class BootRequestFuzzTest {
 
     @FuzzTest(maxDuration = "30s")
     void decideNeverThrowsAndNeverNetbootsAStranger(FuzzedDataProvider d) {
-        BootRequest r = new BootRequest(d.consumeString(40), d.consumeString(50), d.consumeString(40), d.consumeString(20),
+        BootRequest.Parse p = BootRequest.parse(d.consumeString(40), d.consumeString(50), d.consumeString(40), d.consumeString(20),
                 d.consumeString(10), SRC);
-        BootDecision dec = DECIDER.decide(r, IN, Instant.EPOCH);
+        BootDecision dec = DECIDER.decide(p, IN, Instant.EPOCH);
         if (dec.netboot()) {
-            assertThat(MacAddress.parse(r.mac())).isEqualTo(HOST.macs().getFirst());
-            assertThat(IpAddresses.parse(r.ip())).isEqualTo(SRC);
+            assertThat(p).isInstanceOf(BootRequest.Parsed.class);
+            BootRequest r = ((BootRequest.Parsed) p).request();
+            assertThat(r.mac()).isEqualTo(HOST.macs().getFirst());
+            assertThat(r.ip()).contains(SRC);
         }
         String script = IpxeScripts.local("x", dec.reason(), BootPolicy.LocalBoot.EXIT);
         assertThat(script.lines().count()).isEqualTo(3);
         assertThat(script).doesNotContain("${");
+    }
+
+    /** Parsing once at the edge accepts exactly what the field parsers accept, and yields their values. */
+    @FuzzTest(maxDuration = "15s")
+    void parseAgreesWithTheFieldParsers(FuzzedDataProvider d) {
+        String mac = d.consumeString(40), ip = d.consumeString(50), uuid = d.consumeString(40);
+        BootRequest.Parse p = BootRequest.parse(mac, ip, uuid, "", "", SRC);
+        Optional<MacAddress> m = attempt(() -> MacAddress.parse(mac));
+        Optional<Optional<SmbiosUuid>> u = uuid.isBlank() ? Optional.of(Optional.empty()) : attempt(() -> SmbiosUuid.parse(uuid)).map(Optional::of);
+        Optional<Optional<InetAddress>> a = ip.isBlank() ? Optional.of(Optional.empty()) : attempt(() -> IpAddresses.parse(ip)).map(Optional::of);
+        switch (p) {
+            case BootRequest.Parsed ok -> {
+                assertThat(Optional.of(ok.request().mac())).isEqualTo(m);
+                assertThat(Optional.of(ok.request().uuid())).isEqualTo(u);
+                assertThat(Optional.of(ok.request().ip())).isEqualTo(a);
+            }
+            case BootRequest.Rejected r -> {
+                assertThat(m.isEmpty() || u.isEmpty() || a.isEmpty()).isTrue();
+                assertThat(r.mac()).isEqualTo(m);
+            }
+        }
+    }
+
+    private static <T> Optional<T> attempt(java.util.function.Supplier<T> parser) {
+        try {
+            return Optional.of(parser.get());
+        } catch (InvalidInputException e) {
+            return Optional.empty();
+        }
     }
 
     @FuzzTest(maxDuration = "15s")

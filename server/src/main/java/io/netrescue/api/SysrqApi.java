@@ -9,6 +9,7 @@ import io.netrescue.store.NotFoundException;
 import io.netrescue.sysrq.SysrqKeys;
 import io.netrescue.sysrq.XtSysrq;
 import io.netrescue.sysrq.client.SysrqConfig;
+import io.netrescue.sysrq.client.SysrqDefaults;
 import io.netrescue.sysrq.client.SysrqService;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -42,7 +43,7 @@ public final class SysrqApi {
     Reply route(String method, String host, String sub, Body body, Fields query, String actor) {
         if ("agent-config".equals(sub)) {
             if (!"GET".equals(method)) return new Reply(405, new Json.ErrorJson("method not allowed"));
-            String listen = Optional.ofNullable(query.getValue("listen")).orElse("0.0.0.0:" + SysrqConfig.AGENT_PORT);
+            String listen = Optional.ofNullable(query.getValue("listen")).orElse(SysrqDefaults.AGENT_LISTEN);
             List<String> sources = Optional.ofNullable(query.getValue("sources")).filter(x -> !x.isBlank())
                     .map(x -> Arrays.asList(x.split(","))).orElse(List.of());
             for (String src : sources) io.netrescue.inventory.Cidr.parse(src);
@@ -60,13 +61,13 @@ public final class SysrqApi {
                 SysrqConfig c = new SysrqConfig(
                         j.dialect() != null ? SysrqConfig.Dialect.parse(j.dialect()) : old != null ? old.dialect() : SysrqConfig.Dialect.AGENT,
                         j.address() != null ? IpAddresses.parse(j.address()) : old != null ? old.address() : required("address"),
-                        j.agentPort() != null ? j.agentPort() : old != null ? old.agentPort() : SysrqConfig.AGENT_PORT,
-                        j.xtPort() != null ? j.xtPort() : old != null ? old.xtPort() : SysrqConfig.XT_PORT,
+                        j.agentPort() != null ? j.agentPort() : old != null ? old.agentPort() : SysrqDefaults.AGENT_PORT,
+                        j.xtPort() != null ? j.xtPort() : old != null ? old.xtPort() : SysrqDefaults.XT_PORT,
                         j.hashAddress() != null ? Optional.of(j.hashAddress()).filter(x -> !x.isBlank()).map(IpAddresses::parse)
                                 : old != null ? old.hashAddress() : Optional.empty(),
-                        j.hash() != null ? XtSysrq.Hash.parse(j.hash()) : old != null ? old.xtHash() : XtSysrq.Hash.SHA1,
+                        j.hash() != null ? XtSysrq.Hash.parse(j.hash()) : old != null ? old.xtHash() : SysrqDefaults.XT_HASH,
                         Optional.empty(),
-                        j.allowedKeys() != null ? j.allowedKeys() : old != null ? old.allowedKeys() : "sub");
+                        j.allowedKeys() != null ? j.allowedKeys() : old != null ? old.allowedKeys() : SysrqDefaults.ALLOWED_KEYS);
                 Optional<byte[]> pw = Optional.ofNullable(j.password()).map(p -> {
                     if (p.isEmpty() || p.length() > 256) throw new InvalidInputException("password must be 1-256 characters");
                     return p.getBytes(StandardCharsets.UTF_8);
@@ -79,9 +80,9 @@ public final class SysrqApi {
             }
             case "POST" -> {
                 SysrqRequestJson r = ApiHandler.parseBody(read(body), SysrqRequestJson.class);
-                int pause = r.pause() == null ? 500 : r.pause();
+                int pause = r.pause() == null ? SysrqDefaults.PAUSE_MILLIS : r.pause();
                 if (pause < 0 || pause > 60_000) throw new InvalidInputException("pause must be 0-60000 ms");
-                Duration confirm = r.confirm() == null ? Duration.ofMinutes(5)
+                Duration confirm = r.confirm() == null ? SysrqDefaults.CONFIRM_WITHIN
                         : r.confirm().equals("0") || r.confirm().equals("0s") ? Duration.ZERO : Durations.parse(r.confirm());
                 yield new Reply(200, service.trigger(host, new SysrqKeys(r.keys()),
                         Optional.ofNullable(r.via()).map(SysrqConfig.Dialect::parse), pause, confirm, actor));

@@ -1,5 +1,6 @@
 package io.netrescue.cli;
 
+import io.netrescue.sysrq.client.SysrqDefaults;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -19,7 +20,7 @@ final class AgentConfigCommand implements Callable<Integer> {
     @Mixin ClientOptions opts;
     @Spec CommandSpec spec;
     @Parameters(paramLabel = "NAME") String name;
-    @Option(names = "--listen", paramLabel = "ADDR:PORT", defaultValue = "0.0.0.0:6099") String listen;
+    @Option(names = "--listen", paramLabel = "ADDR:PORT", defaultValue = SysrqDefaults.AGENT_LISTEN) String listen;
     @Option(names = "--allowed-source", paramLabel = "CIDR", description = "Who may send requests (repeatable; e.g. the server's address).")
     List<String> sources = new ArrayList<>();
     @Option(names = "--heartbeat-to", paramLabel = "ADDR:PORT", description = "The server's heartbeat port as the host reaches it, e.g. 10.0.0.1:6100.")

@@ -1,6 +1,7 @@
 package io.netrescue.cli;
 
 import io.netrescue.api.Json.SysrqConfigJson;
+import io.netrescue.sysrq.client.SysrqDefaults;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,12 +22,12 @@ final class HostSysrqCommand implements Callable<Integer> {
     @Parameters(paramLabel = "NAME") String name;
     @Option(names = "--dialect", paramLabel = "agent|xt") String dialect;
     @Option(names = "--address", paramLabel = "IP", description = "Where requests go.") String address;
-    @Option(names = "--agent-port", paramLabel = "PORT", description = "Agent UDP port (default 6099).") Integer agentPort;
-    @Option(names = "--xt-port", paramLabel = "PORT", description = "xt_SYSRQ UDP port (default 9).") Integer xtPort;
+    @Option(names = "--agent-port", paramLabel = "PORT", description = "Agent UDP port (default " + SysrqDefaults.AGENT_PORT + ").") Integer agentPort;
+    @Option(names = "--xt-port", paramLabel = "PORT", description = "xt_SYSRQ UDP port (default " + SysrqDefaults.XT_PORT + ").") Integer xtPort;
     @Option(names = "--hash-address", paramLabel = "IP", description = "xt: destination address as the host sees it, behind a NAT.") String hashAddress;
-    @Option(names = "--hash", paramLabel = "sha1|sha256", description = "xt: the module's hash (default sha1).") String hash;
+    @Option(names = "--hash", paramLabel = "sha1|sha256", description = "xt: the module's hash (default " + SysrqDefaults.XT_HASH_NAME + ").") String hash;
     @Option(names = "--password-file", paramLabel = "FILE", description = "xt: file holding the module's password (sent once, stored sealed, never shown).") Path passwordFile;
-    @Option(names = "--allowed-keys", paramLabel = "KEYS", description = "Keys the server may send this host (default sub).") String allowedKeys;
+    @Option(names = "--allowed-keys", paramLabel = "KEYS", description = "Keys the server may send this host (default " + SysrqDefaults.ALLOWED_KEYS + ").") String allowedKeys;
     @Option(names = "--remove", description = "Remove the host's SysRq settings.") boolean remove;
 
     @Override

@@ -3,9 +3,12 @@ package io.netrescue.cli;
 import io.netrescue.api.Json;
 import io.netrescue.api.Json.EventJson;
 import io.netrescue.api.Json.SysrqRequestJson;
+import io.netrescue.sysrq.client.SysrqDefaults;
+import io.netrescue.sysrq.client.SysrqResult;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,8 +26,8 @@ final class SysrqCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "HOST") String host;
     @Parameters(index = "1", paramLabel = "KEYS") String keys;
     @Option(names = "--via", paramLabel = "agent|xt", description = "Dialect (default: the host's).") String via;
-    @Option(names = "--pause", paramLabel = "MS", defaultValue = "500", description = "Pause between keys for the agent (default ${DEFAULT-VALUE} ms; a sync must finish before b).") int pause;
-    @Option(names = "--confirm", paramLabel = "DURATION", defaultValue = "5m",
+    @Option(names = "--pause", paramLabel = "MS", defaultValue = "" + SysrqDefaults.PAUSE_MILLIS, description = "Pause between keys for the agent (default ${DEFAULT-VALUE} ms; a sync must finish before b).") int pause;
+    @Option(names = "--confirm", paramLabel = "DURATION", defaultValue = SysrqDefaults.CONFIRM_WITHIN_TEXT,
             description = "After a reboot key, how long the server watches for the host's next boot request (default ${DEFAULT-VALUE}; 0 = no).") String confirm;
     @Option(names = "--wait", description = "Wait here for that confirmation and print it.") boolean waitForIt;
 
@@ -40,7 +43,7 @@ final class SysrqCommand implements Callable<Integer> {
             if (o.get("confirmation") != null) out.println(host + ": " + o.get("confirmation"));
             out.flush();
         }
-        String result = String.valueOf(o.get("result"));
+        Optional<SysrqResult> result = SysrqResult.ofWireName(String.valueOf(o.get("result")));
         if (waitForIt && o.get("confirmation") != null) {
             Duration limit = io.netrescue.boot.Durations.parse(confirm).plusSeconds(5);
             long end = System.nanoTime() + limit.toNanos();
@@ -59,6 +62,6 @@ final class SysrqCommand implements Callable<Integer> {
             }
             throw new CliException("no confirmation within " + limit.toSeconds() + " s");
         }
-        return result.equals("acknowledged") || result.equals("sent") ? 0 : 1;
+        return result.filter(SysrqResult::succeeded).isPresent() ? 0 : 1;
     }
 }

@@ -209,7 +209,7 @@ public final class NetrescueServer implements AutoCloseable {
     }
 
     private Optional<ClientHints.Hint> hint(MacAddress mac) {
-        return sightings.lookup(mac).map(s -> new ClientHints.Hint(s.uuid().map(Object::toString).orElse(""), s.arch().toString()));
+        return sightings.lookup(mac).map(s -> new ClientHints.Hint(s.uuid(), s.arch()));
     }
 
     private java.util.List<String> consoleTail(String host) {

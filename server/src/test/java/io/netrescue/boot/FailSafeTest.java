@@ -31,7 +31,7 @@ class FailSafeTest {
         BootService svc = new BootService(db, hosts, cache, events, new TokenStore(), w,
                 new BootDecider(BootPolicy.DEFAULT), Clock.systemUTC(), Duration.ofHours(1), true);
         db.close(); // every query now fails
-        String script = svc.decide(new BootRequest("52:54:00:12:34:56", "10.0.0.5", "", "", "", IpAddresses.parse("10.0.0.5")), "http://s");
+        String script = svc.decide(BootRequest.parse("52:54:00:12:34:56", "10.0.0.5", "", "", "", IpAddresses.parse("10.0.0.5")), "http://s");
         assertThat(script).isEqualTo("#!ipxe\necho netrescue: this machine boots its local disk: internal error\nexit\n");
         w.close();
     }

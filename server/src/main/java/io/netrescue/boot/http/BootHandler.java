@@ -39,7 +39,7 @@ public final class BootHandler extends Handler.Abstract {
                 if (!get) return false;
                 Fields q = parameters(req);
                 InetAddress src = Http.remoteAddress(req);
-                BootRequest br = new BootRequest(q.getValue("mac"), q.getValue("ip"), q.getValue("uuid"),
+                BootRequest.Parse br = BootRequest.parse(q.getValue("mac"), q.getValue("ip"), q.getValue("uuid"),
                         q.getValue("arch"), q.getValue("platform"), src);
                 Http.send(resp, cb, 200, IPXE, service.decide(br, Http.baseUrl(req, publicUrl)));
             }

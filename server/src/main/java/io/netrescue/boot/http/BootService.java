@@ -12,7 +12,6 @@ import io.netrescue.boot.IpxeScripts;
 import io.netrescue.boot.Profile;
 import io.netrescue.inventory.IpAddresses;
 import io.netrescue.inventory.Printable;
-import io.netrescue.inventory.SmbiosUuid;
 import io.netrescue.store.Database;
 import io.netrescue.store.Event;
 import io.netrescue.store.EventStore;
@@ -85,7 +84,7 @@ public final class BootService {
         return IpxeScripts.bootstrap(baseUrl);
     }
 
-    public String decide(BootRequest req, String baseUrl) {
+    public String decide(BootRequest.Parse req, String baseUrl) {
         return decide(req, baseUrl, BootFormat.IPXE);
     }
 
@@ -93,7 +92,7 @@ public final class BootService {
      * Decides and renders for {@code format}. {@code baseUrl} is how the booted system reaches our HTTP
      * server (the {@code {server}} variable, and asset URLs in iPXE scripts).
      */
-    public String decide(BootRequest req, String baseUrl, BootFormat format) {
+    public String decide(BootRequest.Parse req, String baseUrl, BootFormat format) {
         try {
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
                 Instant now = clock.instant();
@@ -116,8 +115,8 @@ public final class BootService {
                     boolean wait = auditSync || !routine;
                     java.util.function.Consumer<Handle> dbWrite = d.verdict() != BootDecision.Verdict.UNKNOWN && token.isEmpty() ? null : h -> {
                         if (d.verdict() == BootDecision.Verdict.UNKNOWN) {
-                            events.sawUnknown(h, d.mac().orElseThrow().toString(), uuidText(req), Printable.clip(req.ip()),
-                                    Printable.clip(req.arch()), now);
+                            events.sawUnknown(h, d.mac().orElseThrow().toString(), uuidText(req).orElse(null),
+                                    Printable.clip(req.reported().ip()), Printable.clip(req.reported().arch()), now);
                         }
                         token.ifPresent(tk -> issue(h, tk, d, now));
                     };
@@ -142,21 +141,23 @@ public final class BootService {
     }
 
     /** Behind a configured NAT the machine's own address is the one it reported (the decider checked it). */
-    private void seen(BootRequest req, String host) {
+    private void seen(BootRequest.Parse p, String host) {
+        if (!(p instanceof BootRequest.Parsed ok)) return; // only parsed requests identify a host
+        BootRequest req = ok.request();
+        Optional<java.net.InetAddress> a = decider.policy().isNatSource(req.source()) ? req.ip() : Optional.of(req.source());
         try {
-            java.net.InetAddress a = decider.policy().isNatSource(req.source()) ? IpAddresses.parse(req.ip()) : req.source();
-            hostSeen.accept(a, host);
+            a.ifPresent(x -> hostSeen.accept(x, host)); // none reported behind the NAT: nothing to record
         } catch (RuntimeException e) {
-            // an address we cannot parse is simply not recorded
+            // a listener's failure must not change the machine's answer
         }
     }
 
-    private String failSafe(BootRequest req, String why, Exception e, BootFormat format) {
-        log.atError().addKeyValue("mac", Printable.clip(req.mac())).addKeyValue("source", IpAddresses.format(req.source()))
+    private String failSafe(BootRequest.Parse req, String why, Exception e, BootFormat format) {
+        log.atError().addKeyValue("mac", Printable.clip(req.reported().mac())).addKeyValue("source", IpAddresses.format(req.source()))
                 .addKeyValue("error", e == null ? why : e.toString()).log("boot decision failed; serving local boot");
         try {
-            Event ev = new Event(0, clock.instant(), Optional.empty(), "boot.error", "boot", Optional.of(Printable.clip(req.mac())),
-                    Optional.of(Printable.clip(req.ip())), Optional.of(IpAddresses.format(req.source())), Optional.of("local" + via(format)),
+            Event ev = new Event(0, clock.instant(), Optional.empty(), "boot.error", "boot", Optional.of(Printable.clip(req.reported().mac())),
+                    Optional.of(Printable.clip(req.reported().ip())), Optional.of(IpAddresses.format(req.source())), Optional.of("local" + via(format)),
                     Optional.of(why + (e == null ? "" : ": " + e)));
             writer.submit(List.of(ev), null, false, false); // best effort: the store may be what is broken
         } catch (RuntimeException ignored) {
@@ -214,12 +215,9 @@ public final class BootService {
         tokens.issue(h, token, d.host().orElseThrow(), nb.profile().name(), now, now.plus(tokenTtl));
     }
 
-    private static String uuidText(BootRequest req) {
-        try {
-            return req.uuid().isEmpty() ? null : SmbiosUuid.parse(req.uuid()).toString();
-        } catch (RuntimeException e) {
-            return null;
-        }
+    /** The UUID as parsed (placeholders too); none for a rejected request. */
+    private static Optional<String> uuidText(BootRequest.Parse req) {
+        return req instanceof BootRequest.Parsed ok ? ok.request().uuid().map(Object::toString) : Optional.empty();
     }
 
     static String decisionText(BootDecision d, BootFormat format) {
@@ -229,27 +227,28 @@ public final class BootService {
         } + via(format);
     }
 
-    private static Event event(BootDecision d, BootRequest req, Instant now, BootFormat format) {
+    private static Event event(BootDecision d, BootRequest.Parse req, Instant now, BootFormat format) {
         String kind = "boot." + d.verdict().name().toLowerCase(java.util.Locale.ROOT);
-        return new Event(0, now, d.host(), kind, "boot", Optional.of(d.mac().map(Object::toString).orElse(Printable.clip(req.mac()))),
-                Optional.of(Printable.clip(req.ip())), Optional.of(IpAddresses.format(req.source())),
+        return new Event(0, now, d.host(), kind, "boot", Optional.of(d.mac().map(Object::toString).orElse(Printable.clip(req.reported().mac()))),
+                Optional.of(Printable.clip(req.reported().ip())), Optional.of(IpAddresses.format(req.source())),
                 Optional.of(decisionText(d, format)), Optional.of(d.reason()));
     }
 
-    private String render(BootDecision d, BootRequest req, String baseUrl, Optional<String> token, BootFormat format) {
+    private String render(BootDecision d, BootRequest.Parse req, String baseUrl, Optional<String> token, BootFormat format) {
         String who = d.host().orElse(d.mac().map(Object::toString).orElse("this machine"));
         return switch (d.action()) {
             case Action.Local l -> local(who, d.reason(), format);
             case Action.NetBoot nb -> {
                 Profile p = nb.profile();
+                // {ip} is the text the machine sent (what it calls itself), when it looks like an address
+                String ip = req.reported().ip();
                 String cmdline = cmdline(p, d.host().orElse(""), d.mac().map(Object::toString).orElse(""),
-                        req.ip().matches("[0-9a-fA-F.:]{1,45}") ? req.ip() : "", Optional.ofNullable(uuidText(req)).orElse(""), baseUrl,
-                        token.orElse(""));
+                        ip.matches("[0-9a-fA-F.:]{1,45}") ? ip : "", uuidText(req).orElse(""), baseUrl, token.orElse(""));
                 yield switch (format) {
                     case IPXE -> {
                         List<String> initrds = new ArrayList<>();
                         for (String i : p.initrds()) initrds.add(assetUrl(baseUrl, i));
-                        yield IpxeScripts.netboot(who, p.name(), assetUrl(baseUrl, p.kernel()), initrds, cmdline, "efi".equals(req.platform()));
+                        yield IpxeScripts.netboot(who, p.name(), assetUrl(baseUrl, p.kernel()), initrds, cmdline, "efi".equals(req.reported().platform()));
                     }
                     case PXELINUX, GRUB -> {
                         yield format == BootFormat.PXELINUX

@@ -1,6 +1,8 @@
 package io.netrescue.boot.pxe;
 
+import io.netrescue.dhcp.ClientArch;
 import io.netrescue.inventory.MacAddress;
+import io.netrescue.inventory.SmbiosUuid;
 import java.util.Optional;
 
 /**
@@ -11,8 +13,8 @@ import java.util.Optional;
 public interface ClientHints {
     Optional<Hint> forMac(MacAddress mac);
 
-    /** @param uuid as the machine reported it, may be empty; @param arch e.g. "x86_64", may be empty */
-    record Hint(String uuid, String arch) {}
+    /** @param uuid from DHCP option 97, if the machine sent a real one; @param arch from option 93 */
+    record Hint(Optional<SmbiosUuid> uuid, ClientArch arch) {}
 
     ClientHints NONE = mac -> Optional.empty();
 }

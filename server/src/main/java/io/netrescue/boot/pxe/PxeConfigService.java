@@ -4,7 +4,6 @@ import io.netrescue.boot.BootFormat;
 import io.netrescue.boot.BootRequest;
 import io.netrescue.boot.PxeConfigPath;
 import io.netrescue.boot.http.BootService;
-import io.netrescue.inventory.IpAddresses;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -74,9 +73,9 @@ public final class PxeConfigService {
                     }
                     Optional<ClientHints.Hint> h = hints.forMac(m.mac());
                     String platform = m.format() == BootFormat.PXELINUX ? "pcbios" : "";
-                    BootRequest req = new BootRequest(m.mac().toString(), IpAddresses.format(client),
-                            h.map(ClientHints.Hint::uuid).orElse(""), h.map(ClientHints.Hint::arch).orElse(""), platform, client);
-                    byte[] bytes = boot.decide(req, baseUrl.get(), m.format()).getBytes(StandardCharsets.UTF_8);
+                    BootRequest req = new BootRequest(m.mac(), Optional.of(client), h.flatMap(ClientHints.Hint::uuid),
+                            h.map(x -> x.arch().toString()).orElse(""), platform, client);
+                    byte[] bytes = boot.decide(BootRequest.Parsed.of(req), baseUrl.get(), m.format()).getBytes(StandardCharsets.UTF_8);
                     synchronized (recent) {
                         recent.put(key, new Served(bytes, now));
                     }

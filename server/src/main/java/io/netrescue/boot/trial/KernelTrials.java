@@ -21,6 +21,7 @@ import io.netrescue.boot.Profile;
 import io.netrescue.boot.http.BootService;
 import io.netrescue.kexec.KexecManifest;
 import io.netrescue.store.TokenStore;
+import io.netrescue.sysrq.client.KexecResult;
 import io.netrescue.sysrq.client.SysrqService;
 import io.netrescue.watchdog.server.Watchdog;
 import java.security.SecureRandom;
@@ -164,15 +165,15 @@ public final class KernelTrials implements AutoCloseable {
             if (wait.isNegative() || wait.isZero()) return;
             SysrqService.KexecOutcome o = sysrq.kexec(t.host(), m.url(), m.sha256(), wait);
             Instant now = clock.instant();
-            boolean refused = o.result().equals("refused");
+            boolean refused = o.result() == KexecResult.REFUSED;
             boolean ended = db.inWriteTransaction(h -> {
-                events.append(h, Event.of(now, t.host(), "kernel.try-kexec-" + o.result(), ACTOR, "seq " + Long.toUnsignedString(o.seq()) + ": " + o.detail()));
+                events.append(h, Event.of(now, t.host(), "kernel.try-kexec-" + o.result().wireName(), ACTOR, "seq " + Long.toUnsignedString(o.seq()) + ": " + o.detail()));
                 if (!refused || finish(h, t, KernelTrial.State.FAILED, "the agent refused the kexec: " + o.detail()) == 0) return false;
                 events.append(h, Event.of(now, t.host(), "kernel.try-failed", ACTOR, "profile " + t.profile() + ": the agent refused the kexec ("
                         + o.detail() + "); " + t.host() + " kept running its system, so no power cycle"));
                 return true;
             });
-            log.atInfo().addKeyValue("host", t.host()).addKeyValue("profile", t.profile()).addKeyValue("result", o.result())
+            log.atInfo().addKeyValue("host", t.host()).addKeyValue("profile", t.profile()).addKeyValue("result", o.result().wireName())
                     .addKeyValue("detail", o.detail()).log("kexec trial announced");
             if (ended) {
                 manifests.forget(token);

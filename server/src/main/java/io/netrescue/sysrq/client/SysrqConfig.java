@@ -20,9 +20,6 @@ import java.util.Optional;
 public record SysrqConfig(Dialect dialect, InetAddress address, int agentPort, int xtPort, Optional<InetAddress> hashAddress,
                           XtSysrq.Hash xtHash, Optional<String> sealedPassword, String allowedKeys) {
 
-    public static final int AGENT_PORT = 6099;
-    public static final int XT_PORT = 9;
-
     public enum Dialect {
         /** Our own agent: authenticated, acknowledged, exactly once. */
         AGENT,

@@ -10,11 +10,8 @@ import io.netrescue.store.NotFoundException;
 import io.netrescue.sysrq.HostKeys;
 import io.netrescue.sysrq.SysrqKeys;
 import io.netrescue.sysrq.SysrqMessage;
-import io.netrescue.sysrq.XtSysrq;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +39,7 @@ public final class SysrqService {
     private final Clock clock;
     private final RateLimiter limiter;
     private final AgentSender agentSender = new AgentSender();
+    private final XtSender xtSender = new XtSender();
     private final SecureRandom random = new SecureRandom();
     private final Duration agentTimeout;
 
@@ -57,7 +55,7 @@ public final class SysrqService {
     }
 
     /** What an operator asked for and what we saw. */
-    public record Outcome(String host, String via, String keys, long seq, String result, String detail, Integer executed,
+    public record Outcome(String host, String via, String keys, long seq, SysrqResult result, String detail, Integer executed,
                           String confirmation) {}
 
     public Outcome trigger(String host, SysrqKeys keys, Optional<SysrqConfig.Dialect> via, int pauseMillis,
@@ -92,17 +90,16 @@ public final class SysrqService {
                 case XT -> viaXt(host, c, keys, seq);
             };
         } catch (IOException e) {
-            o = new Outcome(host, d.word(), keys.keys(), seq, "failed", "could not send: " + e.getMessage(), null, null);
+            o = new Outcome(host, d.word(), keys.keys(), seq, SysrqResult.FAILED, "could not send: " + e.getMessage(), null, null);
         }
         Outcome done = o;
         db.inWriteTransaction(h -> {
-            events.append(h, new Event(0, clock.instant(), Optional.of(host), "sysrq." + done.result(), actor, Optional.empty(),
+            events.append(h, new Event(0, clock.instant(), Optional.of(host), "sysrq." + done.result().wireName(), actor, Optional.empty(),
                     Optional.empty(), Optional.of(IpAddresses.format(c.address())), Optional.of(done.via() + " " + done.keys()),
                     Optional.of(done.detail())));
             return null;
         });
-        if (keys.endsKernel() && keys.keys().endsWith("b") && !confirmWithin.isZero() && !done.result().equals("refused")
-                && !done.result().equals("failed")) {
+        if (keys.endsKernel() && keys.keys().endsWith("b") && !confirmWithin.isZero() && done.result().mayHaveRun()) {
             Instant sent = clock.instant();
             Thread.ofVirtual().name("sysrq-confirm-" + host).start(() -> confirm(host, lastEvent, sent, confirmWithin, actor));
             return new Outcome(o.host(), o.via(), o.keys(), o.seq(), o.result(), o.detail(), o.executed(),
@@ -115,18 +112,18 @@ public final class SysrqService {
         SysrqMessage.Request r = new SysrqMessage.Request(host, random.nextLong(), seq, clock.millis(), pauseMillis, keys);
         var res = agentSender.send(new InetSocketAddress(c.address(), c.agentPort()), r, HostKeys.derive(master.bytes(), host), agentTimeout);
         if (res.ack().isEmpty()) {
-            return new Outcome(host, "agent", keys.keys(), seq, "no-ack", "no acknowledgement after " + res.transmissions()
+            return new Outcome(host, "agent", keys.keys(), seq, SysrqResult.NO_ACK, "no acknowledgement after " + res.transmissions()
                     + " transmissions in " + agentTimeout.toSeconds() + " s", null, null);
         }
         SysrqMessage.Ack a = res.ack().get();
-        String result = a.status() == SysrqMessage.Status.REFUSED ? "refused" : "acknowledged";
+        SysrqResult result = a.status() == SysrqMessage.Status.REFUSED ? SysrqResult.REFUSED : SysrqResult.ACKNOWLEDGED;
         String skew = " (agent clock " + (a.agentTimeMillis() - r.timestampMillis()) + " ms from ours)";
         return new Outcome(host, "agent", keys.keys(), seq, result, a.detail() + ", " + a.executed() + " key(s) executed after "
                 + res.transmissions() + " transmission(s)" + skew, a.executed(), null);
     }
 
     /** What a host's agent said to a kexec request. */
-    public record KexecOutcome(long seq, String result, String detail) {}
+    public record KexecOutcome(long seq, KexecResult result, String detail) {}
 
     /**
      * Tells {@code host}'s agent to kexec into the manifest at {@code manifestUrl}, in the SysRq
@@ -140,33 +137,24 @@ public final class SysrqService {
         try {
             var res = agentSender.send(new InetSocketAddress(c.address(), c.agentPort()), r, HostKeys.derive(master.bytes(), host), timeout);
             if (res.ack().isEmpty()) {
-                return new KexecOutcome(seq, "no-ack", "no answer from the agent at " + IpAddresses.format(c.address()) + ":" + c.agentPort()
+                return new KexecOutcome(seq, KexecResult.NO_ACK, "no answer from the agent at " + IpAddresses.format(c.address()) + ":" + c.agentPort()
                         + " after " + res.transmissions() + " transmissions in " + timeout.toSeconds() + " s");
             }
             SysrqMessage.Ack a = res.ack().get();
-            return new KexecOutcome(seq, a.status() == SysrqMessage.Status.REFUSED ? "refused" : "loaded", a.detail());
+            return new KexecOutcome(seq, a.status() == SysrqMessage.Status.REFUSED ? KexecResult.REFUSED : KexecResult.LOADED, a.detail());
         } catch (IOException e) {
-            return new KexecOutcome(seq, "no-ack", "could not send: " + e.getMessage());
+            return new KexecOutcome(seq, KexecResult.NO_ACK, "could not send: " + e.getMessage());
         }
     }
 
     private Outcome viaXt(String host, SysrqConfig c, SysrqKeys keys, long seq) throws IOException {
         byte[] password = master.open(c.sealedPassword().orElseThrow(), "xt:" + host);
-        byte[] salt = new byte[8];
-        random.nextBytes(salt);
-        byte[] packet = XtSysrq.request(keys, seq, HexFormat.of().formatHex(salt), c.xtDestination(), password, c.xtHash());
-        java.util.Arrays.fill(password, (byte) 0);
-        // Three copies 100 ms apart: the kernel runs the first that arrives and ignores the others
-        // (their sequence number is no longer above the last accepted one), so loss is covered and
-        // nothing runs twice.
-        try (DatagramChannel ch = DatagramChannel.open()) {
-            InetSocketAddress to = new InetSocketAddress(c.address(), c.xtPort());
-            for (int i = 0; i < 3; i++) {
-                if (i > 0) sleep(100);
-                ch.send(ByteBuffer.wrap(packet), to);
-            }
+        try {
+            xtSender.send(new InetSocketAddress(c.address(), c.xtPort()), keys, seq, c.xtDestination(), password, c.xtHash());
+        } finally {
+            java.util.Arrays.fill(password, (byte) 0);
         }
-        return new Outcome(host, "xt", keys.keys(), seq, "sent", "3 copies of seq " + seq + " to " + IpAddresses.format(c.address())
+        return new Outcome(host, "xt", keys.keys(), seq, SysrqResult.SENT, XtSender.COPIES + " copies of seq " + seq + " to " + IpAddresses.format(c.address())
                 + ":" + c.xtPort() + " (xt_SYSRQ sends no acknowledgement)", null, null);
     }
 
@@ -233,12 +221,11 @@ public final class SysrqService {
         });
     }
 
-    /** The agent's configuration file for {@code host}, with its derived key (the master key never leaves). */
-    public String agentConfig(String host, String listen, List<String> allowedSources) {
-        return agentConfig(host, listen, allowedSources, "");
-    }
-
-    /** @param heartbeatTo the server's heartbeat address:port as the host reaches it ("" = no heartbeats) */
+    /**
+     * The agent's configuration file for {@code host}, with its derived key (the master key never leaves).
+     *
+     * @param heartbeatTo the server's heartbeat address:port as the host reaches it ("" = no heartbeats)
+     */
     public String agentConfig(String host, String listen, List<String> allowedSources, String heartbeatTo) {
         SysrqConfig c = config(host);
         return "# netrescue agent configuration for " + host + " (keep it 0600: it holds this host's SysRq key)\n"
@@ -251,13 +238,4 @@ public final class SysrqService {
                 + "allowed-kexec = false\n"
                 + (heartbeatTo.isEmpty() ? "" : "heartbeat-to = " + heartbeatTo + "\nheartbeat-seconds = 5\n");
     }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
 }

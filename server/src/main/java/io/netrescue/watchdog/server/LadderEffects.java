@@ -6,6 +6,7 @@ import io.netrescue.inventory.server.EventService;
 import io.netrescue.power.PowerAction;
 import io.netrescue.power.PowerService;
 import io.netrescue.sysrq.SysrqKeys;
+import io.netrescue.sysrq.client.SysrqDefaults;
 import io.netrescue.sysrq.client.SysrqService;
 import io.netrescue.watchdog.LadderStep;
 import java.time.Duration;
@@ -59,9 +60,8 @@ public final class LadderEffects implements Watchdog.Actions {
     private Result sysrq(String host, String keys) {
         if (sysrq.find(host).isEmpty()) return new Result(false, "no SysRq configured for " + host + " (netrescue host sysrq)");
         try {
-            SysrqService.Outcome o = sysrq.trigger(host, new SysrqKeys(keys), Optional.empty(), 500, Duration.ZERO, ACTOR);
-            boolean ok = o.result().equals("acknowledged") || o.result().equals("sent");
-            return new Result(ok, o.via() + " " + o.result() + ": " + o.detail());
+            SysrqService.Outcome o = sysrq.trigger(host, new SysrqKeys(keys), Optional.empty(), SysrqDefaults.PAUSE_MILLIS, Duration.ZERO, ACTOR);
+            return new Result(o.result().succeeded(), o.via() + " " + o.result().wireName() + ": " + o.detail());
         } catch (RuntimeException e) {
             return new Result(false, e.getMessage());
         }

@@ -21,9 +21,11 @@ import tools.jackson.core.type.TypeReference;
         subcommands = {HostCommand.Add.class, HostCommand.ListHosts.class, HostCommand.Show.class, HostCommand.Remove.class,
                 HostCommand.Discovered.class, HostSysrqCommand.class, HostPowerCommand.class, AgentConfigCommand.class})
 final class HostCommand {
+    @Mixin HelpOptions help;
 
     @Command(name = "add", description = "Add a host.")
     static final class Add implements Callable<Integer> {
+        @Mixin HelpOptions help;
         @Mixin ClientOptions opts;
         @Spec CommandSpec spec;
         @Parameters(paramLabel = "NAME") String name;
@@ -46,6 +48,7 @@ final class HostCommand {
 
     @Command(name = "list", description = "List hosts.")
     static final class ListHosts implements Callable<Integer> {
+        @Mixin HelpOptions help;
         @Mixin ClientOptions opts;
         @Spec CommandSpec spec;
         @Option(names = "--label", paramLabel = "K=V", description = "Only hosts with this label (repeatable, all must match).") List<String> labels = new ArrayList<>();
@@ -66,6 +69,7 @@ final class HostCommand {
 
     @Command(name = "show", description = "Show one host.")
     static final class Show implements Callable<Integer> {
+        @Mixin HelpOptions help;
         @Mixin ClientOptions opts;
         @Spec CommandSpec spec;
         @Parameters(paramLabel = "NAME") String name;
@@ -86,6 +90,7 @@ final class HostCommand {
 
     @Command(name = "rm", description = "Remove a host (its events stay in the audit log).")
     static final class Remove implements Callable<Integer> {
+        @Mixin HelpOptions help;
         @Mixin ClientOptions opts;
         @Spec CommandSpec spec;
         @Parameters(paramLabel = "NAME") String name;
@@ -100,6 +105,7 @@ final class HostCommand {
 
     @Command(name = "discovered", description = "Machines that asked to boot but are not in the inventory (adopt with `host add --mac`).")
     static final class Discovered implements Callable<Integer> {
+        @Mixin HelpOptions help;
         @Mixin ClientOptions opts;
         @Spec CommandSpec spec;
 

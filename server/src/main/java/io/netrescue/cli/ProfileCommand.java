@@ -15,11 +15,13 @@ import tools.jackson.core.type.TypeReference;
 @Command(name = "profile", description = "Manage boot profiles (kernel, initrds, command line).",
         subcommands = {ProfileCommand.Add.class, ProfileCommand.ListProfiles.class, ProfileCommand.Show.class, ProfileCommand.Remove.class})
 final class ProfileCommand {
+    @Mixin HelpOptions help;
 
     @Command(name = "add", description = {"Add (or with --replace, change) a profile.",
             "Kernel and initrds are paths in the assets directory or http(s) URLs.",
             "The command line may use {host} {mac} {ip} {uuid} {server} {token} {profile}."})
     static final class Add implements Callable<Integer> {
+        @Mixin HelpOptions help;
         @Mixin ClientOptions opts;
         @Spec CommandSpec spec;
         @Parameters(paramLabel = "NAME") String name;
@@ -37,6 +39,7 @@ final class ProfileCommand {
 
     @Command(name = "list", description = "List profiles.")
     static final class ListProfiles implements Callable<Integer> {
+        @Mixin HelpOptions help;
         @Mixin ClientOptions opts;
         @Spec CommandSpec spec;
 
@@ -53,6 +56,7 @@ final class ProfileCommand {
 
     @Command(name = "show", description = "Show one profile.")
     static final class Show implements Callable<Integer> {
+        @Mixin HelpOptions help;
         @Mixin ClientOptions opts;
         @Spec CommandSpec spec;
         @Parameters(paramLabel = "NAME") String name;
@@ -71,6 +75,7 @@ final class ProfileCommand {
 
     @Command(name = "rm", description = "Remove a profile (refused while a host's mode names it).")
     static final class Remove implements Callable<Integer> {
+        @Mixin HelpOptions help;
         @Mixin ClientOptions opts;
         @Spec CommandSpec spec;
         @Parameters(paramLabel = "NAME") String name;

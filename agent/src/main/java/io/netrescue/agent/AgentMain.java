@@ -2,6 +2,7 @@ package io.netrescue.agent;
 
 import io.netrescue.inventory.InvalidInputException;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.channels.DatagramChannel;
@@ -15,41 +16,102 @@ import java.nio.file.Path;
 public final class AgentMain {
     private static final System.Logger log = System.getLogger("netrescue.agent");
 
+    /** What {@code --help} (or {@code help}) prints: the commands; each has its own help. */
+    public static final String USAGE = """
+            usage: netrescue-agent COMMAND [OPTIONS]      (on the server: netrescue agent COMMAND)
+              run               run the agent: answer the server's SysRq requests, send heartbeats, kexec on request
+              setup             prepare this host to be recoverable (panic reboot, SysRq, the agent's unit, ...)
+              help [COMMAND]    this help, or a command's (also COMMAND --help or -h)
+            """;
+
+    /** What {@code run --help} prints. */
+    public static final String RUN_USAGE = """
+            usage: netrescue-agent run [--config FILE]
+            Runs the agent on this host until it is stopped (systemd: netrescue-agent.service): answers the server's
+            authenticated network SysRq requests, sends signed heartbeats when the configuration names the server's
+            heartbeat port, and kexecs into a test kernel on request when it allows kexec.
+              --config FILE   the agent's configuration (default /etc/netrescue/agent.conf, 0600): what
+                              `netrescue host agent-config HOST` prints on the server
+              -h, --help      print this help and exit
+            """;
+
     private AgentMain() {}
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        System.exit(run(args, System.out, System.err));
     }
 
-    public static int run(String[] args) {
-        if (args.length == 0 || args[0].equals("--help") || args[0].equals("help")) {
-            System.out.println("usage: netrescue-agent run [--config FILE]   (default /etc/netrescue/agent.conf)");
-            System.out.print(io.netrescue.agent.setup.AgentSetup.USAGE);
-            return args.length == 0 ? 2 : 0;
-        }
-        if (args[0].equals("setup")) {
-            return io.netrescue.agent.setup.AgentSetup.run(java.util.List.of(args).subList(1, args.length), System.out, System.err);
-        }
-        if (!args[0].equals("run")) {
-            System.err.println("netrescue-agent: unknown command '" + args[0] + "' (try: run, setup)");
+    /** Runs one command line; returns the exit code (0 ok, 1 failure, 2 usage error). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            err.print(USAGE);
             return 2;
         }
+        switch (args[0]) {
+            case "--help", "-h" -> {
+                out.print(USAGE);
+                return 0;
+            }
+            case "help" -> {
+                String usage = args.length == 1 ? USAGE : usage(args[1]);
+                if (usage == null) return unknownCommand(args[1], err);
+                out.print(usage);
+                return 0;
+            }
+            case "setup" -> {
+                return io.netrescue.agent.setup.AgentSetup.run(java.util.List.of(args).subList(1, args.length), out, err);
+            }
+            case "run" -> {
+                return runAgent(args, out, err);
+            }
+            default -> {
+                return unknownCommand(args[0], err);
+            }
+        }
+    }
+
+    private static String usage(String command) {
+        return switch (command) {
+            case "run" -> RUN_USAGE;
+            case "setup" -> io.netrescue.agent.setup.AgentSetup.USAGE;
+            default -> null;
+        };
+    }
+
+    private static int unknownCommand(String command, PrintStream err) {
+        err.println("netrescue-agent: unknown command '" + command + "' (try: run, setup, --help)");
+        return 2;
+    }
+
+    private static int runAgent(String[] args, PrintStream out, PrintStream err) {
         Path config = Path.of("/etc/netrescue/agent.conf");
         for (int i = 1; i < args.length; i++) {
-            if (args[i].equals("--config") && i + 1 < args.length) config = Path.of(args[++i]);
-            else {
-                System.err.println("netrescue-agent: unknown option '" + args[i] + "'");
-                return 2;
+            switch (args[i]) {
+                case "--help", "-h" -> {
+                    out.print(RUN_USAGE);
+                    return 0;
+                }
+                case "--config" -> {
+                    if (i + 1 == args.length) {
+                        err.println("netrescue-agent run: --config needs a FILE");
+                        return 2;
+                    }
+                    config = Path.of(args[++i]);
+                }
+                default -> {
+                    err.println("netrescue-agent run: unknown option '" + args[i] + "' (try: run --help)");
+                    return 2;
+                }
             }
         }
         try (Agent a = Agent.start(AgentConfig.load(config))) {
             a.awaitStop();
             return 0;
         } catch (InvalidInputException e) {
-            System.err.println("netrescue-agent: " + e.getMessage());
+            err.println("netrescue-agent: " + e.getMessage());
             return 1;
         } catch (IOException e) {
-            System.err.println("netrescue-agent: cannot start: " + e.getMessage());
+            err.println("netrescue-agent: cannot start: " + e.getMessage());
             return 1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -17,6 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "agent-config", description = {"Print the agent configuration for a host (it holds the host's SysRq key:",
         "install it 0600 as /etc/netrescue/agent.conf on that host)."})
 final class AgentConfigCommand implements Callable<Integer> {
+    @Mixin HelpOptions help;
     @Mixin ClientOptions opts;
     @Spec CommandSpec spec;
     @Parameters(paramLabel = "NAME") String name;

@@ -18,6 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
         "  boot HOST once NAME            NAME exactly once, then the mode it had before",
         "--for DURATION (e.g. 2h) returns the host to local after that time."})
 final class BootCommand implements Callable<Integer> {
+    @Mixin HelpOptions help;
     @Mixin ClientOptions opts;
     @Spec CommandSpec spec;
     @Parameters(index = "0", paramLabel = "HOST") String host;

@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "console", description = "Show a host's kernel console as received over netconsole.")
 final class ConsoleCommand implements Callable<Integer> {
+    @Mixin HelpOptions help;
     @Mixin ClientOptions opts;
     @Spec CommandSpec spec;
     @Parameters(paramLabel = "HOST") String host;

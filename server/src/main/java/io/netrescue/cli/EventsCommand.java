@@ -15,6 +15,7 @@ import tools.jackson.core.type.TypeReference;
 
 @Command(name = "events", description = "Show the audit log, or one host's timeline.")
 final class EventsCommand implements Callable<Integer> {
+    @Mixin HelpOptions help;
     @Mixin ClientOptions opts;
     @Spec CommandSpec spec;
     @Parameters(arity = "0..1", paramLabel = "HOST") String host;

@@ -23,6 +23,7 @@ import tools.jackson.core.type.TypeReference;
         "  host power web1 --set snmp address=10.0.0.9 outlet=3 model=apc --secret-file community --pos 2",
         "  host power web1 --remove ipmi"})
 final class HostPowerCommand implements Callable<Integer> {
+    @Mixin HelpOptions help;
     @Mixin ClientOptions opts;
     @Spec CommandSpec spec;
     @Parameters(index = "0", paramLabel = "NAME") String name;

@@ -17,6 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
         "  host sysrq web1 --dialect agent --address 10.0.0.5",
         "  host sysrq web1 --dialect xt --address 10.0.0.5 --password-file pw --hash sha256"})
 final class HostSysrqCommand implements Callable<Integer> {
+    @Mixin HelpOptions help;
     @Mixin ClientOptions opts;
     @Spec CommandSpec spec;
     @Parameters(paramLabel = "NAME") String name;

@@ -15,6 +15,7 @@ import tools.jackson.core.type.TypeReference;
 @Command(name = "kernel", description = "Boot-once test kernels with a deadline and an automatic way back.",
         subcommands = {KernelCommand.Try.class, KernelCommand.Status.class, KernelCommand.Cancel.class})
 final class KernelCommand {
+    @Mixin HelpOptions help;
 
     @Command(name = "try", description = {"Serve PROFILE on HOST's next network boot, once. Unless that system reports healthy",
             "(POST /boot/report?token={token}&status=ok) before the deadline, HOST goes back to its previous boot mode and is",
@@ -24,6 +25,7 @@ final class KernelCommand {
             "  kernel try web1 --profile k612 --deadline 10m --reboot",
             "  kernel try web1 --profile k612 --kexec"})
     static final class Try implements Callable<Integer> {
+        @Mixin HelpOptions help;
         @Mixin ClientOptions opts;
         @Spec CommandSpec spec;
         @Parameters(paramLabel = "HOST") String host;
@@ -44,6 +46,7 @@ final class KernelCommand {
 
     @Command(name = "status", description = "A host's kernel trials, newest first.")
     static final class Status implements Callable<Integer> {
+        @Mixin HelpOptions help;
         @Mixin ClientOptions opts;
         @Spec CommandSpec spec;
         @Parameters(paramLabel = "HOST") String host;
@@ -61,6 +64,7 @@ final class KernelCommand {
 
     @Command(name = "cancel", description = "Cancel the trial under way (the previous boot mode comes back if the once was not served).")
     static final class Cancel implements Callable<Integer> {
+        @Mixin HelpOptions help;
         @Mixin ClientOptions opts;
         @Spec CommandSpec spec;
         @Parameters(paramLabel = "HOST") String host;

@@ -14,9 +14,11 @@ import tools.jackson.core.type.TypeReference;
 @Command(name = "netboot", description = "The DHCP and TFTP services: status and counters, full-mode leases.",
         subcommands = {NetbootCommand.Status.class, NetbootCommand.Leases.class})
 final class NetbootCommand {
+    @Mixin HelpOptions help;
 
     @Command(name = "status", description = "DHCP mode and counters, TFTP address and transfer counters.")
     static final class Status implements Callable<Integer> {
+        @Mixin HelpOptions help;
         @Mixin ClientOptions opts;
         @Spec CommandSpec spec;
 
@@ -41,6 +43,7 @@ final class NetbootCommand {
 
     @Command(name = "leases", description = "Full DHCP mode's stored leases.")
     static final class Leases implements Callable<Integer> {
+        @Mixin HelpOptions help;
         @Mixin ClientOptions opts;
         @Spec CommandSpec spec;
 

@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "power", description = {"Power a host through its power drivers (IPMI, Redfish, PDU, Wake-on-LAN, exec).",
         "  power web1 status", "  power web1 cycle", "  power web1 on --driver wol"})
 final class PowerCommand implements Callable<Integer> {
+    @Mixin HelpOptions help;
     @Mixin ClientOptions opts;
     @Spec CommandSpec spec;
     @Parameters(index = "0", paramLabel = "HOST") String host;

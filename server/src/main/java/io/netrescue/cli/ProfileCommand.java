@@ -1,27 +1,24 @@
 package io.netrescue.cli;
 
 import io.netrescue.api.Json.ProfileJson;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 import tools.jackson.core.type.TypeReference;
 
 @Command(name = "profile", description = "Manage boot profiles (kernel, initrds, command line).",
         subcommands = {ProfileCommand.Add.class, ProfileCommand.ListProfiles.class, ProfileCommand.Show.class, ProfileCommand.Remove.class})
 final class ProfileCommand {
+    @Mixin HelpOptions help;
 
     @Command(name = "add", description = {"Add (or with --replace, change) a profile.",
             "Kernel and initrds are paths in the assets directory or http(s) URLs.",
             "The command line may use {host} {mac} {ip} {uuid} {server} {token} {profile}."})
-    static final class Add implements Callable<Integer> {
-        @Mixin ClientOptions opts;
-        @Spec CommandSpec spec;
+    static final class Add extends ApiCollection.Base {
         @Parameters(paramLabel = "NAME") String name;
         @Option(names = "--kernel", required = true, paramLabel = "PATH|URL") String kernel;
         @Option(names = "--initrd", paramLabel = "PATH|URL", description = "Initrd (repeatable, loaded in order).") List<String> initrds = new ArrayList<>();
@@ -36,50 +33,36 @@ final class ProfileCommand {
     }
 
     @Command(name = "list", description = "List profiles.")
-    static final class ListProfiles implements Callable<Integer> {
-        @Mixin ClientOptions opts;
-        @Spec CommandSpec spec;
+    static final class ListProfiles extends ApiCollection.ListAll<ProfileJson> {
+        ListProfiles() {
+            super("profiles", new TypeReference<List<ProfileJson>>() {}, "NAME", "KERNEL", "INITRDS", "CMDLINE");
+        }
 
         @Override
-        public Integer call() {
-            List<ProfileJson> ps = opts.client().get("profiles", new TypeReference<List<ProfileJson>>() {});
-            return Out.emit(spec, opts.json, ps, out -> {
-                Table t = new Table("NAME", "KERNEL", "INITRDS", "CMDLINE");
-                for (ProfileJson p : ps) t.row(p.name(), p.kernel(), String.join(",", p.initrds()), p.cmdline());
-                t.print(out);
-            });
+        Object[] row(ProfileJson p) {
+            return new Object[] {p.name(), p.kernel(), String.join(",", p.initrds()), p.cmdline()};
         }
     }
 
     @Command(name = "show", description = "Show one profile.")
-    static final class Show implements Callable<Integer> {
-        @Mixin ClientOptions opts;
-        @Spec CommandSpec spec;
-        @Parameters(paramLabel = "NAME") String name;
+    static final class Show extends ApiCollection.Show<ProfileJson> {
+        Show() {
+            super("profiles", ProfileJson.class);
+        }
 
         @Override
-        public Integer call() {
-            ProfileJson p = opts.client().send("GET", "profiles/" + Out.path(name), null, ProfileJson.class);
-            return Out.emit(spec, opts.json, p, out -> {
-                out.println("name:     " + p.name());
-                out.println("kernel:   " + p.kernel());
-                out.println("initrds:  " + (p.initrds().isEmpty() ? "-" : String.join(", ", p.initrds())));
-                out.println("cmdline:  " + p.cmdline());
-            });
+        void print(PrintWriter out, ProfileJson p) {
+            out.println("name:     " + p.name());
+            out.println("kernel:   " + p.kernel());
+            out.println("initrds:  " + (p.initrds().isEmpty() ? "-" : String.join(", ", p.initrds())));
+            out.println("cmdline:  " + p.cmdline());
         }
     }
 
     @Command(name = "rm", description = "Remove a profile (refused while a host's mode names it).")
-    static final class Remove implements Callable<Integer> {
-        @Mixin ClientOptions opts;
-        @Spec CommandSpec spec;
-        @Parameters(paramLabel = "NAME") String name;
-
-        @Override
-        public Integer call() {
-            opts.client().send("DELETE", "profiles/" + Out.path(name), null, Void.class);
-            if (!opts.json) spec.commandLine().getOut().println("removed profile " + name);
-            return 0;
+    static final class Remove extends ApiCollection.Remove {
+        Remove() {
+            super("profiles", "profile");
         }
     }
 }

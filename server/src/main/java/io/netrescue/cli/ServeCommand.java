@@ -6,10 +6,12 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "serve", description = "Run the server (HTTP boot endpoints, assets, API) until stopped.")
 final class ServeCommand implements Callable<Integer> {
+    @Mixin HelpOptions help;
     @Option(names = "--config", paramLabel = "FILE", defaultValue = "${env:NETRESCUE_CONFIG}",
             description = "TOML configuration file (env NETRESCUE_CONFIG); built-in defaults otherwise.")
     Path config;

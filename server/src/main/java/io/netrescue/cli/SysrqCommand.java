@@ -21,6 +21,7 @@ import tools.jackson.core.type.TypeReference;
 @Command(name = "sysrq", description = {"Send magic SysRq keys to a host over the network, e.g. `sysrq web1 sub`",
         "(s sync, u remount read-only, b reboot). Settings: `host sysrq HOST`."})
 final class SysrqCommand implements Callable<Integer> {
+    @Mixin HelpOptions help;
     @Mixin ClientOptions opts;
     @Spec CommandSpec spec;
     @Parameters(index = "0", paramLabel = "HOST") String host;

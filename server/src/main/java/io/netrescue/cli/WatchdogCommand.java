@@ -21,6 +21,7 @@ import tools.jackson.core.type.TypeReference;
         "  watchdog web1 --silence 2h --reason 'testing 6.12'   (--silence 0 lifts it)",
         "  watchdog web1 --ladder pause|resume|skip|abort|start"})
 final class WatchdogCommand implements Callable<Integer> {
+    @Mixin HelpOptions help;
     @Mixin ClientOptions opts;
     @Spec CommandSpec spec;
     @Parameters(paramLabel = "HOST", arity = "0..1") String host;

@@ -59,6 +59,37 @@ class CliTest {
     }
 
     @Test
+    void showListAndRemoveSayTheSameForHostsAndProfiles() {
+        assertThat(run("host", "add", "web2", "--mac", "52:54:00:00:20:01").out()).isEqualTo("added host web2 (52:54:00:00:20:01)\n");
+        assertThat(run("host", "show", "web2").out()).isEqualTo("""
+                name:    web2
+                macs:    52:54:00:00:20:01
+                uuid:    -
+                ips:     - (any)
+                labels:  -
+                boot:    local
+                """);
+        assertThat(run("host", "list", "--label", "rack").err()).contains("malformed label");
+        assertThat(run("host", "discovered").out().lines().toList().getFirst())
+                .isEqualTo("MAC  UUID  LAST IP  ARCH  FIRST SEEN  LAST SEEN  REQUESTS");
+        assertThat(run("profile", "add", "inst", "--kernel", "vmlinuz").out()).isEqualTo("added profile inst\n");
+        assertThat(run("profile", "add", "inst", "--kernel", "vmlinuz2", "--replace").out()).isEqualTo("saved profile inst\n");
+        assertThat(run("profile", "show", "inst").out()).isEqualTo("""
+                name:     inst
+                kernel:   vmlinuz2
+                initrds:  -
+                cmdline:\s\s
+                """);
+        assertThat(run("profile", "list").out().lines().toList()).first().asString().startsWith("NAME  ").contains("KERNEL", "INITRDS", "CMDLINE");
+        assertThat(run("profile", "list").out().lines().toList()).anySatisfy(l -> assertThat(l).matches("inst +vmlinuz2 +- +-"));
+        assertThat(run("profile", "show", "inst", "--json").out()).contains("\"kernel\" : \"vmlinuz2\"");
+        assertThat(run("profile", "rm", "inst", "--json")).isEqualTo(new Run(0, "", ""));
+        assertThat(run("profile", "show", "inst").err()).isEqualTo("netrescue: no profile named inst\n");
+        assertThat(run("profile", "rm", "ghost").code()).isEqualTo(1);
+        assertThat(run("host", "rm", "web2")).isEqualTo(new Run(0, "removed host web2\n", ""));
+    }
+
+    @Test
     void failuresAreOneLineWithExitOne() {
         Run r = run("host", "add", "bad", "--mac", "52:54:00:12:34");
         assertThat(r.code()).isEqualTo(1);

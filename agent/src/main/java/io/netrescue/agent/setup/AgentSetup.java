@@ -38,6 +38,7 @@ public final class AgentSetup {
               --agent-config F    install F (from `netrescue host agent-config HOST`) as /etc/netrescue/agent.conf
               --undo              put back every file setup replaced, byte for byte, and remove what it created
               --force             with --undo: also restore files someone edited after setup wrote them
+              -h, --help          print this help and exit
             """;
 
     private AgentSetup() {}

@@ -6,20 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "agent-config", description = {"Print the agent configuration for a host (it holds the host's SysRq key:",
         "install it 0600 as /etc/netrescue/agent.conf on that host)."})
-final class AgentConfigCommand implements Callable<Integer> {
-    @Mixin HelpOptions help;
-    @Mixin ClientOptions opts;
-    @Spec CommandSpec spec;
+final class AgentConfigCommand extends ApiCommand {
     @Parameters(paramLabel = "NAME") String name;
     @Option(names = "--listen", paramLabel = "ADDR:PORT", defaultValue = SysrqDefaults.AGENT_LISTEN) String listen;
     @Option(names = "--allowed-source", paramLabel = "CIDR", description = "Who may send requests (repeatable; e.g. the server's address).")

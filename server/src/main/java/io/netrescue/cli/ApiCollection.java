@@ -2,12 +2,8 @@ package io.netrescue.cli;
 
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.function.Predicate;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 import tools.jackson.core.type.TypeReference;
 
 /**
@@ -18,15 +14,8 @@ import tools.jackson.core.type.TypeReference;
 final class ApiCollection {
     private ApiCollection() {}
 
-    /** Client options, help, and the command's spec: what every subcommand here has. */
-    abstract static class Base implements Callable<Integer> {
-        @Mixin HelpOptions help;
-        @Mixin ClientOptions opts;
-        @Spec CommandSpec spec;
-    }
-
     /** {@code list}: GET the collection, print a table (JSON with --json). */
-    abstract static class ListAll<T> extends Base {
+    abstract static class ListAll<T> extends ApiCommand {
         private final String path;
         private final TypeReference<List<T>> type;
         private final String[] header;
@@ -58,7 +47,7 @@ final class ApiCollection {
     }
 
     /** {@code show NAME}: GET one item, print it line by line (JSON with --json). */
-    abstract static class Show<T> extends Base {
+    abstract static class Show<T> extends ApiCommand {
         @Parameters(paramLabel = "NAME") String name;
         private final String path;
         private final Class<T> type;
@@ -78,7 +67,7 @@ final class ApiCollection {
     }
 
     /** {@code rm NAME}: DELETE one item and say so (nothing with --json). */
-    abstract static class Remove extends Base {
+    abstract static class Remove extends ApiCommand {
         @Parameters(paramLabel = "NAME") String name;
         private final String path;
         private final String noun;

@@ -2,13 +2,9 @@ package io.netrescue.cli;
 
 import io.netrescue.api.Json.BootChange;
 import io.netrescue.api.Json.BootJson;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "boot", description = {"Show or set what a host boots next.",
         "  boot HOST                      show the mode",
@@ -17,10 +13,7 @@ import picocli.CommandLine.Model.CommandSpec;
         "  boot HOST profile NAME         NAME at every boot",
         "  boot HOST once NAME            NAME exactly once, then the mode it had before",
         "--for DURATION (e.g. 2h) returns the host to local after that time."})
-final class BootCommand implements Callable<Integer> {
-    @Mixin HelpOptions help;
-    @Mixin ClientOptions opts;
-    @Spec CommandSpec spec;
+final class BootCommand extends ApiCommand {
     @Parameters(index = "0", paramLabel = "HOST") String host;
     @Parameters(index = "1", arity = "0..1", paramLabel = "MODE") String mode;
     @Parameters(index = "2", arity = "0..1", paramLabel = "PROFILE") String profile;

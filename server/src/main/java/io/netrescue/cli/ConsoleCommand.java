@@ -3,19 +3,12 @@ package io.netrescue.cli;
 import io.netrescue.api.Json;
 import io.netrescue.api.Json.ConsoleJson;
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "console", description = "Show a host's kernel console as received over netconsole.")
-final class ConsoleCommand implements Callable<Integer> {
-    @Mixin HelpOptions help;
-    @Mixin ClientOptions opts;
-    @Spec CommandSpec spec;
+final class ConsoleCommand extends ApiCommand {
     @Parameters(paramLabel = "HOST") String host;
     @Option(names = {"-n", "--lines"}, defaultValue = "100", description = "How many of the latest lines (default ${DEFAULT-VALUE}).") int lines;
     @Option(names = {"-f", "--follow"}, description = "Keep printing new lines as they arrive.") boolean follow;

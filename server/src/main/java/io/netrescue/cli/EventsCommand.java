@@ -4,20 +4,13 @@ import io.netrescue.api.Json;
 import io.netrescue.api.Json.EventJson;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 import tools.jackson.core.type.TypeReference;
 
 @Command(name = "events", description = "Show the audit log, or one host's timeline.")
-final class EventsCommand implements Callable<Integer> {
-    @Mixin HelpOptions help;
-    @Mixin ClientOptions opts;
-    @Spec CommandSpec spec;
+final class EventsCommand extends ApiCommand {
     @Parameters(arity = "0..1", paramLabel = "HOST") String host;
     @Option(names = {"-n", "--limit"}, defaultValue = "50", description = "How many of the latest events (default ${DEFAULT-VALUE}).") int limit;
     @Option(names = {"-f", "--follow"}, description = "Keep printing new events as they happen.") boolean follow;

@@ -23,7 +23,7 @@ final class HostCommand {
     @Mixin HelpOptions help;
 
     @Command(name = "add", description = "Add a host.")
-    static final class Add extends ApiCollection.Base {
+    static final class Add extends ApiCommand {
         @Parameters(paramLabel = "NAME") String name;
         @Option(names = "--mac", required = true, paramLabel = "MAC", description = "A MAC address (repeat for several NICs).") List<String> macs;
         @Option(names = "--uuid", paramLabel = "UUID", description = "SMBIOS system UUID.") String uuid;

@@ -8,13 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 import tools.jackson.core.type.TypeReference;
 
 @Command(name = "power", description = {"Show or set a host's power drivers (tried in order).",
@@ -22,10 +18,7 @@ import tools.jackson.core.type.TypeReference;
         "  host power web1 --set ipmi address=10.0.0.5 user=admin --secret-file bmc.pw",
         "  host power web1 --set snmp address=10.0.0.9 outlet=3 model=apc --secret-file community --pos 2",
         "  host power web1 --remove ipmi"})
-final class HostPowerCommand implements Callable<Integer> {
-    @Mixin HelpOptions help;
-    @Mixin ClientOptions opts;
-    @Spec CommandSpec spec;
+final class HostPowerCommand extends ApiCommand {
     @Parameters(index = "0", paramLabel = "NAME") String name;
     @Option(names = "--set", paramLabel = "KIND", description = "Add or replace the driver of this kind (settings follow as KEY=VALUE).") String set;
     @Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "Driver settings.") List<String> settings = new ArrayList<>();

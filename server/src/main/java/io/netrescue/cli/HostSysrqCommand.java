@@ -5,21 +5,14 @@ import io.netrescue.sysrq.client.SysrqDefaults;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "sysrq", description = {"Show or set how a host's network SysRq is reached.",
         "  host sysrq web1 --dialect agent --address 10.0.0.5",
         "  host sysrq web1 --dialect xt --address 10.0.0.5 --password-file pw --hash sha256"})
-final class HostSysrqCommand implements Callable<Integer> {
-    @Mixin HelpOptions help;
-    @Mixin ClientOptions opts;
-    @Spec CommandSpec spec;
+final class HostSysrqCommand extends ApiCommand {
     @Parameters(paramLabel = "NAME") String name;
     @Option(names = "--dialect", paramLabel = "agent|xt") String dialect;
     @Option(names = "--address", paramLabel = "IP", description = "Where requests go.") String address;

@@ -3,13 +3,10 @@ package io.netrescue.cli;
 import io.netrescue.api.Json.KernelTrialJson;
 import io.netrescue.api.Json.KernelTryJson;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 import tools.jackson.core.type.TypeReference;
 
 @Command(name = "kernel", description = "Boot-once test kernels with a deadline and an automatic way back.",
@@ -24,10 +21,7 @@ final class KernelCommand {
             "and kexecs into them; the boot mode is not changed, so the fallback power cycle boots HOST's usual system.",
             "  kernel try web1 --profile k612 --deadline 10m --reboot",
             "  kernel try web1 --profile k612 --kexec"})
-    static final class Try implements Callable<Integer> {
-        @Mixin HelpOptions help;
-        @Mixin ClientOptions opts;
-        @Spec CommandSpec spec;
+    static final class Try extends ApiCommand {
         @Parameters(paramLabel = "HOST") String host;
         @Option(names = "--profile", required = true, paramLabel = "NAME") String profile;
         @Option(names = "--deadline", paramLabel = "DURATION", defaultValue = "10m", description = "Default ${DEFAULT-VALUE}.") String deadline;
@@ -45,10 +39,7 @@ final class KernelCommand {
     }
 
     @Command(name = "status", description = "A host's kernel trials, newest first.")
-    static final class Status implements Callable<Integer> {
-        @Mixin HelpOptions help;
-        @Mixin ClientOptions opts;
-        @Spec CommandSpec spec;
+    static final class Status extends ApiCommand {
         @Parameters(paramLabel = "HOST") String host;
 
         @Override
@@ -63,10 +54,7 @@ final class KernelCommand {
     }
 
     @Command(name = "cancel", description = "Cancel the trial under way (the previous boot mode comes back if the once was not served).")
-    static final class Cancel implements Callable<Integer> {
-        @Mixin HelpOptions help;
-        @Mixin ClientOptions opts;
-        @Spec CommandSpec spec;
+    static final class Cancel extends ApiCommand {
         @Parameters(paramLabel = "HOST") String host;
 
         @Override

@@ -4,11 +4,8 @@ import io.netrescue.api.NetbootApi.LeaseJson;
 import io.netrescue.api.NetbootApi.StatusJson;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import tools.jackson.core.type.TypeReference;
 
 @Command(name = "netboot", description = "The DHCP and TFTP services: status and counters, full-mode leases.",
@@ -17,10 +14,7 @@ final class NetbootCommand {
     @Mixin HelpOptions help;
 
     @Command(name = "status", description = "DHCP mode and counters, TFTP address and transfer counters.")
-    static final class Status implements Callable<Integer> {
-        @Mixin HelpOptions help;
-        @Mixin ClientOptions opts;
-        @Spec CommandSpec spec;
+    static final class Status extends ApiCommand {
 
         @Override
         public Integer call() {
@@ -42,10 +36,7 @@ final class NetbootCommand {
     }
 
     @Command(name = "leases", description = "Full DHCP mode's stored leases.")
-    static final class Leases implements Callable<Integer> {
-        @Mixin HelpOptions help;
-        @Mixin ClientOptions opts;
-        @Spec CommandSpec spec;
+    static final class Leases extends ApiCommand {
 
         @Override
         public Integer call() {

@@ -2,20 +2,13 @@ package io.netrescue.cli;
 
 import io.netrescue.api.Json.PowerRequestJson;
 import io.netrescue.power.PowerService;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "power", description = {"Power a host through its power drivers (IPMI, Redfish, PDU, Wake-on-LAN, exec).",
         "  power web1 status", "  power web1 cycle", "  power web1 on --driver wol"})
-final class PowerCommand implements Callable<Integer> {
-    @Mixin HelpOptions help;
-    @Mixin ClientOptions opts;
-    @Spec CommandSpec spec;
+final class PowerCommand extends ApiCommand {
     @Parameters(index = "0", paramLabel = "HOST") String host;
     @Parameters(index = "1", paramLabel = "ACTION", description = "status, on, off, cycle or soft-reset") String action;
     @Option(names = "--driver", paramLabel = "KIND", description = "Use this driver instead of the first capable one.") String driver;

@@ -18,7 +18,7 @@ final class ProfileCommand {
     @Command(name = "add", description = {"Add (or with --replace, change) a profile.",
             "Kernel and initrds are paths in the assets directory or http(s) URLs.",
             "The command line may use {host} {mac} {ip} {uuid} {server} {token} {profile}."})
-    static final class Add extends ApiCollection.Base {
+    static final class Add extends ApiCommand {
         @Parameters(paramLabel = "NAME") String name;
         @Option(names = "--kernel", required = true, paramLabel = "PATH|URL") String kernel;
         @Option(names = "--initrd", paramLabel = "PATH|URL", description = "Initrd (repeatable, loaded in order).") List<String> initrds = new ArrayList<>();

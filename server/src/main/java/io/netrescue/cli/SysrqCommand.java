@@ -9,21 +9,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 import tools.jackson.core.type.TypeReference;
 
 @Command(name = "sysrq", description = {"Send magic SysRq keys to a host over the network, e.g. `sysrq web1 sub`",
         "(s sync, u remount read-only, b reboot). Settings: `host sysrq HOST`."})
-final class SysrqCommand implements Callable<Integer> {
-    @Mixin HelpOptions help;
-    @Mixin ClientOptions opts;
-    @Spec CommandSpec spec;
+final class SysrqCommand extends ApiCommand {
     @Parameters(index = "0", paramLabel = "HOST") String host;
     @Parameters(index = "1", paramLabel = "KEYS") String keys;
     @Option(names = "--via", paramLabel = "agent|xt", description = "Dialect (default: the host's).") String via;

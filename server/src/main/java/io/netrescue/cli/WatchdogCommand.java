@@ -3,14 +3,10 @@ package io.netrescue.cli;
 import io.netrescue.api.Json.HealthJson;
 import io.netrescue.api.Json.WatchdogChange;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 import tools.jackson.core.type.TypeReference;
 
 @Command(name = "watchdog", description = {"Hosts' liveness and escalation ladders; maintenance, silences and manual overrides.",
@@ -20,10 +16,7 @@ import tools.jackson.core.type.TypeReference;
         "  watchdog web1 --maintenance on --reason 'disk swap'",
         "  watchdog web1 --silence 2h --reason 'testing 6.12'   (--silence 0 lifts it)",
         "  watchdog web1 --ladder pause|resume|skip|abort|start"})
-final class WatchdogCommand implements Callable<Integer> {
-    @Mixin HelpOptions help;
-    @Mixin ClientOptions opts;
-    @Spec CommandSpec spec;
+final class WatchdogCommand extends ApiCommand {
     @Parameters(paramLabel = "HOST", arity = "0..1") String host;
     @ArgGroup(exclusive = true) Change change;
     @Option(names = "--reason", paramLabel = "TEXT", description = "Why (recorded on the host's timeline).") String reason;

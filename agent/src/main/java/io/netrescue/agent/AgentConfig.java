@@ -14,7 +14,7 @@ import java.util.Properties;
 
 /**
  * The agent's settings, from a {@code key = value} file (java.util.Properties: no parser library on
- * managed hosts). Written by {@code netrescue sysrq agent-config HOST}.
+ * managed hosts). Written by {@code netrescue host agent-config HOST}.
  *
  * <pre>
  * host = web1                       # this host's name in the inventory

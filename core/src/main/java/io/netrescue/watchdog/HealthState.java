@@ -2,7 +2,7 @@ package io.netrescue.watchdog;
 
 import java.util.Locale;
 
-/** What netrescue believes about a host's liveness; persisted, shown by {@code netrescue health}. */
+/** What netrescue believes about a host's liveness; persisted, shown by {@code netrescue watchdog}. */
 public enum HealthState {
     /** Heartbeats or probes arrive as expected. */
     UP,

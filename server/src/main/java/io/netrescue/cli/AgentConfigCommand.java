@@ -10,8 +10,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "agent-config", description = {"Print the agent configuration for a host (it holds the host's SysRq key:",
-        "install it 0600 as /etc/netrescue/agent.conf on that host)."})
+@Command(name = "agent-config", description = {"Print the agent configuration for a host.",
+        "It holds the host's SysRq key: install it 0600 as /etc/netrescue/agent.conf on that host."})
 final class AgentConfigCommand extends ApiCommand {
     @Parameters(paramLabel = "NAME") String name;
     @Option(names = "--listen", paramLabel = "ADDR:PORT", defaultValue = SysrqDefaults.AGENT_LISTEN) String listen;

@@ -14,9 +14,11 @@ import tools.jackson.core.type.TypeReference;
 final class KernelCommand {
     @Mixin HelpOptions help;
 
-    @Command(name = "try", description = {"Serve PROFILE on HOST's next network boot, once. Unless that system reports healthy",
-            "(POST /boot/report?token={token}&status=ok) before the deadline, HOST goes back to its previous boot mode and is",
-            "power cycled. The watchdog's ladder is silenced until then. Needs a power driver (host power).",
+    @Command(name = "try", description = {"Try PROFILE on HOST once, with an automatic way back.",
+            "HOST netboots PROFILE once (next boot, or now with --reboot). Unless that system reports",
+            "healthy (POST /boot/report?token={token}&status=ok) before the deadline, HOST goes back to",
+            "its previous boot mode and is power cycled. The watchdog's ladder is silenced until then.",
+            "Needs a power driver (host power).",
             "With --kexec, HOST's agent (allowed-kexec = true) fetches the profile's kernel and initrds, checks their SHA-256",
             "and kexecs into them; the boot mode is not changed, so the fallback power cycle boots HOST's usual system.",
             "  kernel try web1 --profile k612 --deadline 10m --reboot",

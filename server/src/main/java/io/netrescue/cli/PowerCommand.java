@@ -1,7 +1,7 @@
 package io.netrescue.cli;
 
 import io.netrescue.api.Json.PowerRequestJson;
-import io.netrescue.power.PowerService;
+import io.netrescue.power.server.PowerService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -18,7 +18,7 @@ final class PowerCommand extends ApiCommand {
         PowerService.Outcome o = opts.client().send("POST", "hosts/" + Out.path(host) + "/power", new PowerRequestJson(action, driver),
                 PowerService.Outcome.class);
         Out.emit(spec, opts.json, o, out -> out.println(o.host() + ": " + o.action() + " via " + o.driver() + ": " + o.result()
-                + (o.state() != null && !o.action().equals("status") ? "" : "") + " (" + o.detail() + ")"));
+                + " (" + o.detail() + ")"));
         return o.result().equals("ok") ? 0 : 1;
     }
 }

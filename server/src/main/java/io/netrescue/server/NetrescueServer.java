@@ -103,7 +103,7 @@ public final class NetrescueServer implements AutoCloseable {
 
         SysrqService sysrqService = new SysrqService(db, new SysrqStore(), events, master, clock,
                 new RateLimiter(config.sysrq().maxRequests(), config.sysrqWindow()), config.sysrqAgentTimeout());
-        io.netrescue.power.PowerService power = new io.netrescue.power.PowerService(db, hosts, new io.netrescue.power.PowerStore(), events,
+        io.netrescue.power.server.PowerService power = new io.netrescue.power.server.PowerService(db, hosts, new io.netrescue.power.server.PowerStore(), events,
                 master, clock, 3, java.time.Duration.ofSeconds(1));
 
         io.netrescue.boot.trial.KexecManifests kexecManifests = new io.netrescue.boot.trial.KexecManifests(assets.toRealPath(), clock);

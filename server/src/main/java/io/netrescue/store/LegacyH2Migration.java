@@ -28,7 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Moves a store written by netrescue before 0.2 (H2, {@code DATA/netrescue.mv.db}) into SQLite on
+ * Moves a store written by earlier netrescue 0.1 snapshots (H2, {@code DATA/netrescue.mv.db}) into SQLite on
  * the first start, row for row, and verifies it row for row before the new file appears. Crash safe:
  * the H2 file is read from a copy (H2 rewrites files it opens), the SQLite file is built under
  * {@code DATA/migration-h2/} and renamed into place only when complete and verified, and only then

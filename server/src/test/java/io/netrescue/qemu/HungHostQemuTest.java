@@ -208,7 +208,7 @@ class HungHostQemuTest extends PxeLabTests {
                 esac
                 """.formatted(dir, powerLog, monitor));
         Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
-        io.netrescue.power.IpmiSim.writeConfig(dir, 16230, hook, List.<String[]>of(new String[] {"admin", IPMI_PASSWORD, "admin"}));
+        io.netrescue.power.server.IpmiSim.writeConfig(dir, 16230, hook, List.<String[]>of(new String[] {"admin", IPMI_PASSWORD, "admin"}));
         Files.createDirectories(dir.resolve("state"));
         Process p = lab.inServer("ipmi-sim", List.of("ipmi_sim", "-c", dir.resolve("lan.conf").toString(), "-f", dir.resolve("bmc.emu").toString(),
                 "-s", dir.resolve("state").toString(), "-n"), List.of());

@@ -1,9 +1,9 @@
 package io.netrescue.watchdog.server;
 
-import io.netrescue.power.HandsOnRequest;
-import io.netrescue.power.HandsOnRequester;
-import io.netrescue.power.PowerException;
-import io.netrescue.power.PowerSettings;
+import io.netrescue.power.server.HandsOnRequest;
+import io.netrescue.power.server.HandsOnRequester;
+import io.netrescue.power.server.PowerException;
+import io.netrescue.power.server.PowerSettings;
 import io.netrescue.inventory.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,0 @@
-package io.netrescue.power;
-
-/** What a power device reports. */
-public enum PowerState { ON, OFF, UNKNOWN }

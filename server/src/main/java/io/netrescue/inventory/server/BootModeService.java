@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
+import org.jdbi.v3.core.Handle;
 
 /**
  * Sets what a host boots next, for an operator (API, CLI) and for the watchdog's rescue step alike:
@@ -51,17 +52,29 @@ public final class BootModeService {
         // stored to the millisecond, so what the API echoes is what a later read returns
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         Optional<Instant> until = lasting.map(now::plus);
-        Change c = db.inWriteTransaction(h -> {
-            Host x = hosts.require(h, host);
-            mode.profileName().ifPresent(p -> {
-                if (profiles.get(h, p).isEmpty()) throw new NotFoundException("no profile named " + p);
-            });
-            BootState next = BootState.set(x.boot(), mode, until);
-            hosts.setBoot(h, host, next, now);
-            events.append(h, Event.of(now, host, "boot.mode", actor, "mode set to " + next + " (was " + x.boot() + ")" + why));
-            return new Change(x.boot(), next);
-        });
+        Change c = db.inWriteTransaction(h -> apply(h, host, mode, until, now, actor, why));
         inventory.refreshHost(host);
         return c;
+    }
+
+    /**
+     * The same change inside a caller's transaction (a use case that sets the boot mode together
+     * with its own rows, such as a rescue activation); the caller calls {@link #committed} after
+     * its commit.
+     */
+    public Change apply(Handle h, String host, BootMode mode, Optional<Instant> until, Instant now, String actor, String why) {
+        Host x = hosts.require(h, host);
+        mode.profileName().ifPresent(p -> {
+            if (profiles.get(h, p).isEmpty()) throw new NotFoundException("no profile named " + p);
+        });
+        BootState next = BootState.set(x.boot(), mode, until);
+        hosts.setBoot(h, host, next, now);
+        events.append(h, Event.of(now, host, "boot.mode", actor, "mode set to " + next + " (was " + x.boot() + ")" + why));
+        return new Change(x.boot(), next);
+    }
+
+    /** After a commit that included {@link #apply}: the boot path sees the new mode. */
+    public void committed(String host) {
+        inventory.refreshHost(host);
     }
 }

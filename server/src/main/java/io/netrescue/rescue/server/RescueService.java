@@ -1,0 +1,174 @@
+package io.netrescue.rescue.server;
+
+import io.netrescue.boot.BootMode;
+import io.netrescue.inventory.IpAddresses;
+import io.netrescue.inventory.server.BootModeService;
+import io.netrescue.rescue.HostKeyReport;
+import io.netrescue.rescue.KnownHosts;
+import io.netrescue.rescue.RescueActivation;
+import io.netrescue.rescue.RescueConflict;
+import io.netrescue.rescue.SshPublicKey;
+import io.netrescue.store.Database;
+import io.netrescue.store.Event;
+import io.netrescue.store.EventStore;
+import io.netrescue.store.HostStore;
+import io.netrescue.store.NotFoundException;
+import io.netrescue.store.TokenStore;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Rescue activations: the operator's side (activate, status, end, verified known_hosts) and the
+ * rescue system's side (fetch its per-boot settings, report ready with its host keys), each in one
+ * durable transaction with its {@code rescue.*} event. The root password is returned once, by
+ * {@link #activate}; only its crypt hash is stored, and no event, log line or later answer holds it.
+ */
+public final class RescueService {
+    /** A new activation and, when one was asked for, its root password: shown once, never again. */
+    public record Activated(RescueActivation activation, Optional<String> password) {}
+
+    /** What a booted rescue system receives: who may log in, until when. */
+    public record Settings(String host, long activation, Instant expiresAt, List<SshPublicKey> sshKeys, Optional<String> passwordHash) {}
+
+    private final Database db;
+    private final HostStore hosts;
+    private final RescueStore store;
+    private final EventStore events;
+    private final BootModeService bootModes;
+    private final TokenStore tokens;
+    private final String rescueProfile;
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+
+    /** @param rescueProfile the profile that {@code rescue} mode boots (its per-boot tokens are the rescue system's) */
+    public RescueService(Database db, HostStore hosts, RescueStore store, EventStore events, BootModeService bootModes, TokenStore tokens,
+                         String rescueProfile, Clock clock) {
+        this.db = db;
+        this.hosts = hosts;
+        this.store = store;
+        this.events = events;
+        this.bootModes = bootModes;
+        this.tokens = tokens;
+        this.rescueProfile = rescueProfile;
+        this.clock = clock;
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    /**
+     * Activates rescue for {@code host}: its next boot is the rescue system until the activation
+     * ends. A live activation it replaces ends now, and its credentials with it.
+     */
+    public Activated activate(String host, List<SshPublicKey> keys, boolean password, Duration lasting, String actor) {
+        Instant now = now();
+        RescueActivation fresh = RescueActivation.activate(0, host, now, lasting, keys, password); // refuses before anything is written
+        Optional<String> pw = password ? Optional.of(RootPassword.generate(random)) : Optional.empty();
+        Optional<String> hash = pw.map(p -> RootPassword.hash(p, random));
+        RescueActivation stored = db.inWriteTransaction(h -> {
+            BootMode current = hosts.require(h, host).boot().mode();
+            Optional<RescueStore.Stored> before = store.latest(h, host).filter(s -> s.activation().live(now));
+            before.ifPresent(s -> end(h, s.activation(), now, "replaced by a new activation", actor));
+            // replacing an activation keeps what the host booted before the first one
+            BootMode previous = before.map(RescueStore.Stored::previousMode).orElse(current);
+            RescueActivation a = store.insert(h, fresh, hash, previous);
+            bootModes.apply(h, host, new BootMode.Rescue(Optional.empty()), Optional.of(a.expiresAt()), now, actor, " by rescue activation " + a.id());
+            events.append(h, Event.of(now, host, "rescue.activated", actor, "activation " + a.id() + " until " + a.expiresAt()
+                    + "; ssh keys: " + (keys.isEmpty() ? "none" : keys.stream().map(SshPublicKey::fingerprint).collect(Collectors.joining(", ")))
+                    + "; root password: " + (password ? "issued (shown once to " + actor + ")" : "none")));
+            return a;
+        });
+        bootModes.committed(host);
+        return new Activated(stored, pw);
+    }
+
+    /** The host's newest activation as of now (one past its expiry shows as ended). */
+    public Optional<RescueActivation> status(String host) {
+        Instant now = now();
+        return db.read(h -> {
+            hosts.require(h, host);
+            return store.latest(h, host).map(s -> s.activation().live(now) ? s.activation() : s.activation().end(now, "expired"));
+        });
+    }
+
+    /** Ends the host's live activation and puts back the boot mode it had before. */
+    public RescueActivation end(String host, String actor) {
+        Instant now = now();
+        RescueActivation ended = db.inWriteTransaction(h -> {
+            hosts.require(h, host);
+            RescueStore.Stored s = store.latest(h, host).filter(x -> x.activation().live(now))
+                    .orElseThrow(() -> new NotFoundException(host + " has no live rescue activation"));
+            RescueActivation e = end(h, s.activation(), now, "ended by " + actor, actor);
+            bootModes.apply(h, host, s.previousMode(), Optional.empty(), now, actor, " as rescue activation " + e.id() + " ended");
+            return e;
+        });
+        bootModes.committed(host);
+        return ended;
+    }
+
+    private RescueActivation end(Handle h, RescueActivation a, Instant now, String reason, String actor) {
+        RescueActivation e = a.end(now, reason);
+        store.update(h, e);
+        events.append(h, Event.of(now, a.host(), "rescue.ended", actor, "activation " + a.id() + ": " + e.endReason()));
+        return e;
+    }
+
+    /** {@code known_hosts} lines for the host keys the ready rescue system reported, under the host's name and addresses. */
+    public String knownHosts(String host) {
+        Instant now = now();
+        return db.read(h -> {
+            var x = hosts.require(h, host);
+            RescueActivation a = store.latest(h, host).map(RescueStore.Stored::activation).filter(s -> s.live(now))
+                    .orElseThrow(() -> new NotFoundException(host + " has no live rescue activation"));
+            if (a.state() != RescueActivation.State.READY) throw new RescueConflict(host + "'s rescue system has not reported ready yet (state " + a.state().word() + ")");
+            List<String> names = new ArrayList<>(List.of(x.name()));
+            x.expectedIps().forEach(ip -> names.add(IpAddresses.format(ip)));
+            return KnownHosts.lines(names, a.hostKeys());
+        });
+    }
+
+    /** The booted rescue system fetches its settings with its per-boot token: the activation is now booted. */
+    public Settings settings(String token, String from) {
+        Instant now = now();
+        return db.inWriteTransaction(h -> {
+            RescueStore.Stored s = live(h, token, now);
+            RescueActivation b = s.activation().booted(now);
+            store.update(h, b);
+            events.append(h, Event.of(now, b.host(), "rescue.booted", "rescue", "activation " + b.id() + " fetched its settings from " + from));
+            return new Settings(b.host(), b.id(), b.expiresAt(), b.sshKeys(), s.passwordHash());
+        });
+    }
+
+    /** The rescue system reports its SSH host keys: once per boot, for its own host only. */
+    public RescueActivation ready(String token, String report, String from) {
+        HostKeyReport keys = HostKeyReport.parse(report); // bad input is refused before anything is looked up
+        Instant now = now();
+        return db.inWriteTransaction(h -> {
+            RescueActivation r = live(h, token, now).activation().ready(keys, now);
+            store.update(h, r);
+            events.append(h, Event.of(now, r.host(), "rescue.ready", "rescue", "activation " + r.id() + " reachable by ssh from " + from + "; host keys: "
+                    + r.hostKeys().stream().map(k -> k.type() + " " + k.fingerprint()).collect(Collectors.joining(", "))));
+            return r;
+        });
+    }
+
+    /** The live activation a per-boot token speaks for: issued for the rescue profile, to its host, during the activation. */
+    private RescueStore.Stored live(Handle h, String token, Instant now) {
+        if (token == null || token.isBlank() || token.length() > 128) throw new RescueTokenRefused("unknown or expired token");
+        TokenStore.Issued t = tokens.redeem(h, token, now).orElseThrow(() -> new RescueTokenRefused("unknown or expired token"));
+        if (!t.profile().equals(rescueProfile)) throw new RescueTokenRefused("this token was not issued for the rescue system");
+        RescueStore.Stored s = store.latest(h, t.host()).filter(x -> x.activation().live(now))
+                .orElseThrow(() -> new RescueTokenRefused("no live rescue activation for this token"));
+        if (t.issuedAt().isBefore(s.activation().activatedAt())) throw new RescueTokenRefused("this token belongs to a boot before the current activation");
+        return s;
+    }
+}

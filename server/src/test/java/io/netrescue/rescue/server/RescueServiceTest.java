@@ -1,0 +1,178 @@
+package io.netrescue.rescue.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.netrescue.boot.BootMode;
+import io.netrescue.boot.Profile;
+import io.netrescue.inventory.InvalidInputException;
+import io.netrescue.inventory.IpAddresses;
+import io.netrescue.inventory.MacAddress;
+import io.netrescue.inventory.server.BootModeService;
+import io.netrescue.inventory.server.EventService;
+import io.netrescue.inventory.server.HostService;
+import io.netrescue.inventory.server.ProfileService;
+import io.netrescue.rescue.RescueActivation.State;
+import io.netrescue.rescue.RescueConflict;
+import io.netrescue.rescue.SshPublicKey;
+import io.netrescue.store.Database;
+import io.netrescue.store.Event;
+import io.netrescue.store.EventStore;
+import io.netrescue.store.HostStore;
+import io.netrescue.store.InventoryCache;
+import io.netrescue.store.ProfileStore;
+import io.netrescue.store.TokenStore;
+import io.netrescue.testing.MutableClock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Rescue activations against the real store: credentials, per-boot tokens, replays, expiry, and what the timeline holds. */
+class RescueServiceTest {
+    static final SshPublicKey OPERATOR = SshPublicKey.parse("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKJorwhW84BJK7gwpeH38Gs16ZH8IhlXNLmCBmD0j3dL op@desk");
+    // ssh-keygen -t ed25519 / -t ecdsa: what a rescue system would report
+    static final String HOST_KEYS = """
+            ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKJorwhW84BJK7gwpeH38Gs16ZH8IhlXNLmCBmD0j3dL root@rescue
+            """;
+
+    @TempDir Path dir;
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-03T10:00:00Z"));
+    private Database db;
+    private RescueService rescue;
+    private HostService hosts;
+    private EventService events;
+    private TokenStore tokens = new TokenStore();
+    private InventoryCache cache;
+
+    @BeforeEach
+    void open() {
+        db = Database.openEmbedded(dir);
+        HostStore hostStore = new HostStore(db);
+        ProfileStore profileStore = new ProfileStore();
+        EventStore eventStore = new EventStore(db, Optional.empty());
+        cache = new InventoryCache(db, hostStore, profileStore);
+        hosts = new HostService(db, hostStore, eventStore, cache, clock);
+        events = new EventService(db, eventStore, clock);
+        BootModeService bootModes = new BootModeService(db, hostStore, profileStore, eventStore, cache, clock);
+        rescue = new RescueService(db, hostStore, new RescueStore(), eventStore, bootModes, tokens, "rescue", clock);
+        new ProfileService(db, profileStore, eventStore, cache, clock).save(new Profile("rescue", "rescue/vmlinuz", List.of("rescue/initrd"), "rescue.token={token}"), false, "t");
+        new ProfileService(db, profileStore, eventStore, cache, clock).save(new Profile("web", "vmlinuz", List.of(), "quiet"), false, "t");
+        hosts.add(new HostStore.NewHost("web1", List.of(MacAddress.parse("52:54:00:00:00:01")), Optional.empty(), List.of(IpAddresses.parse("10.0.0.5")), Map.of()), "t");
+        bootModes.set("web1", new BootMode.Persistent("web"), Optional.empty(), "t", "");
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+    }
+
+    /** What BootService does when it serves the rescue profile: a per-boot token for the host. */
+    private String boots(String host, String profile) {
+        String token = "tok-" + host + "-" + clock.instant().toEpochMilli() + "-" + profile;
+        Instant now = clock.instant();
+        db.inWriteTransaction(h -> {
+            tokens.issue(h, token, host, profile, now, now.plus(Duration.ofHours(1)));
+            return null;
+        });
+        return token;
+    }
+
+    private String timeline() {
+        return String.join("\n", events.recent(Optional.empty(), 1000, 0).stream().map(e -> e.kind() + " " + e.actor() + " " + e.reason().orElse("")).toList());
+    }
+
+    @Test
+    void anActivationBootsRescueAndItsPasswordIsShownOnceAndStoredAsACryptHash() throws Exception {
+        var a = rescue.activate("web1", List.of(OPERATOR), true, Duration.ofHours(2), "api:op");
+        String pw = a.password().orElseThrow();
+        assertThat(pw).matches("([a-zA-Z2-9]{4}-){4}[a-zA-Z2-9]{4}");
+        assertThat(a.activation().state()).isEqualTo(State.ACTIVATED);
+        assertThat(hosts.require("web1").boot().mode()).isEqualTo(new BootMode.Rescue(Optional.empty()));
+        assertThat(hosts.require("web1").boot().expiresAt()).contains(a.activation().expiresAt());
+        assertThat(cache.hostByMac(MacAddress.parse("52:54:00:00:00:01")).orElseThrow().boot().mode()).isEqualTo(new BootMode.Rescue(Optional.empty()));
+        assertThat(timeline()).contains("rescue.activated api:op activation " + a.activation().id()).contains(OPERATOR.fingerprint()).doesNotContain(pw);
+
+        clock.advance(Duration.ofSeconds(20));
+        var s = rescue.settings(boots("web1", "rescue"), "10.0.0.5");
+        assertThat(s.sshKeys()).containsExactly(OPERATOR);
+        String hash = s.passwordHash().orElseThrow();
+        assertThat(hash).startsWith("$6$").doesNotContain(pw);
+        // glibc's crypt(3), through Python, agrees that the hash is of the password (what /etc/shadow and sshd will check)
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs python3 to call glibc's crypt(3)");
+        Process p = new ProcessBuilder("/usr/bin/python3", "-W", "ignore", "-c", "import crypt,sys; print(crypt.crypt(sys.argv[1], sys.argv[2]) == sys.argv[2])", pw, hash).start();
+        assertThat(new String(p.getInputStream().readAllBytes()).strip()).isEqualTo("True");
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(rescue.status("web1").orElseThrow().state()).isEqualTo(State.BOOTED);
+    }
+
+    @Test
+    void readyOncePerBootWithVerifiedHostKeys() {
+        rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(2), "api:op");
+        String token = boots("web1", "rescue");
+        assertThatThrownBy(() -> rescue.ready(token, HOST_KEYS, "10.0.0.5")).isInstanceOf(RescueConflict.class).hasMessageContaining("not fetched");
+        rescue.settings(token, "10.0.0.5");
+        assertThatThrownBy(() -> rescue.knownHosts("web1")).isInstanceOf(RescueConflict.class);
+        assertThatThrownBy(() -> rescue.ready(token, "ssh-ed25519 AAAA\n", "10.0.0.5")).isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> rescue.ready(token, "x".repeat(20_000), "10.0.0.5")).isInstanceOf(InvalidInputException.class);
+        assertThat(rescue.status("web1").orElseThrow().state()).isEqualTo(State.BOOTED); // nothing stored by bad reports
+        var r = rescue.ready(token, HOST_KEYS, "10.0.0.5");
+        assertThat(r.state()).isEqualTo(State.READY);
+        assertThatThrownBy(() -> rescue.ready(token, HOST_KEYS, "10.0.0.5")).isInstanceOf(RescueConflict.class).hasMessageContaining("already");
+        assertThat(rescue.knownHosts("web1")).isEqualTo("web1,10.0.0.5 " + SshPublicKey.parse(HOST_KEYS).keyText() + "\n");
+        assertThat(timeline()).contains("rescue.ready rescue activation " + r.id());
+    }
+
+    @Test
+    void tokensOfOtherBootsProfilesAndHostsAreRefused() {
+        String before = boots("web1", "rescue"); // a rescue boot from before this activation
+        clock.advance(Duration.ofSeconds(1));
+        rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(2), "api:op");
+        assertThatThrownBy(() -> rescue.settings(before, "10.0.0.5")).isInstanceOf(RescueTokenRefused.class).hasMessageContaining("before the current activation");
+        assertThatThrownBy(() -> rescue.settings(boots("web1", "web"), "10.0.0.5")).isInstanceOf(RescueTokenRefused.class);
+        assertThatThrownBy(() -> rescue.settings("forged", "10.0.0.5")).isInstanceOf(RescueTokenRefused.class);
+        hosts.add(new HostStore.NewHost("web2", List.of(MacAddress.parse("52:54:00:00:00:02")), Optional.empty(), List.of(), Map.of()), "t");
+        // web2's own rescue boot, with no activation of web2: cannot speak for web1's activation
+        assertThatThrownBy(() -> rescue.settings(boots("web2", "rescue"), "10.0.0.6")).isInstanceOf(RescueTokenRefused.class).hasMessageContaining("no live");
+        assertThat(rescue.status("web1").orElseThrow().state()).isEqualTo(State.ACTIVATED);
+    }
+
+    @Test
+    void aNewActivationKillsTheOldCredentialsAndEndPutsTheOldModeBack() {
+        rescue.activate("web1", List.of(OPERATOR), true, Duration.ofHours(2), "api:op");
+        String first = boots("web1", "rescue");
+        rescue.settings(first, "10.0.0.5");
+        clock.advance(Duration.ofMinutes(1));
+        var second = rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(1), "api:op");
+        assertThatThrownBy(() -> rescue.settings(first, "10.0.0.5")).isInstanceOf(RescueTokenRefused.class);
+        assertThat(rescue.settings(boots("web1", "rescue"), "10.0.0.5").passwordHash()).isEmpty();
+        var ended = rescue.end("web1", "api:op");
+        assertThat(ended.id()).isEqualTo(second.activation().id());
+        assertThat(ended.state()).isEqualTo(State.ENDED);
+        // back to what web1 booted before the first activation, not rescue
+        assertThat(hosts.require("web1").boot().mode()).isEqualTo(new BootMode.Persistent("web"));
+        assertThatThrownBy(() -> rescue.end("web1", "api:op")).hasMessageContaining("no live rescue activation");
+        assertThat(timeline()).contains("replaced by a new activation").contains("ended by api:op");
+    }
+
+    @Test
+    void anExpiredActivationRefusesItsRescueSystem() {
+        rescue.activate("web1", List.of(OPERATOR), false, Duration.ofMinutes(30), "api:op");
+        String token = boots("web1", "rescue");
+        clock.advance(Duration.ofMinutes(30));
+        assertThatThrownBy(() -> rescue.settings(token, "10.0.0.5")).isInstanceOf(RescueTokenRefused.class);
+        assertThat(rescue.status("web1").orElseThrow().state()).isEqualTo(State.ENDED);
+        assertThat(rescue.status("web1").orElseThrow().endReason()).isEqualTo("expired");
+        assertThatThrownBy(() -> rescue.activate("web1", List.of(), false, Duration.ofHours(1), "api:op")).isInstanceOf(InvalidInputException.class);
+        assertThat(timeline().lines().filter(l -> l.startsWith("rescue.activated")).count()).isEqualTo(1);
+    }
+}

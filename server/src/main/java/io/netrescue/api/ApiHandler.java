@@ -62,10 +62,12 @@ public final class ApiHandler extends Handler.Abstract {
     private final NetbootApi netboot;
     private final io.netrescue.console.server.ConsoleLog consoleLog;
     private final WatchdogApi watchdog;
+    private final RescueApi rescue;
 
     public ApiHandler(HostService hosts, ProfileService profiles, BootModeService bootModes, EventService events,
                       ApiToken token, boolean openReads, SysrqApi sysrq, NetbootApi netboot,
-                      io.netrescue.console.server.ConsoleLog consoleLog, WatchdogApi watchdog) {
+                      io.netrescue.console.server.ConsoleLog consoleLog, WatchdogApi watchdog, RescueApi rescue) {
+        this.rescue = rescue;
         this.consoleLog = consoleLog;
         this.watchdog = watchdog;
         this.sysrq = sysrq;
@@ -112,7 +114,7 @@ public final class ApiHandler extends Handler.Abstract {
             r = new Result(400, new ErrorJson("malformed JSON: " + e.getOriginalMessage()));
         } catch (NotFoundException e) {
             r = new Result(404, new ErrorJson(e.getMessage()));
-        } catch (ConflictException e) {
+        } catch (ConflictException | io.netrescue.rescue.RescueConflict e) {
             r = new Result(409, new ErrorJson(e.getMessage()));
         } catch (io.netrescue.sysrq.client.RateLimitedException e) {
             r = new Result(429, new ErrorJson(e.getMessage()));
@@ -171,6 +173,11 @@ public final class ApiHandler extends Handler.Abstract {
                     if (s[2].equals("watchdog") && s.length == 3) {
                         HostName.check(s[1]);
                         WatchdogApi.Reply x = watchdog.host(method, s[1], () -> Content.Source.asString(req, StandardCharsets.UTF_8), actor);
+                        yield new Result(x.status(), x.body());
+                    }
+                    if (s[2].equals("rescue")) {
+                        HostName.check(s[1]);
+                        SysrqApi.Reply x = rescue.route(method, s[1], s.length == 4 ? s[3] : null, () -> Content.Source.asString(req, StandardCharsets.UTF_8), actor);
                         yield new Result(x.status(), x.body());
                     }
                     if (s[2].equals("kernel-try") && s.length == 3) {

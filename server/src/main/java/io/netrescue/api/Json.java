@@ -116,4 +116,23 @@ public final class Json {
                     t.detail().isEmpty() ? null : t.detail(), t.kexec());
         }
     }
+
+    /** POST /hosts/NAME/rescue: the credentials of one activation ({@code sshKeys} lines and/or a one-time password). */
+    public record RescueRequestJson(java.util.List<String> sshKeys, Boolean password, @com.fasterxml.jackson.annotation.JsonProperty("for") String forDuration) {}
+
+    /** An activation as the API shows it; {@code password} only in the answer to the activation itself. */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    public record RescueJson(long id, String host, String state, String activatedAt, String expiresAt, java.util.List<String> sshKeys,
+                             boolean passwordIssued, java.util.List<String> hostKeys, String readyAt, String endedAt, String endReason,
+                             String password) {
+        public static RescueJson of(io.netrescue.rescue.RescueActivation a, java.util.Optional<String> password) {
+            return new RescueJson(a.id(), a.host(), a.state().word(), a.activatedAt().toString(), a.expiresAt().toString(),
+                    a.sshKeys().stream().map(k -> k.type() + " " + k.fingerprint() + (k.comment().isEmpty() ? "" : " " + k.comment())).toList(),
+                    a.password(), a.hostKeys().stream().map(k -> k.type() + " " + k.fingerprint()).toList(),
+                    a.readyAt().map(Object::toString).orElse(null), a.endedAt().map(Object::toString).orElse(null),
+                    a.endReason().isEmpty() ? null : a.endReason(), password.orElse(null));
+        }
+    }
+
+    public record KnownHostsJson(String host, String knownHosts) {}
 }

@@ -38,6 +38,15 @@ public final class SysrqApi {
 
     interface Body {
         String read() throws java.io.IOException;
+
+        /** The body, or a clear 400 when the client's connection fails mid-body. */
+        default String text() {
+            try {
+                return read();
+            } catch (java.io.IOException e) {
+                throw new InvalidInputException("cannot read request body: " + e.getMessage());
+            }
+        }
     }
 
     Reply route(String method, String host, String sub, Body body, Fields query, String actor) {

@@ -106,6 +106,8 @@ public final class NetrescueServer implements AutoCloseable {
         io.netrescue.power.server.PowerService power = new io.netrescue.power.server.PowerService(db, hosts, new io.netrescue.power.server.PowerStore(), events,
                 master, clock, 3, java.time.Duration.ofSeconds(1));
 
+        io.netrescue.rescue.server.RescueService rescue = new io.netrescue.rescue.server.RescueService(db, hosts, new io.netrescue.rescue.server.RescueStore(),
+                events, bootModes, new TokenStore(), config.bootPolicy().rescueProfile(), clock);
         io.netrescue.boot.trial.KexecManifests kexecManifests = new io.netrescue.boot.trial.KexecManifests(assets.toRealPath(), clock);
 
         // Handlers run on virtual threads: they block on the store without tying up a platform thread.
@@ -134,10 +136,11 @@ public final class NetrescueServer implements AutoCloseable {
                 ipxeBinaries(dhcpSettings),
                 new BootHandler(boot, config.http().publicUrl()),
                 new io.netrescue.boot.trial.KexecManifestHandler(kexecManifests),
+                new io.netrescue.rescue.server.RescueHandler(rescue),
                 new ApiHandler(hostService, new ProfileService(db, profiles, events, inventory, clock), bootModes, eventService,
                         token, config.api().openReads(), new SysrqApi(sysrqService),
                         new NetbootApi(this::dhcp, this::tftp, new LeaseStore(db), inventory), consoleLog,
-                        new io.netrescue.api.WatchdogApi(this::watchdog, power, () -> trials))));
+                        new io.netrescue.api.WatchdogApi(this::watchdog, power, () -> trials), new io.netrescue.api.RescueApi(rescue))));
         jetty.start();
         watchdog = new io.netrescue.watchdog.server.Watchdog(config.watchdog(), db, hosts, new io.netrescue.watchdog.server.HealthStore(),
                 events, master.bytes(), clock, new io.netrescue.watchdog.server.LadderEffects(bootModes, eventService, sysrqService, power,

@@ -1,0 +1,51 @@
+package io.netrescue.api;
+
+import io.netrescue.api.Json.ErrorJson;
+import io.netrescue.api.Json.KnownHostsJson;
+import io.netrescue.api.Json.RescueJson;
+import io.netrescue.api.Json.RescueRequestJson;
+import io.netrescue.boot.Durations;
+import io.netrescue.inventory.InvalidInputException;
+import io.netrescue.rescue.RescueActivation;
+import io.netrescue.rescue.SshPublicKey;
+import io.netrescue.rescue.server.RescueService;
+import io.netrescue.store.NotFoundException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code /api/v1/hosts/NAME/rescue}: POST activates (the answer carries the one-time root password,
+ * the only time it is ever shown), GET shows the activation, DELETE ends it;
+ * {@code /api/v1/hosts/NAME/rescue/known-hosts}: the verified {@code known_hosts} lines.
+ */
+public final class RescueApi {
+    private static final int MAX_KEYS = 16;
+    private final RescueService service;
+
+    public RescueApi(RescueService service) {
+        this.service = service;
+    }
+
+    SysrqApi.Reply route(String method, String host, String sub, SysrqApi.Body body, String actor) {
+        if (sub != null) {
+            if (!sub.equals("known-hosts")) throw new NotFoundException("no such API path");
+            if (!"GET".equals(method)) return new SysrqApi.Reply(405, new ErrorJson("method not allowed"));
+            return new SysrqApi.Reply(200, new KnownHostsJson(host, service.knownHosts(host)));
+        }
+        return switch (method) {
+            case "GET" -> new SysrqApi.Reply(200, RescueJson.of(service.status(host)
+                    .orElseThrow(() -> new NotFoundException(host + " was never sent to rescue")), Optional.empty()));
+            case "POST" -> {
+                RescueRequestJson r = ApiHandler.parseBody(body.text(), RescueRequestJson.class);
+                List<String> lines = r.sshKeys() == null ? List.of() : r.sshKeys();
+                if (lines.size() > MAX_KEYS) throw new InvalidInputException("at most " + MAX_KEYS + " SSH keys per activation");
+                List<SshPublicKey> keys = lines.stream().map(SshPublicKey::parse).toList();
+                var lasting = Optional.ofNullable(r.forDuration()).filter(d -> !d.isBlank()).map(Durations::parse).orElse(RescueActivation.DEFAULT);
+                var a = service.activate(host, keys, Boolean.TRUE.equals(r.password()), lasting, actor);
+                yield new SysrqApi.Reply(201, RescueJson.of(a.activation(), a.password()));
+            }
+            case "DELETE" -> new SysrqApi.Reply(200, RescueJson.of(service.end(host, actor), Optional.empty()));
+            default -> new SysrqApi.Reply(405, new ErrorJson("method not allowed"));
+        };
+    }
+}

@@ -1,0 +1,79 @@
+package io.netrescue.rescue.server;
+
+import io.netrescue.http.Http;
+import io.netrescue.inventory.InvalidInputException;
+import io.netrescue.inventory.IpAddresses;
+import io.netrescue.rescue.RescueConflict;
+import io.netrescue.rescue.SshPublicKey;
+import java.nio.charset.StandardCharsets;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The rescue system's side, authenticated by its per-boot token in {@code Authorization: Bearer}
+ * (a header, so the token stays out of URLs and logs): {@code GET /rescue/settings} (who may log
+ * in: one {@code key value} line each, every value validated, so a shell reads them with
+ * {@code read -r}) and {@code POST /rescue/ready} (its SSH host keys, one per line).
+ */
+public final class RescueHandler extends Handler.Abstract {
+    private static final Logger log = LoggerFactory.getLogger(RescueHandler.class);
+    private static final String TEXT = "text/plain; charset=us-ascii";
+    private final RescueService service;
+
+    public RescueHandler(RescueService service) {
+        this.service = service;
+    }
+
+    @Override
+    public boolean handle(Request req, Response resp, Callback cb) {
+        String path = Request.getPathInContext(req);
+        if (!path.equals("/rescue/settings") && !path.equals("/rescue/ready")) return false;
+        boolean settings = path.equals("/rescue/settings");
+        String method = req.getMethod();
+        if (!(settings ? "GET".equals(method) : "POST".equals(method))) {
+            resp.getHeaders().put(HttpHeader.ALLOW, settings ? "GET" : "POST");
+            Http.send(resp, cb, 405, TEXT, "method not allowed\n");
+            return true;
+        }
+        String from = IpAddresses.format(Http.remoteAddress(req));
+        String auth = req.getHeaders().get(HttpHeader.AUTHORIZATION);
+        String token = auth != null && auth.startsWith("Bearer ") ? auth.substring(7).strip() : null;
+        try {
+            if (settings) {
+                Http.send(resp, cb, 200, TEXT, text(service.settings(token, from)));
+            } else {
+                if (req.getLength() > io.netrescue.rescue.HostKeyReport.MAX_BYTES) throw new InvalidInputException("the report is longer than " + io.netrescue.rescue.HostKeyReport.MAX_BYTES + " bytes");
+                String body = Content.Source.asString(req, StandardCharsets.US_ASCII);
+                var r = service.ready(token, body, from);
+                Http.send(resp, cb, 200, TEXT, "ready: activation " + r.id() + " of " + r.host() + "\n");
+            }
+        } catch (RescueTokenRefused e) {
+            log.atWarn().addKeyValue("path", path).addKeyValue("source", from).addKeyValue("reason", e.getMessage()).log("rescue request refused");
+            Http.send(resp, cb, 403, TEXT, e.getMessage() + "\n");
+        } catch (InvalidInputException e) {
+            Http.send(resp, cb, 400, TEXT, e.getMessage() + "\n");
+        } catch (RescueConflict e) {
+            Http.send(resp, cb, 409, TEXT, e.getMessage() + "\n");
+        } catch (Exception e) {
+            log.atError().setCause(e).addKeyValue("path", path).log("rescue request failed");
+            Http.send(resp, cb, 500, TEXT, "internal error\n");
+        }
+        return true;
+    }
+
+    static String text(RescueService.Settings s) {
+        StringBuilder b = new StringBuilder();
+        b.append("host ").append(s.host()).append('\n');
+        b.append("activation ").append(s.activation()).append('\n');
+        b.append("expires ").append(s.expiresAt()).append('\n');
+        s.passwordHash().ifPresent(h -> b.append("password-hash ").append(h).append('\n'));
+        for (SshPublicKey k : s.sshKeys()) b.append("ssh-key ").append(k.line()).append('\n');
+        return b.toString();
+    }
+}

@@ -11,11 +11,9 @@ import io.netrescue.inventory.MacAddress;
 import io.netrescue.store.ConflictException;
 import io.netrescue.store.Database;
 import io.netrescue.store.Event;
-import io.netrescue.store.EventStore;
 import io.netrescue.store.HostStore;
 import io.netrescue.store.InventoryCache;
 import io.netrescue.store.NotFoundException;
-import io.netrescue.store.ProfileStore;
 import io.netrescue.testing.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,15 +41,13 @@ class InventoryServicesTest {
 
     @BeforeEach
     void open() {
-        db = Database.openEmbedded(dir);
-        HostStore hostStore = new HostStore(db);
-        ProfileStore profileStore = new ProfileStore();
-        EventStore eventStore = new EventStore(db, Optional.empty());
-        cache = new InventoryCache(db, hostStore, profileStore);
-        hosts = new HostService(db, hostStore, eventStore, cache, clock);
-        profiles = new ProfileService(db, profileStore, eventStore, cache, clock);
-        bootModes = new BootModeService(db, hostStore, profileStore, eventStore, cache, clock);
-        events = new EventService(db, eventStore, clock);
+        var f = io.netrescue.testing.InventoryFixture.open(dir, clock);
+        db = f.db();
+        cache = f.cache();
+        hosts = f.hosts();
+        profiles = f.profiles();
+        bootModes = f.bootModes();
+        events = f.events();
     }
 
     @AfterEach

@@ -12,16 +12,12 @@ import io.netrescue.inventory.MacAddress;
 import io.netrescue.inventory.server.BootModeService;
 import io.netrescue.inventory.server.EventService;
 import io.netrescue.inventory.server.HostService;
-import io.netrescue.inventory.server.ProfileService;
 import io.netrescue.rescue.RescueActivation.State;
 import io.netrescue.rescue.RescueConflict;
 import io.netrescue.rescue.SshPublicKey;
 import io.netrescue.store.Database;
-import io.netrescue.store.Event;
-import io.netrescue.store.EventStore;
 import io.netrescue.store.HostStore;
 import io.netrescue.store.InventoryCache;
-import io.netrescue.store.ProfileStore;
 import io.netrescue.store.TokenStore;
 import io.netrescue.testing.MutableClock;
 import java.nio.file.Files;
@@ -56,17 +52,15 @@ class RescueServiceTest {
 
     @BeforeEach
     void open() {
-        db = Database.openEmbedded(dir);
-        HostStore hostStore = new HostStore(db);
-        ProfileStore profileStore = new ProfileStore();
-        EventStore eventStore = new EventStore(db, Optional.empty());
-        cache = new InventoryCache(db, hostStore, profileStore);
-        hosts = new HostService(db, hostStore, eventStore, cache, clock);
-        events = new EventService(db, eventStore, clock);
-        BootModeService bootModes = new BootModeService(db, hostStore, profileStore, eventStore, cache, clock);
-        rescue = new RescueService(db, hostStore, new RescueStore(), eventStore, bootModes, tokens, "rescue", clock);
-        new ProfileService(db, profileStore, eventStore, cache, clock).save(new Profile("rescue", "rescue/vmlinuz", List.of("rescue/initrd"), "rescue.token={token}"), false, "t");
-        new ProfileService(db, profileStore, eventStore, cache, clock).save(new Profile("web", "vmlinuz", List.of(), "quiet"), false, "t");
+        var f = io.netrescue.testing.InventoryFixture.open(dir, clock);
+        db = f.db();
+        cache = f.cache();
+        hosts = f.hosts();
+        events = f.events();
+        BootModeService bootModes = f.bootModes();
+        rescue = new RescueService(db, f.hostStore(), new RescueStore(), f.eventStore(), bootModes, tokens, "rescue", clock);
+        f.profiles().save(new Profile("rescue", "rescue/vmlinuz", List.of("rescue/initrd"), "rescue.token={token}"), false, "t");
+        f.profiles().save(new Profile("web", "vmlinuz", List.of(), "quiet"), false, "t");
         hosts.add(new HostStore.NewHost("web1", List.of(MacAddress.parse("52:54:00:00:00:01")), Optional.empty(), List.of(IpAddresses.parse("10.0.0.5")), Map.of()), "t");
         bootModes.set("web1", new BootMode.Persistent("web"), Optional.empty(), "t", "");
     }

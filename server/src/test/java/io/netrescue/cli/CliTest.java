@@ -37,6 +37,26 @@ class CliTest {
     }
 
     @Test
+    void rescueActivationPrintsThePasswordOnceAndKnownHostsNeedReadiness(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        assertThat(run("host", "add", "db9", "--mac", "52:54:00:00:10:99").code()).isZero();
+        java.nio.file.Path key = java.nio.file.Files.writeString(dir.resolve("id.pub"),
+                "# my key\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKJorwhW84BJK7gwpeH38Gs16ZH8IhlXNLmCBmD0j3dL op@desk\n");
+        Run a = run("rescue", "activate", "db9", "--ssh-key", key.toString(), "--password", "--for", "1h");
+        assertThat(a.code()).as(a.err()).isZero();
+        String pw = a.out().replaceFirst("(?s).*root password \\(shown once, never again\\): (\\S+).*", "$1");
+        assertThat(pw).matches("([a-zA-Z2-9]{4}-){4}[a-zA-Z2-9]{4}");
+        assertThat(a.out()).contains("ssh key ssh-ed25519 SHA256:");
+        Run st = run("rescue", "status", "db9");
+        assertThat(st.out()).contains("activation ", ": activated", "root password: issued").doesNotContain(pw);
+        Run kh = run("rescue", "known-hosts", "db9");
+        assertThat(kh.code()).isEqualTo(1);
+        assertThat(kh.err()).contains("not reported ready");
+        assertThat(run("rescue", "end", "db9").out()).contains("ended; the previous boot mode is back");
+        assertThat(run("rescue", "activate", "db9").err()).contains("SSH key or a password");
+        assertThat(run("host", "rm", "db9").code()).isZero();
+    }
+
+    @Test
     void hostsProfilesBootAndEvents() {
         assertThat(run("host", "add", "web1", "--mac", "52:54:00:00:10:01", "--mac", "52:54:00:00:10:02", "--ip", "10.0.0.5",
                 "--label", "rack=r1", "--uuid", "8c5b0b4e-2f6a-4d1e-9a61-0123456789ab").out()).contains("added host web1");

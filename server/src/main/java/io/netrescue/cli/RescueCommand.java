@@ -1,0 +1,94 @@
+package io.netrescue.cli;
+
+import io.netrescue.api.Json.KnownHostsJson;
+import io.netrescue.api.Json.RescueJson;
+import io.netrescue.api.Json.RescueRequestJson;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tools.jackson.core.type.TypeReference;
+
+@Command(name = "rescue", description = {"Send a host to the rescue system with one-time credentials and verified SSH host keys.",
+        "  rescue activate web1 --ssh-key ~/.ssh/id_ed25519.pub --for 2h",
+        "  rescue known-hosts web1 >> ~/.ssh/known_hosts",
+        "  rescue end web1",
+        "The rescue image itself is work in progress (docs/rescue.md)."},
+        subcommands = {RescueCommand.Activate.class, RescueCommand.Status.class, RescueCommand.KnownHosts.class, RescueCommand.End.class})
+final class RescueCommand {
+    @Mixin HelpOptions help;
+
+    @Command(name = "activate", description = {"Activate rescue for HOST: its next boot is the rescue system, until the activation ends.",
+            "Needs at least one credential: --ssh-key and/or --password (printed once, here only).",
+            "A newer activation ends the live one and its credentials."})
+    static final class Activate extends ApiCommand {
+        @Parameters(paramLabel = "HOST") String host;
+        @Option(names = "--ssh-key", paramLabel = "FILE", description = "An OpenSSH public key file (one key per line); repeatable.") List<Path> keyFiles = new ArrayList<>();
+        @Option(names = "--password", description = "Issue a one-time root password, printed once.") boolean password;
+        @Option(names = "--for", paramLabel = "DURATION", description = "How long the activation lasts (5m to 7d; the server's default is 2h).") String lasting;
+
+        @Override
+        public Integer call() throws IOException {
+            List<String> keys = new ArrayList<>();
+            for (Path f : keyFiles) {
+                for (String line : Files.readAllLines(f)) if (!line.isBlank() && !line.startsWith("#")) keys.add(line.strip());
+            }
+            RescueJson r = opts.client().send("POST", "hosts/" + Out.path(host) + "/rescue", new RescueRequestJson(keys, password, lasting), RescueJson.class);
+            return Out.emit(spec, opts.json, r, out -> {
+                out.println(host + ": rescue activation " + r.id() + " until " + r.expiresAt() + "; the next boot is the rescue system");
+                r.sshKeys().forEach(k -> out.println("  ssh key " + k));
+                if (r.password() != null) out.println("  root password (shown once, never again): " + r.password());
+                out.println("then: netrescue rescue status " + host + "; once ready: netrescue rescue known-hosts " + host + " >> ~/.ssh/known_hosts");
+            });
+        }
+    }
+
+    @Command(name = "status", description = "A host's rescue activation: activated, booted, ready (with host key fingerprints) or ended.")
+    static final class Status extends ApiCommand {
+        @Parameters(paramLabel = "HOST") String host;
+
+        @Override
+        public Integer call() {
+            RescueJson r = opts.client().get("hosts/" + Out.path(host) + "/rescue", new TypeReference<RescueJson>() {});
+            return Out.emit(spec, opts.json, r, out -> print(out, r));
+        }
+    }
+
+    @Command(name = "known-hosts", description = "known_hosts lines for the host keys HOST's rescue system reported (for ssh StrictHostKeyChecking=yes).")
+    static final class KnownHosts extends ApiCommand {
+        @Parameters(paramLabel = "HOST") String host;
+
+        @Override
+        public Integer call() {
+            KnownHostsJson k = opts.client().get("hosts/" + Out.path(host) + "/rescue/known-hosts", new TypeReference<KnownHostsJson>() {});
+            return Out.emit(spec, opts.json, k, out -> out.print(k.knownHosts()));
+        }
+    }
+
+    @Command(name = "end", description = "End HOST's rescue activation: its credentials die and its previous boot mode is back.")
+    static final class End extends ApiCommand {
+        @Parameters(paramLabel = "HOST") String host;
+
+        @Override
+        public Integer call() {
+            RescueJson r = opts.client().send("DELETE", "hosts/" + Out.path(host) + "/rescue", null, RescueJson.class);
+            return Out.emit(spec, opts.json, r, out -> out.println(host + ": rescue activation " + r.id() + " ended; the previous boot mode is back"));
+        }
+    }
+
+    private static void print(PrintWriter out, RescueJson r) {
+        out.println("activation " + r.id() + " of " + r.host() + ": " + r.state());
+        out.println("  activated " + r.activatedAt() + ", until " + r.expiresAt());
+        r.sshKeys().forEach(k -> out.println("  ssh key " + k));
+        out.println("  root password: " + (r.passwordIssued() ? "issued" : "none"));
+        if (r.readyAt() != null) out.println("  ready " + r.readyAt());
+        r.hostKeys().forEach(k -> out.println("  host key " + k));
+        if (r.endedAt() != null) out.println("  ended " + r.endedAt() + (r.endReason() == null ? "" : ": " + r.endReason()));
+    }
+}

@@ -23,7 +23,7 @@ ssh-keygen -q -t ed25519 -N '' -C e2e -f "$W/id"
 nr rescue activate web1 --ssh-key "$W/id.pub" --password --for 30m | tee "$W/activate.txt"
 PW=$(sed -n 's/.*root password (shown once, never again): //p' "$W/activate.txt")
 SCRIPT=$(curl -fs "http://127.0.0.1:$PORT/boot.ipxe?mac=${MAC//:/-}&ip=127.0.0.1&uuid=&arch=x86_64&platform=pcbios")
-APPEND=$(echo "$SCRIPT" | sed -n 's/^kernel [^ ]* \(.*\)$/\1/p' | sed 's/initrd=[^ ]* *//')
+APPEND=$(echo "$SCRIPT" | sed -n 's/^kernel [^ ]* \(.*\)$/\1/p' | sed 's/ *|| goto.*//; s/initrd=[^ ]* *//')
 echo "boot script command line: $APPEND"
 TOKEN=$(echo "$APPEND" | sed -n 's/.*rescue\.token=\([^ ]*\).*/\1/p')
 T0=$(date +%s.%N)

@@ -49,7 +49,10 @@ public final class RescueHandler extends Handler.Abstract {
                 Http.send(resp, cb, 200, TEXT, text(service.settings(token, from)));
             } else {
                 if (req.getLength() > io.netrescue.rescue.HostKeyReport.MAX_BYTES) throw new InvalidInputException("the report is longer than " + io.netrescue.rescue.HostKeyReport.MAX_BYTES + " bytes");
-                String body = Content.Source.asString(req, StandardCharsets.US_ASCII);
+                // bounded read: a chunked body has no length to check first
+                byte[] raw = Content.Source.asInputStream(req).readNBytes(io.netrescue.rescue.HostKeyReport.MAX_BYTES + 1);
+                if (raw.length > io.netrescue.rescue.HostKeyReport.MAX_BYTES) throw new InvalidInputException("the report is longer than " + io.netrescue.rescue.HostKeyReport.MAX_BYTES + " bytes");
+                String body = new String(raw, StandardCharsets.US_ASCII);
                 var r = service.ready(token, body, from);
                 Http.send(resp, cb, 200, TEXT, "ready: activation " + r.id() + " of " + r.host() + "\n");
             }

@@ -80,6 +80,11 @@ class RescueApiTest {
         String hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKJorwhW84BJK7gwpeH38Gs16ZH8IhlXNLmCBmD0j3dL root@rescue\n";
         assertThat(curl("-H", "Authorization: Bearer " + token, "--data-binary", "not a key", ready)).first().isEqualTo("400");
         assertThat(curl("-H", "Authorization: Bearer forged", "--data-binary", hostKey, ready)).first().isEqualTo("403");
+        java.nio.file.Path big = java.nio.file.Files.createTempFile("report", ".txt");
+        java.nio.file.Files.writeString(big, "x".repeat(200_000));
+        assertThat(curl("-H", "Authorization: Bearer " + token, "-H", "Transfer-Encoding: chunked", "--data-binary", "@" + big, ready))
+                .first().isEqualTo("400"); // no length announced: still cut at 16 KiB
+        java.nio.file.Files.delete(big);
         assertThat(curl("-H", "Authorization: Bearer " + token, "--data-binary", hostKey, ready)).first().isEqualTo("200");
         assertThat(curl("-H", "Authorization: Bearer " + token, "--data-binary", hostKey, ready)).first().isEqualTo("409"); // replayed
         assertThat(ok(s.api("GET", "hosts/web1/rescue/known-hosts", null)).body())

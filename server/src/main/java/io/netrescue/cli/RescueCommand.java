@@ -19,8 +19,9 @@ import tools.jackson.core.type.TypeReference;
         "  rescue activate web1 --ssh-key ~/.ssh/id_ed25519.pub --for 2h",
         "  rescue known-hosts web1 >> ~/.ssh/known_hosts",
         "  rescue end web1",
-        "The rescue image itself is work in progress (docs/rescue.md)."},
-        subcommands = {RescueCommand.Activate.class, RescueCommand.Status.class, RescueCommand.KnownHosts.class, RescueCommand.End.class})
+        "  rescue image build                  # once, as root: the rescue system from Debian packages"},
+        subcommands = {RescueCommand.Activate.class, RescueCommand.Status.class, RescueCommand.KnownHosts.class, RescueCommand.End.class,
+                RescueImageCommand.class})
 final class RescueCommand {
     @Mixin HelpOptions help;
 

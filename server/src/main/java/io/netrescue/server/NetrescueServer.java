@@ -106,8 +106,30 @@ public final class NetrescueServer implements AutoCloseable {
         io.netrescue.power.server.PowerService power = new io.netrescue.power.server.PowerService(db, hosts, new io.netrescue.power.server.PowerStore(), events,
                 master, clock, 3, java.time.Duration.ofSeconds(1));
 
+        ProfileService profileService = new ProfileService(db, profiles, events, inventory, clock);
+        io.netrescue.rescue.server.RescueImages rescueImages = new io.netrescue.rescue.server.RescueImages(assets);
+        String rescueProfile = config.bootPolicy().rescueProfile();
+        try {
+            rescueImages.register(profileService, rescueProfile, "netrescue");
+        } catch (RuntimeException e) { // a damaged image must not keep the server down: activations report it
+            log.atError().addKeyValue("error", e.getMessage()).log("rescue image not registered");
+        }
+        Runnable imageCheck = () -> {
+            Optional<io.netrescue.boot.Profile> p;
+            try {
+                p = rescueImages.register(profileService, rescueProfile, "netrescue");
+            } catch (RuntimeException e) {
+                throw new io.netrescue.rescue.RescueConflict("the rescue image is not usable: " + e.getMessage());
+            }
+            if (p.isEmpty()) throw new io.netrescue.rescue.RescueConflict("there is no rescue system to boot: build it with"
+                    + " `netrescue rescue image build` (or add a profile named " + rescueProfile + ")");
+        };
+        java.util.OptionalInt heartbeatPort = config.watchdog().listen().isBlank() ? java.util.OptionalInt.empty()
+                : java.util.OptionalInt.of(Integer.parseInt(config.watchdog().listen().substring(config.watchdog().listen().lastIndexOf(':') + 1)));
         io.netrescue.rescue.server.RescueService rescue = new io.netrescue.rescue.server.RescueService(db, hosts, new io.netrescue.rescue.server.RescueStore(),
-                events, bootModes, new TokenStore(), config.bootPolicy().rescueProfile(), clock);
+                events, bootModes, new TokenStore(), config.bootPolicy().rescueProfile(), clock,
+                new io.netrescue.rescue.server.RescueService.RescueSystem(imageCheck,
+                        host -> sysrqService.rescueAgentConfig(host), heartbeatPort));
         io.netrescue.boot.trial.KexecManifests kexecManifests = new io.netrescue.boot.trial.KexecManifests(assets.toRealPath(), clock);
 
         // Handlers run on virtual threads: they block on the store without tying up a platform thread.
@@ -137,7 +159,7 @@ public final class NetrescueServer implements AutoCloseable {
                 new BootHandler(boot, config.http().publicUrl()),
                 new io.netrescue.boot.trial.KexecManifestHandler(kexecManifests),
                 new io.netrescue.rescue.server.RescueHandler(rescue),
-                new ApiHandler(hostService, new ProfileService(db, profiles, events, inventory, clock), bootModes, eventService,
+                new ApiHandler(hostService, profileService, bootModes, eventService,
                         token, config.api().openReads(), new SysrqApi(sysrqService),
                         new NetbootApi(this::dhcp, this::tftp, new LeaseStore(db), inventory), consoleLog,
                         new io.netrescue.api.WatchdogApi(this::watchdog, power, () -> trials), new io.netrescue.api.RescueApi(rescue))));

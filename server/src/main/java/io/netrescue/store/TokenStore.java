@@ -25,14 +25,24 @@ public final class TokenStore {
 
     /** The token's record if it exists and has not expired; marks it used. */
     public Optional<Issued> redeem(Handle h, String token, Instant now) {
-        String hash = hash(token);
+        Optional<Issued> t = find(h, token, now);
+        if (t.isPresent()) h.createUpdate("UPDATE boot_tokens SET used_at = ? WHERE token_hash = ?").bind(0, SqlTime.of(now)).bind(1, hash(token)).execute();
+        return t;
+    }
+
+    /** The token's record if it exists and has not expired; read only. */
+    public Optional<Issued> find(Handle h, String token, Instant now) {
         Optional<Issued> t = h.createQuery("SELECT host, profile, issued_at, expires_at, used_at FROM boot_tokens WHERE token_hash = ?")
-                .bind(0, hash).map((rs, ctx) -> new Issued(rs.getString(1), rs.getString(2),
+                .bind(0, hash(token)).map((rs, ctx) -> new Issued(rs.getString(1), rs.getString(2),
                         SqlTime.get(rs, "issued_at").orElseThrow(), SqlTime.get(rs, "expires_at").orElseThrow(),
                         SqlTime.get(rs, "used_at"))).findOne();
-        if (t.isEmpty() || !now.isBefore(t.get().expiresAt())) return Optional.empty();
-        h.createUpdate("UPDATE boot_tokens SET used_at = ? WHERE token_hash = ?").bind(0, SqlTime.of(now)).bind(1, hash).execute();
-        return t;
+        return t.filter(x -> now.isBefore(x.expiresAt()));
+    }
+
+    /** Lets a token live until {@code until} if it would expire sooner (a rescue boot's token lives as long as its activation). */
+    public void extend(Handle h, String token, Instant until) {
+        h.createUpdate("UPDATE boot_tokens SET expires_at = ? WHERE token_hash = ? AND expires_at < ?")
+                .bind(0, SqlTime.of(until)).bind(1, hash(token)).bind(2, SqlTime.of(until)).execute();
     }
 
     static String hash(String token) {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netrescue.api.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -74,7 +73,7 @@ class HungHostQemuTest extends PxeLabTests {
         // the BMC: ipmi_sim in the server's namespace; its chassis control drives the VM's power and reset
         Path monitor = lab.dir().resolve("vm1.monitor");
         Path powerLog = lab.dir().resolve("ipmi-power.log");
-        startBmc(monitor, powerLog);
+        LabBmc.start(lab, monitor, powerLog, IPMI_PASSWORD);
         String cmdline = "console=ttyS0 panic=0 loglevel=4 nr.ip=" + ip + "/24";
         nr.cli("host", "add", "vm1", "--mac", MAC, "--uuid", UUID, "--ip", ip);
         nr.cli("profile", "add", "stable", "--kernel", "vmlinuz", "--initrd", "initrd.gz", "--cmdline", cmdline);
@@ -194,38 +193,6 @@ class HungHostQemuTest extends PxeLabTests {
     static void awaitEvent(NetrescueProcess nr, String kind, Duration max) throws Exception {
         long end = System.nanoTime() + max.toNanos();
         while (events(nr).stream().noneMatch(e -> e.kind().equals(kind)) && System.nanoTime() < end) Thread.sleep(500);
-    }
-
-    private void startBmc(Path monitor, Path powerLog) throws Exception {
-        Path dir = Files.createDirectories(lab.dir().resolve("bmc"));
-        Path hook = dir.resolve("chassis-control.sh");
-        Files.writeString(hook, """
-                #!/bin/sh
-                # ipmi_sim chassis_control: 'get power' prints power:0/1; 'set power 0|1' / 'set reset 1' press the VM's buttons
-                S=%1$s/power.state L=%2$s M=%3$s
-                hmp() { printf '%%s\\n' "$@" | socat -t 1 - UNIX-CONNECT:$M >/dev/null 2>&1; }
-                case "$1" in
-                  get) echo "power:$(cat $S 2>/dev/null || echo 1)" ;;
-                  set) shift
-                       while [ $# -ge 2 ]; do
-                         echo "$(date +%%T.%%N) SET $1=$2" >> $L
-                         case "$1=$2" in
-                           power=0) hmp stop; echo 0 > $S ;;
-                           power=1) hmp system_reset cont; echo 1 > $S ;;
-                           reset=1) hmp system_reset ;;
-                         esac
-                         shift 2
-                       done ;;
-                  check) exit 0 ;;
-                esac
-                """.formatted(dir, powerLog, monitor));
-        Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
-        io.netrescue.power.server.IpmiSim.writeConfig(dir, 16230, hook, List.<String[]>of(new String[] {"admin", IPMI_PASSWORD, "admin"}));
-        Files.createDirectories(dir.resolve("state"));
-        Process p = lab.inServer("ipmi-sim", List.of("ipmi_sim", "-c", dir.resolve("lan.conf").toString(), "-f", dir.resolve("bmc.emu").toString(),
-                "-s", dir.resolve("state").toString(), "-n"), List.of());
-        Thread.sleep(1000);
-        assertThat(p.isAlive()).as("ipmi_sim: " + PxeLab.read(lab.dir().resolve("ipmi-sim.log"))).isTrue();
     }
 
     static List<Json.EventJson> events(NetrescueProcess nr) throws Exception {

@@ -261,6 +261,21 @@ final class PxeLab implements AutoCloseable {
     }
 
     /**
+     * A machine with a local disk: it netboots first (NIC bootindex 1) and, when netrescue answers
+     * "local" (iPXE exits), its BIOS boots {@code disk} (bootindex 2), as a server set to PXE-then-disk
+     * does. Reset keeps it running (a BMC's cycle); QEMU's monitor listens on {@code monitor}.
+     */
+    QemuVm startVmWithDisk(String label, String mac, String uuid, Path monitor, int memMiB, Path disk) throws IOException {
+        return startVm(label, List.of("ip", "netns", "exec", siteNs, "qemu-system-x86_64",
+                "-accel", "tcg", "-m", Integer.toString(memMiB), "-nographic", "-uuid", uuid,
+                "-monitor", "unix:" + monitor + ",server=on,wait=off",
+                "-drive", "file=" + disk + ",format=raw,if=none,id=d0",
+                "-device", "virtio-blk-pci,drive=d0,bootindex=2",
+                "-netdev", "tap,id=n0,ifname=" + TAP + ",script=no,downscript=no",
+                "-device", "virtio-net-pci,netdev=n0,mac=" + mac + ",bootindex=1"));
+    }
+
+    /**
      * As {@link #startVm}, but a UEFI machine: {@code firmware} (OVMF) as its BIOS, whose own PXE
      * client boots from the NIC (bootindex; there is no disk). The NIC gets no option ROM: QEMU's
      * would put iPXE's EFI driver in front of the firmware's own PXE. OVMF needs more memory than SeaBIOS.

@@ -19,11 +19,14 @@ import org.slf4j.LoggerFactory;
  * The rescue system's side, authenticated by its per-boot token in {@code Authorization: Bearer}
  * (a header, so the token stays out of URLs and logs): {@code GET /rescue/settings} (who may log
  * in: one {@code key value} line each, every value validated, so a shell reads them with
- * {@code read -r}) and {@code POST /rescue/ready} (its SSH host keys, one per line).
+ * {@code read -r}), {@code POST /rescue/ready} (its SSH host keys, one per line), {@code GET
+ * /rescue/alive} (asked every few seconds: a 403 makes the running system drop its credentials) and
+ * {@code GET /rescue/agent.conf} (the agent's configuration with the host's key).
  */
 public final class RescueHandler extends Handler.Abstract {
     private static final Logger log = LoggerFactory.getLogger(RescueHandler.class);
     private static final String TEXT = "text/plain; charset=us-ascii";
+    private static final java.util.Set<String> PATHS = java.util.Set.of("/rescue/settings", "/rescue/ready", "/rescue/alive", "/rescue/agent.conf");
     private final RescueService service;
 
     public RescueHandler(RescueService service) {
@@ -33,11 +36,11 @@ public final class RescueHandler extends Handler.Abstract {
     @Override
     public boolean handle(Request req, Response resp, Callback cb) {
         String path = Request.getPathInContext(req);
-        if (!path.equals("/rescue/settings") && !path.equals("/rescue/ready")) return false;
-        boolean settings = path.equals("/rescue/settings");
+        if (!PATHS.contains(path)) return false;
+        boolean ready = path.equals("/rescue/ready");
         String method = req.getMethod();
-        if (!(settings ? "GET".equals(method) : "POST".equals(method))) {
-            resp.getHeaders().put(HttpHeader.ALLOW, settings ? "GET" : "POST");
+        if (!(ready ? "POST".equals(method) : "GET".equals(method))) {
+            resp.getHeaders().put(HttpHeader.ALLOW, ready ? "POST" : "GET");
             Http.send(resp, cb, 405, TEXT, "method not allowed\n");
             return true;
         }
@@ -45,8 +48,13 @@ public final class RescueHandler extends Handler.Abstract {
         String auth = req.getHeaders().get(HttpHeader.AUTHORIZATION);
         String token = auth != null && auth.startsWith("Bearer ") ? auth.substring(7).strip() : null;
         try {
-            if (settings) {
+            if (path.equals("/rescue/settings")) {
                 Http.send(resp, cb, 200, TEXT, text(service.settings(token, from)));
+            } else if (path.equals("/rescue/alive")) {
+                var a = service.alive(token);
+                Http.send(resp, cb, 200, TEXT, "live: activation " + a.id() + " until " + a.expiresAt() + "\n");
+            } else if (path.equals("/rescue/agent.conf")) {
+                Http.send(resp, cb, 200, TEXT, service.agentConfig(token, from));
             } else {
                 if (req.getLength() > io.netrescue.rescue.HostKeyReport.MAX_BYTES) throw new InvalidInputException("the report is longer than " + io.netrescue.rescue.HostKeyReport.MAX_BYTES + " bytes");
                 // bounded read: a chunked body has no length to check first
@@ -76,6 +84,7 @@ public final class RescueHandler extends Handler.Abstract {
         b.append("activation ").append(s.activation()).append('\n');
         b.append("expires ").append(s.expiresAt()).append('\n');
         s.passwordHash().ifPresent(h -> b.append("password-hash ").append(h).append('\n'));
+        s.heartbeatPort().ifPresent(p -> b.append("heartbeat-port ").append(p).append('\n'));
         for (SshPublicKey k : s.sshKeys()) b.append("ssh-key ").append(k.line()).append('\n');
         return b.toString();
     }

@@ -35,8 +35,20 @@ public final class RescueService {
     /** A new activation and, when one was asked for, its root password: shown once, never again. */
     public record Activated(RescueActivation activation, Optional<String> password) {}
 
-    /** What a booted rescue system receives: who may log in, until when. */
-    public record Settings(String host, long activation, Instant expiresAt, List<SshPublicKey> sshKeys, Optional<String> passwordHash) {}
+    /** What a booted rescue system receives: who may log in, until when, where its agent sends heartbeats. */
+    public record Settings(String host, long activation, Instant expiresAt, List<SshPublicKey> sshKeys, Optional<String> passwordHash,
+                           java.util.OptionalInt heartbeatPort) {}
+
+    /**
+     * What the rescue system needs from the rest of the server.
+     *
+     * @param imageCheck   registers a newly built rescue image before an activation uses the profile
+     * @param agentConfig  the agent configuration (with the host's derived key) for a host
+     * @param heartbeatPort the watchdog's heartbeat port, when it listens
+     */
+    public record RescueSystem(Runnable imageCheck, java.util.function.Function<String, String> agentConfig, java.util.OptionalInt heartbeatPort) {
+        public static final RescueSystem NONE = new RescueSystem(() -> {}, h -> "", java.util.OptionalInt.empty());
+    }
 
     private final Database db;
     private final HostStore hosts;
@@ -46,11 +58,13 @@ public final class RescueService {
     private final TokenStore tokens;
     private final String rescueProfile;
     private final Clock clock;
+    private final RescueSystem system;
     private final SecureRandom random = new SecureRandom();
 
     /** @param rescueProfile the profile that {@code rescue} mode boots (its per-boot tokens are the rescue system's) */
     public RescueService(Database db, HostStore hosts, RescueStore store, EventStore events, BootModeService bootModes, TokenStore tokens,
-                         String rescueProfile, Clock clock) {
+                         String rescueProfile, Clock clock, RescueSystem system) {
+        this.system = system;
         this.db = db;
         this.hosts = hosts;
         this.store = store;
@@ -70,6 +84,7 @@ public final class RescueService {
      * ends. A live activation it replaces ends now, and its credentials with it.
      */
     public Activated activate(String host, List<SshPublicKey> keys, boolean password, Duration lasting, String actor) {
+        system.imageCheck().run(); // a freshly built image becomes the rescue profile before this host boots it
         Instant now = now();
         RescueActivation fresh = RescueActivation.activate(0, host, now, lasting, keys, password); // refuses before anything is written
         Optional<String> pw = password ? Optional.of(RootPassword.generate(random)) : Optional.empty();
@@ -143,9 +158,27 @@ public final class RescueService {
             RescueStore.Stored s = live(h, token, now);
             RescueActivation b = s.activation().booted(now);
             store.update(h, b);
+            // the boot's token speaks for the activation as long as it lasts, past the usual token lifetime
+            tokens.extend(h, token, b.expiresAt());
             events.append(h, Event.of(now, b.host(), "rescue.booted", "rescue", "activation " + b.id() + " fetched its settings from " + from));
-            return new Settings(b.host(), b.id(), b.expiresAt(), b.sshKeys(), s.passwordHash());
+            return new Settings(b.host(), b.id(), b.expiresAt(), b.sshKeys(), s.passwordHash(), system.heartbeatPort());
         });
+    }
+
+    /**
+     * Whether the token still speaks for a live activation (the running rescue system asks every few
+     * seconds and removes its credentials when refused). Read only: refused with {@link RescueTokenRefused}.
+     */
+    public RescueActivation alive(String token) {
+        Instant now = now();
+        return db.read(h -> live(h, token, now, false).activation());
+    }
+
+    /** The agent's configuration for the token's host: heartbeats and network SysRq from the rescue system. */
+    public String agentConfig(String token, String from) {
+        Instant now = now();
+        String host = db.read(h -> live(h, token, now, false).activation().host());
+        return system.agentConfig().apply(host);
     }
 
     /** The rescue system reports its SSH host keys: once per boot, for its own host only. */
@@ -163,8 +196,13 @@ public final class RescueService {
 
     /** The live activation a per-boot token speaks for: issued for the rescue profile, to its host, during the activation. */
     private RescueStore.Stored live(Handle h, String token, Instant now) {
+        return live(h, token, now, true);
+    }
+
+    private RescueStore.Stored live(Handle h, String token, Instant now, boolean markUsed) {
         if (token == null || token.isBlank() || token.length() > 128) throw new RescueTokenRefused("unknown or expired token");
-        TokenStore.Issued t = tokens.redeem(h, token, now).orElseThrow(() -> new RescueTokenRefused("unknown or expired token"));
+        TokenStore.Issued t = (markUsed ? tokens.redeem(h, token, now) : tokens.find(h, token, now))
+                .orElseThrow(() -> new RescueTokenRefused("unknown or expired token"));
         if (!t.profile().equals(rescueProfile)) throw new RescueTokenRefused("this token was not issued for the rescue system");
         RescueStore.Stored s = store.latest(h, t.host()).filter(x -> x.activation().live(now))
                 .orElseThrow(() -> new RescueTokenRefused("no live rescue activation for this token"));

@@ -222,6 +222,21 @@ public final class SysrqService {
     }
 
     /**
+     * The rescue system's agent configuration: the host's key, the keys its SysRq settings allow (or
+     * {@code sub} when it has none); the rescue system adds where its heartbeats go.
+     */
+    public String rescueAgentConfig(String host) {
+        String keys = find(host).map(SysrqConfig::allowedKeys).orElse("sub");
+        return "# netrescue agent configuration for " + host + "'s rescue system\n"
+                + "host = " + host + "\n"
+                + "key = " + HexFormat.of().formatHex(HostKeys.derive(master.bytes(), host)) + "\n"
+                + "listen = " + SysrqDefaults.AGENT_LISTEN + "\n"
+                + "allowed-keys = " + keys + "\n"
+                + "window-seconds = 30\n"
+                + "allowed-kexec = false\n";
+    }
+
+    /**
      * The agent's configuration file for {@code host}, with its derived key (the master key never leaves).
      *
      * @param heartbeatTo the server's heartbeat address:port as the host reaches it ("" = no heartbeats)

@@ -58,7 +58,8 @@ class RescueServiceTest {
         hosts = f.hosts();
         events = f.events();
         BootModeService bootModes = f.bootModes();
-        rescue = new RescueService(db, f.hostStore(), new RescueStore(), f.eventStore(), bootModes, tokens, "rescue", clock);
+        rescue = new RescueService(db, f.hostStore(), new RescueStore(), f.eventStore(), bootModes, tokens, "rescue", clock,
+                new RescueService.RescueSystem(() -> {}, h -> "host = " + h + "\n", java.util.OptionalInt.of(6100)));
         f.profiles().save(new Profile("rescue", "rescue/vmlinuz", List.of("rescue/initrd"), "rescue.token={token}"), false, "t");
         f.profiles().save(new Profile("web", "vmlinuz", List.of(), "quiet"), false, "t");
         hosts.add(new HostStore.NewHost("web1", List.of(MacAddress.parse("52:54:00:00:00:01")), Optional.empty(), List.of(IpAddresses.parse("10.0.0.5")), Map.of()), "t");

@@ -6,6 +6,7 @@ import io.netrescue.api.Json.RescueJson;
 import io.netrescue.api.Json.RescueRequestJson;
 import io.netrescue.boot.Durations;
 import io.netrescue.inventory.InvalidInputException;
+import io.netrescue.rescue.Reboot;
 import io.netrescue.rescue.RescueActivation;
 import io.netrescue.rescue.SshPublicKey;
 import io.netrescue.rescue.server.RescueService;
@@ -15,7 +16,7 @@ import java.util.Optional;
 
 /**
  * {@code /api/v1/hosts/NAME/rescue}: POST activates (the answer carries the one-time root password,
- * the only time it is ever shown), GET shows the activation, DELETE ends it;
+ * the only time it is ever shown, and the outcome of a {@code reboot}), GET shows the activation, DELETE ends it;
  * {@code /api/v1/hosts/NAME/rescue/known-hosts}: the verified {@code known_hosts} lines.
  */
 public final class RescueApi {
@@ -37,12 +38,13 @@ public final class RescueApi {
                     .orElseThrow(() -> new NotFoundException(host + " was never sent to rescue")), Optional.empty()));
             case "POST" -> {
                 RescueRequestJson r = ApiHandler.parseBody(body.text(), RescueRequestJson.class);
+                Reboot reboot = Reboot.parse(r.reboot());
                 List<String> lines = r.sshKeys() == null ? List.of() : r.sshKeys();
                 if (lines.size() > MAX_KEYS) throw new InvalidInputException("at most " + MAX_KEYS + " SSH keys per activation");
                 List<SshPublicKey> keys = lines.stream().map(SshPublicKey::parse).toList();
                 var lasting = Optional.ofNullable(r.forDuration()).filter(d -> !d.isBlank()).map(Durations::parse).orElse(RescueActivation.DEFAULT);
-                var a = service.activate(host, keys, Boolean.TRUE.equals(r.password()), lasting, actor);
-                yield new SysrqApi.Reply(201, RescueJson.of(a.activation(), a.password()));
+                var a = service.activate(host, keys, Boolean.TRUE.equals(r.password()), lasting, reboot, actor);
+                yield new SysrqApi.Reply(201, RescueJson.of(a));
             }
             case "DELETE" -> new SysrqApi.Reply(200, RescueJson.of(service.end(host, actor), Optional.empty()));
             default -> new SysrqApi.Reply(405, new ErrorJson("method not allowed"));

@@ -36,7 +36,10 @@ import org.jdbi.v3.core.Handle;
  * and may reboot the host into rescue ({@link Reboots}) once it is stored.
  */
 public final class RescueService {
-    /** A new activation and, when one was asked for, its root password: shown once, never again. */
+    /**
+     * A new activation; when one was asked for, its root password (shown once, never again); the
+     * reboot asked for and, unless none, how it went.
+     */
     public record Activated(RescueActivation activation, Optional<String> password, Reboot reboot, Optional<Reboots.Outcome> rebooted) {}
 
     /** What a booted rescue system receives: who may log in, until when. */

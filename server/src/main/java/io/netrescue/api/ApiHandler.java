@@ -63,11 +63,13 @@ public final class ApiHandler extends Handler.Abstract {
     private final io.netrescue.console.server.ConsoleLog consoleLog;
     private final WatchdogApi watchdog;
     private final RescueApi rescue;
+    private final SshKeyApi sshKeys;
 
     public ApiHandler(HostService hosts, ProfileService profiles, BootModeService bootModes, EventService events,
                       ApiToken token, boolean openReads, SysrqApi sysrq, NetbootApi netboot,
-                      io.netrescue.console.server.ConsoleLog consoleLog, WatchdogApi watchdog, RescueApi rescue) {
+                      io.netrescue.console.server.ConsoleLog consoleLog, WatchdogApi watchdog, RescueApi rescue, SshKeyApi sshKeys) {
         this.rescue = rescue;
+        this.sshKeys = sshKeys;
         this.consoleLog = consoleLog;
         this.watchdog = watchdog;
         this.sysrq = sysrq;
@@ -178,6 +180,11 @@ public final class ApiHandler extends Handler.Abstract {
                     if (s[2].equals("rescue")) {
                         HostName.check(s[1]);
                         SysrqApi.Reply x = rescue.route(method, s[1], s.length == 4 ? s[3] : null, () -> Content.Source.asString(req, StandardCharsets.UTF_8), actor);
+                        yield new Result(x.status(), x.body());
+                    }
+                    if (s[2].equals("ssh-keys")) {
+                        HostName.check(s[1]);
+                        SysrqApi.Reply x = sshKeys.route(method, s[1], s.length == 4 ? s[3] : null, () -> Content.Source.asString(req, StandardCharsets.UTF_8), actor);
                         yield new Result(x.status(), x.body());
                     }
                     if (s[2].equals("kernel-try") && s.length == 3) {

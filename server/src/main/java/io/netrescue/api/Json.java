@@ -117,22 +117,58 @@ public final class Json {
         }
     }
 
-    /** POST /hosts/NAME/rescue: the credentials of one activation ({@code sshKeys} lines and/or a one-time password). */
-    public record RescueRequestJson(java.util.List<String> sshKeys, Boolean password, @com.fasterxml.jackson.annotation.JsonProperty("for") String forDuration) {}
+    /**
+     * POST /hosts/NAME/rescue: the credentials of one activation ({@code sshKeys} lines and/or a one-time
+     * password; the host's registered keys come along), and how to reboot it there ({@code power|sysrq|none}).
+     */
+    public record RescueRequestJson(java.util.List<String> sshKeys, Boolean password, @com.fasterxml.jackson.annotation.JsonProperty("for") String forDuration,
+                                    String reboot) {}
+
+    /** Ending an activation ({@code POST .../rescue/end}): {@code reboot} power, sysrq or none (the default). */
+    public record RescueEndJson(String reboot) {}
+
+    /** The reboot into a new activation (or out of an ended one): {@code how} power or sysrq, {@code result} ok or failed (the activation stands either way). */
+    public record RebootJson(String how, String result, String detail) {}
 
     /** An activation as the API shows it; {@code password} only in the answer to the activation itself. */
     @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
     public record RescueJson(long id, String host, String state, String activatedAt, String expiresAt, java.util.List<String> sshKeys,
                              boolean passwordIssued, java.util.List<String> hostKeys, String readyAt, String endedAt, String endReason,
-                             String password) {
+                             String password, RebootJson reboot) {
         public static RescueJson of(io.netrescue.rescue.RescueActivation a, java.util.Optional<String> password) {
+            return of(a, password, null);
+        }
+
+        public static RescueJson of(io.netrescue.rescue.server.RescueService.Ended x) {
+            return of(x.activation(), java.util.Optional.empty(), x.rebooted().map(o -> new RebootJson(x.reboot().word(), o.ok() ? "ok" : "failed", o.detail())).orElse(null));
+        }
+
+        public static RescueJson of(io.netrescue.rescue.server.RescueService.Activated x) {
+            return of(x.activation(), x.password(), x.rebooted().map(o -> new RebootJson(x.reboot().word(), o.ok() ? "ok" : "failed", o.detail())).orElse(null));
+        }
+
+        private static RescueJson of(io.netrescue.rescue.RescueActivation a, java.util.Optional<String> password, RebootJson reboot) {
             return new RescueJson(a.id(), a.host(), a.state().word(), a.activatedAt().toString(), a.expiresAt().toString(),
                     a.sshKeys().stream().map(k -> k.type() + " " + k.fingerprint() + (k.comment().isEmpty() ? "" : " " + k.comment())).toList(),
                     a.password(), a.hostKeys().stream().map(k -> k.type() + " " + k.fingerprint()).toList(),
                     a.readyAt().map(Object::toString).orElse(null), a.endedAt().map(Object::toString).orElse(null),
-                    a.endReason().isEmpty() ? null : a.endReason(), password.orElse(null));
+                    a.endReason().isEmpty() ? null : a.endReason(), password.orElse(null), reboot);
         }
     }
 
     public record KnownHostsJson(String host, String knownHosts) {}
+
+    /** A registered SSH key of a host; {@code key} is the whole public key line. */
+    public record SshKeyJson(String fingerprint, String type, String comment, String key, String addedAt, String addedBy) {
+        public static SshKeyJson of(io.netrescue.rescue.server.SshKeyStore.Registered r) {
+            var k = r.key();
+            return new SshKeyJson(k.fingerprint(), k.type(), k.comment().isEmpty() ? null : k.comment(), k.line(), r.addedAt().toString(), r.addedBy());
+        }
+    }
+
+    /** POST /hosts/NAME/ssh-keys: public key lines, registered all or none. */
+    public record SshKeysRequestJson(java.util.List<String> keys) {}
+
+    /** The answer to POST /hosts/NAME/ssh-keys: the keys it registered and those that already were. */
+    public record SshKeysAddedJson(String host, java.util.List<SshKeyJson> added, java.util.List<SshKeyJson> unchanged) {}
 }

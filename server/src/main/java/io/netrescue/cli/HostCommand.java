@@ -18,7 +18,7 @@ import tools.jackson.core.type.TypeReference;
 
 @Command(name = "host", description = "Manage the inventory of machines.",
         subcommands = {HostCommand.Add.class, HostCommand.ListHosts.class, HostCommand.Show.class, HostCommand.Remove.class,
-                HostCommand.Discovered.class, HostSysrqCommand.class, HostPowerCommand.class, AgentConfigCommand.class})
+                HostCommand.Discovered.class, HostSysrqCommand.class, HostPowerCommand.class, HostSshKeyCommand.class, AgentConfigCommand.class})
 final class HostCommand {
     @Mixin HelpOptions help;
 

@@ -26,13 +26,17 @@ final class RescueCommand {
     @Mixin HelpOptions help;
 
     @Command(name = "activate", description = {"Activate rescue for HOST: its next boot is the rescue system, until the activation ends.",
-            "Needs at least one credential: --ssh-key and/or --password (printed once, here only).",
+            "The activation carries HOST's registered SSH keys (host ssh-key add) and those given with --ssh-key;",
+            "it needs at least one of them or --password (printed once, here only).",
+            "--reboot power|sysrq reboots HOST into it once it is stored; a failed reboot leaves it standing.",
             "A newer activation ends the live one and its credentials."})
     static final class Activate extends ApiCommand {
         @Parameters(paramLabel = "HOST") String host;
         @Option(names = "--ssh-key", paramLabel = "FILE", description = "An OpenSSH public key file (one key per line); repeatable.") List<Path> keyFiles = new ArrayList<>();
         @Option(names = "--password", description = "Issue a one-time root password, printed once.") boolean password;
         @Option(names = "--for", paramLabel = "DURATION", description = "How long the activation lasts (5m to 7d; the server's default is 2h).") String lasting;
+        @Option(names = "--reboot", paramLabel = "power|sysrq|none", defaultValue = "none",
+                description = "Reboot HOST into rescue once activated: power cycle through its power drivers, or SysRq sub (default: ${DEFAULT-VALUE}).") String reboot;
 
         @Override
         public Integer call() throws IOException {
@@ -40,13 +44,21 @@ final class RescueCommand {
             for (Path f : keyFiles) {
                 for (String line : Files.readAllLines(f)) if (!line.isBlank() && !line.startsWith("#")) keys.add(line.strip());
             }
-            RescueJson r = opts.client().send("POST", "hosts/" + Out.path(host) + "/rescue", new RescueRequestJson(keys, password, lasting), RescueJson.class);
-            return Out.emit(spec, opts.json, r, out -> {
+            RescueJson r = opts.client().send("POST", "hosts/" + Out.path(host) + "/rescue", new RescueRequestJson(keys, password, lasting, reboot), RescueJson.class);
+            boolean rebootFailed = r.reboot() != null && !"ok".equals(r.reboot().result());
+            Out.emit(spec, opts.json, r, out -> {
                 out.println(host + ": rescue activation " + r.id() + " until " + r.expiresAt() + "; the next boot is the rescue system");
                 r.sshKeys().forEach(k -> out.println("  ssh key " + k));
                 if (r.password() != null) out.println("  root password (shown once, never again): " + r.password());
+                if (r.reboot() != null) {
+                    out.println("  reboot by " + r.reboot().how() + ": " + r.reboot().result() + " (" + r.reboot().detail() + ")");
+                    if (rebootFailed) {
+                        out.println("  the activation stands: power cycle " + host + " by hand (or netrescue power " + host + " cycle) and it boots the rescue system");
+                    }
+                }
                 out.println("then: netrescue rescue status " + host + "; once ready: netrescue rescue known-hosts " + host + " >> ~/.ssh/known_hosts");
             });
+            return rebootFailed ? 1 : 0; // like netrescue power: scripts see that the host was not rebooted
         }
     }
 
@@ -75,11 +87,19 @@ final class RescueCommand {
     @Command(name = "end", description = "End HOST's rescue activation: its credentials die and its previous boot mode is back.")
     static final class End extends ApiCommand {
         @Parameters(paramLabel = "HOST") String host;
+        @Option(names = "--reboot", paramLabel = "power|sysrq|none", defaultValue = "none",
+                description = "Reboot HOST out of rescue once ended: power cycle through its power drivers, or SysRq sub (default: ${DEFAULT-VALUE}).") String reboot;
 
         @Override
         public Integer call() {
-            RescueJson r = opts.client().send("DELETE", "hosts/" + Out.path(host) + "/rescue", null, RescueJson.class);
-            return Out.emit(spec, opts.json, r, out -> out.println(host + ": rescue activation " + r.id() + " ended; the previous boot mode is back"));
+            RescueJson r = opts.client().send("POST", "hosts/" + Out.path(host) + "/rescue/end", new io.netrescue.api.Json.RescueEndJson(reboot), RescueJson.class);
+            boolean rebootFailed = r.reboot() != null && !"ok".equals(r.reboot().result());
+            int rc = Out.emit(spec, opts.json, r, out -> {
+                out.println(host + ": rescue activation " + r.id() + " ended; the previous boot mode is back");
+                if (r.reboot() != null) out.println("  reboot by " + r.reboot().how() + ": " + r.reboot().result() + " (" + r.reboot().detail() + ")"
+                        + (rebootFailed ? "; reboot " + host + " by hand (netrescue power " + host + " cycle)" : ""));
+            });
+            return rebootFailed ? 1 : rc;
         }
     }
 

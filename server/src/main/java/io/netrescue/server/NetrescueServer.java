@@ -126,8 +126,10 @@ public final class NetrescueServer implements AutoCloseable {
         };
         java.util.OptionalInt heartbeatPort = config.watchdog().listen().isBlank() ? java.util.OptionalInt.empty()
                 : java.util.OptionalInt.of(Integer.parseInt(config.watchdog().listen().substring(config.watchdog().listen().lastIndexOf(':') + 1)));
+        io.netrescue.rescue.server.Reboots reboots = new io.netrescue.rescue.server.Reboots(power, sysrqService);
+        io.netrescue.rescue.server.SshKeyStore sshKeys = new io.netrescue.rescue.server.SshKeyStore();
         io.netrescue.rescue.server.RescueService rescue = new io.netrescue.rescue.server.RescueService(db, hosts, new io.netrescue.rescue.server.RescueStore(),
-                events, bootModes, new TokenStore(), config.bootPolicy().rescueProfile(), clock,
+                sshKeys, events, bootModes, new TokenStore(), reboots, config.bootPolicy().rescueProfile(), clock,
                 new io.netrescue.rescue.server.RescueService.RescueSystem(imageCheck,
                         host -> sysrqService.rescueAgentConfig(host), heartbeatPort));
         io.netrescue.boot.trial.KexecManifests kexecManifests = new io.netrescue.boot.trial.KexecManifests(assets.toRealPath(), clock);
@@ -162,10 +164,11 @@ public final class NetrescueServer implements AutoCloseable {
                 new ApiHandler(hostService, profileService, bootModes, eventService,
                         token, config.api().openReads(), new SysrqApi(sysrqService),
                         new NetbootApi(this::dhcp, this::tftp, new LeaseStore(db), inventory), consoleLog,
-                        new io.netrescue.api.WatchdogApi(this::watchdog, power, () -> trials), new io.netrescue.api.RescueApi(rescue))));
+                        new io.netrescue.api.WatchdogApi(this::watchdog, power, () -> trials), new io.netrescue.api.RescueApi(rescue),
+                        new io.netrescue.api.SshKeyApi(new io.netrescue.rescue.server.SshKeyService(db, hosts, sshKeys, events, clock)))));
         jetty.start();
         watchdog = new io.netrescue.watchdog.server.Watchdog(config.watchdog(), db, hosts, new io.netrescue.watchdog.server.HealthStore(),
-                events, master.bytes(), clock, new io.netrescue.watchdog.server.LadderEffects(bootModes, eventService, sysrqService, power,
+                events, master.bytes(), clock, new io.netrescue.watchdog.server.LadderEffects(rescue, reboots, eventService,
                 io.netrescue.watchdog.server.HandsOnWebhook.from(config.watchdog(), clock), this::consoleTail)).start();
         trials = new io.netrescue.boot.trial.KernelTrials(db, hosts, profiles, inventory, events, power, this::watchdog, sysrqService,
                 kexecManifests, new TokenStore(), this::kexecBaseUrl, clock, java.time.Duration.ofSeconds(1));

@@ -57,6 +57,50 @@ class CliTest {
     }
 
     @Test
+    void registeredSshKeysAndRescueReboots(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        assertThat(run("host", "add", "db8", "--mac", "52:54:00:00:10:98").code()).isZero();
+        assertThat(run("rescue", "activate", "db8").err()).contains("SSH key or a password", "netrescue host ssh-key add db8 FILE");
+        java.nio.file.Path keys = java.nio.file.Files.writeString(dir.resolve("keys.pub"), """
+                # the team
+                ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKJorwhW84BJK7gwpeH38Gs16ZH8IhlXNLmCBmD0j3dL op@desk
+
+                ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDXabiQrh40dzw8EXvsTpls0PJj3uEBJI5y+PAJRJzoQ team@ops
+                """);
+        Run add = run("host", "ssh-key", "add", "db8", keys.toString());
+        assertThat(add.code()).as(add.err()).isZero();
+        assertThat(add.out()).isEqualTo("""
+                db8: registered ssh-ed25519 SHA256:mD3LyF++aQih8yJFVUuAT/3CR8RQtlXYQNJxDzdk7B4 op@desk
+                db8: registered ssh-ed25519 SHA256:EAVeFCKAQ/eVgJqEdhv5MNwiZBWmLlPVfDzQ0a4nc0A team@ops
+                """);
+        assertThat(run("host", "ssh-key", "add", "db8", keys.toString()).out()).contains("db8: already registered ssh-ed25519 SHA256:mD3LyF");
+        java.nio.file.Path bad = java.nio.file.Files.writeString(dir.resolve("bad.pub"), "command=\"sh\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKJorwhW84BJK7gwpeH38Gs16ZH8IhlXNLmCBmD0j3dL\n");
+        assertThat(run("host", "ssh-key", "add", "db8", bad.toString()).err()).contains("authorized_keys options");
+        Run list = run("host", "ssh-key", "list", "db8");
+        assertThat(list.out().lines().toList().getFirst()).startsWith("FINGERPRINT").contains("TYPE", "COMMENT", "ADDED", "BY");
+        assertThat(list.out()).contains("SHA256:EAVeFCKAQ/eVgJqEdhv5MNwiZBWmLlPVfDzQ0a4nc0A", "team@ops", "api:127.0.0.1");
+        assertThat(run("host", "ssh-key", "remove", "db8", "SHA256:EAVeFCKAQ/eVgJqEdhv5MNwiZBWmLlPVfDzQ0a4nc0A").out())
+                .isEqualTo("db8: removed SSH key SHA256:EAVeFCKAQ/eVgJqEdhv5MNwiZBWmLlPVfDzQ0a4nc0A\n");
+        assertThat(run("host", "ssh-key", "remove", "db8", "SHA256:EAVeFCKAQ/eVgJqEdhv5MNwiZBWmLlPVfDzQ0a4nc0A").err()).contains("db8 has no registered SSH key");
+        assertThat(run("host", "ssh-key", "remove", "db8", "nonsense").err()).contains("malformed SSH key fingerprint");
+
+        // the registered key alone is enough now
+        Run a = run("rescue", "activate", "db8");
+        assertThat(a.code()).as(a.err()).isZero();
+        assertThat(a.out()).contains("ssh key ssh-ed25519 SHA256:mD3LyF++aQih8yJFVUuAT/3CR8RQtlXYQNJxDzdk7B4 op@desk").doesNotContain("reboot");
+        assertThat(run("rescue", "activate", "db8", "--reboot", "bogus").err()).isEqualTo("netrescue: unknown reboot 'bogus': use power, sysrq or none\n");
+        assertThat(run("rescue", "activate", "db8", "--reboot", "power").err()).contains("no power driver of db8 can cycle it");
+        java.nio.file.Path bmc = java.nio.file.Files.writeString(dir.resolve("bmc.sh"), "#!/bin/sh\necho 'BMC unreachable' >&2\nexit 1\n");
+        java.nio.file.Files.setPosixFilePermissions(bmc, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        assertThat(run("host", "power", "db8", "--set", "exec", "command=" + bmc).code()).isZero();
+        Run failed = run("rescue", "activate", "db8", "--reboot", "power");
+        assertThat(failed.code()).isEqualTo(1); // the host was not rebooted: scripts see it
+        assertThat(failed.out()).contains("rescue activation ", "reboot by power: failed (", "BMC unreachable",
+                "the activation stands: power cycle db8 by hand (or netrescue power db8 cycle)");
+        assertThat(run("rescue", "status", "db8").out()).contains(": activated");
+        assertThat(run("host", "rm", "db8").code()).isZero();
+    }
+
+    @Test
     void hostsProfilesBootAndEvents() {
         assertThat(run("host", "add", "web1", "--mac", "52:54:00:00:10:01", "--mac", "52:54:00:00:10:02", "--ip", "10.0.0.5",
                 "--label", "rack=r1", "--uuid", "8c5b0b4e-2f6a-4d1e-9a61-0123456789ab").out()).contains("added host web1");

@@ -79,12 +79,12 @@ class RescueSystemQemuTest extends PxeLabTests {
         assertTrue(local.found(), () -> ProxyDhcpQemuTest.diagnosis(local, vm, nr));
 
         // 2. activate rescue with a key and a one-time password; the BMC power cycles the machine into it
-        String activated = nr.cli("rescue", "activate", "vm1", "--ssh-key", key1 + ".pub", "--password", "--for", "30m");
+        int mark = vm.serialText().length();
+        String activated = nr.cli("rescue", "activate", "vm1", "--ssh-key", key1 + ".pub", "--password", "--for", "30m", "--reboot", "power");
+        assertThat(activated).contains("reboot by power: ok");
         String password = activated.lines().filter(l -> l.contains("root password")).map(l -> l.substring(l.lastIndexOf(' ') + 1))
                 .findFirst().orElseThrow(() -> new AssertionError("no password in: " + activated));
         assertThat(nr.cli("profile", "list")).contains("rescue/" + image.key() + "/vmlinuz");
-        int mark = vm.serialText().length();
-        nr.cli("power", "vm1", "cycle");
         List<String> knownHosts = awaitKnownHosts(nr, vm, Duration.ofSeconds(240));
         System.out.printf("[RescueSystemQemuTest] rescue ready %.1f s after QEMU started (%s)%n", vm.elapsed().toMillis() / 1000.0,
                 PxeLab.tail(vm.serialText().substring(mark), 400).lines().filter(l -> l.contains("RESCUE-T")).toList());
@@ -118,15 +118,14 @@ class RescueSystemQemuTest extends PxeLabTests {
 
         // 7. rescue ends: the previous boot mode is back; a power cycle boots the disk again
         int before = vm.serialText().length();
-        nr.cli("rescue", "end", "vm1");
-        nr.cli("power", "vm1", "cycle");
+        assertThat(nr.cli("rescue", "end", "vm1", "--reboot", "power")).contains("reboot by power: ok");
         QemuVm.Outcome back = awaitAfter(vm, before, LOCAL_MARKER, Duration.ofSeconds(120));
         assertTrue(back.found(), () -> ProxyDhcpQemuTest.diagnosis(back, vm, nr) + "\n" + timeline(nr));
 
         List<String> kinds = kinds(nr);
         System.out.println("[RescueSystemQemuTest] timeline:\n" + timeline(nr));
-        assertThat(kinds).as(timeline(nr)).containsSubsequence("boot.served", "boot.mode", "rescue.activated", "power.cycle", "boot.served",
-                "rescue.booted", "rescue.ready", "health.rescue", "rescue.ended", "rescue.activated", "rescue.ended", "boot.mode", "power.cycle", "boot.served");
+        assertThat(kinds).as(timeline(nr)).containsSubsequence("boot.served", "boot.mode", "rescue.activated", "power.cycle", "rescue.rebooted", "boot.served",
+                "rescue.booted", "rescue.ready", "health.rescue", "rescue.ended", "rescue.activated", "rescue.ended", "boot.mode", "power.cycle", "rescue.rebooted", "boot.served");
         List<String> served = events(nr).stream().filter(e -> "boot.served".equals(e.kind())).map(Json.EventJson::decision).toList();
         assertThat(served).containsExactly("local", "netboot rescue", "local");
         assertThat(PxeLab.read(nr.log())).doesNotContain(password).doesNotContain(BMC_PASSWORD);

@@ -5,8 +5,10 @@ import io.netrescue.inventory.IpAddresses;
 import io.netrescue.inventory.server.BootModeService;
 import io.netrescue.rescue.HostKeyReport;
 import io.netrescue.rescue.KnownHosts;
+import io.netrescue.rescue.Reboot;
 import io.netrescue.rescue.RescueActivation;
 import io.netrescue.rescue.RescueConflict;
+import io.netrescue.rescue.RescueKeys;
 import io.netrescue.rescue.SshPublicKey;
 import io.netrescue.store.Database;
 import io.netrescue.store.Event;
@@ -30,10 +32,15 @@ import org.jdbi.v3.core.Handle;
  * rescue system's side (fetch its per-boot settings, report ready with its host keys), each in one
  * durable transaction with its {@code rescue.*} event. The root password is returned once, by
  * {@link #activate}; only its crypt hash is stored, and no event, log line or later answer holds it.
+ * An activation carries the SSH keys given with it and the host's registered keys ({@link SshKeyService}),
+ * and may reboot the host into rescue ({@link Reboots}) once it is stored.
  */
 public final class RescueService {
-    /** A new activation and, when one was asked for, its root password: shown once, never again. */
-    public record Activated(RescueActivation activation, Optional<String> password) {}
+    /**
+     * A new activation; when one was asked for, its root password (shown once, never again); the
+     * reboot asked for and, unless none, how it went.
+     */
+    public record Activated(RescueActivation activation, Optional<String> password, Reboot reboot, Optional<Reboots.Outcome> rebooted) {}
 
     /** What a booted rescue system receives: who may log in, until when, where its agent sends heartbeats. */
     public record Settings(String host, long activation, Instant expiresAt, List<SshPublicKey> sshKeys, Optional<String> passwordHash,
@@ -53,6 +60,8 @@ public final class RescueService {
     private final Database db;
     private final HostStore hosts;
     private final RescueStore store;
+    private final SshKeyStore sshKeys;
+    private final Reboots reboots;
     private final EventStore events;
     private final BootModeService bootModes;
     private final TokenStore tokens;
@@ -62,12 +71,14 @@ public final class RescueService {
     private final SecureRandom random = new SecureRandom();
 
     /** @param rescueProfile the profile that {@code rescue} mode boots (its per-boot tokens are the rescue system's) */
-    public RescueService(Database db, HostStore hosts, RescueStore store, EventStore events, BootModeService bootModes, TokenStore tokens,
-                         String rescueProfile, Clock clock, RescueSystem system) {
+    public RescueService(Database db, HostStore hosts, RescueStore store, SshKeyStore sshKeys, EventStore events, BootModeService bootModes,
+                         TokenStore tokens, Reboots reboots, String rescueProfile, Clock clock, RescueSystem system) {
         this.system = system;
         this.db = db;
         this.hosts = hosts;
         this.store = store;
+        this.sshKeys = sshKeys;
+        this.reboots = reboots;
         this.events = events;
         this.bootModes = bootModes;
         this.tokens = tokens;
@@ -81,16 +92,21 @@ public final class RescueService {
 
     /**
      * Activates rescue for {@code host}: its next boot is the rescue system until the activation
-     * ends. A live activation it replaces ends now, and its credentials with it.
+     * ends. A live activation it replaces ends now, and its credentials with it. The activation carries
+     * {@code given} and the host's registered SSH keys. With a {@code reboot}, the host is rebooted once
+     * the activation is durable; a reboot that cannot work (no driver that can cycle, no SysRq) is
+     * refused before anything is stored, and one that fails leaves the activation standing.
      */
-    public Activated activate(String host, List<SshPublicKey> keys, boolean password, Duration lasting, String actor) {
+    public Activated activate(String host, List<SshPublicKey> given, boolean password, Duration lasting, Reboot reboot, String actor) {
         system.imageCheck().run(); // a freshly built image becomes the rescue profile before this host boots it
         Instant now = now();
-        RescueActivation fresh = RescueActivation.activate(0, host, now, lasting, keys, password); // refuses before anything is written
+        reboots.check(host, reboot);
         Optional<String> pw = password ? Optional.of(RootPassword.generate(random)) : Optional.empty();
         Optional<String> hash = pw.map(p -> RootPassword.hash(p, random));
         RescueActivation stored = db.inWriteTransaction(h -> {
             BootMode current = hosts.require(h, host).boot().mode();
+            List<SshPublicKey> keys = RescueKeys.forActivation(host, given, sshKeys.keys(h, host), password);
+            RescueActivation fresh = RescueActivation.activate(0, host, now, lasting, keys, password); // refuses before anything is written
             Optional<RescueStore.Stored> before = store.latest(h, host).filter(s -> s.activation().live(now));
             before.ifPresent(s -> end(h, s.activation(), now, "replaced by a new activation", actor));
             // replacing an activation keeps what the host booted before the first one
@@ -99,11 +115,41 @@ public final class RescueService {
             bootModes.apply(h, host, new BootMode.Rescue(Optional.empty()), Optional.of(a.expiresAt()), now, actor, " by rescue activation " + a.id());
             events.append(h, Event.of(now, host, "rescue.activated", actor, "activation " + a.id() + " until " + a.expiresAt()
                     + "; ssh keys: " + (keys.isEmpty() ? "none" : keys.stream().map(SshPublicKey::fingerprint).collect(Collectors.joining(", ")))
-                    + "; root password: " + (password ? "issued (shown once to " + actor + ")" : "none")));
+                    + "; root password: " + (password ? "issued (shown once to " + actor + ")" : "none")
+                    + (reboot == Reboot.NONE ? "" : "; reboot: " + reboot.word())));
             return a;
         });
         bootModes.committed(host);
-        return new Activated(stored, pw);
+        if (reboot == Reboot.NONE) return new Activated(stored, pw, reboot, Optional.empty());
+        return new Activated(stored, pw, reboot, Optional.of(reboot(stored, reboot, actor)));
+    }
+
+    /** Reboots {@code host} into its live activation (the ladder does, when an operator's activation is already there). */
+    public Reboots.Outcome reboot(String host, Reboot how, String actor) {
+        RescueActivation a = status(host).filter(x -> x.live(now())).orElseThrow(() -> new NotFoundException(host + " has no live rescue activation"));
+        reboots.check(host, how);
+        return reboot(a, how, actor);
+    }
+
+    /** The activation is durable before this runs: whatever the reboot does, the host's next network boot is rescue. */
+    private Reboots.Outcome reboot(RescueActivation a, Reboot how, String actor) {
+        Reboots.Outcome o = reboots.reboot(a.host(), how, actor);
+        Instant at = now();
+        db.inWriteTransaction(h -> {
+            events.append(h, Event.of(at, a.host(), o.ok() ? "rescue.rebooted" : "rescue.reboot-failed", actor,
+                    "activation " + a.id() + ", reboot " + how.word() + ": " + o.detail()
+                            + (o.ok() ? "" : "; the activation stands: power cycle " + a.host() + " by hand")));
+            return null;
+        });
+        return o;
+    }
+
+    /** The SSH keys registered for {@code host}, which each of its activations carries. */
+    public List<SshPublicKey> registeredKeys(String host) {
+        return db.read(h -> {
+            hosts.require(h, host);
+            return sshKeys.keys(h, host);
+        });
     }
 
     /** The host's newest activation as of now (one past its expiry shows as ended). */
@@ -113,6 +159,28 @@ public final class RescueService {
             hosts.require(h, host);
             return store.latest(h, host).map(s -> s.activation().live(now) ? s.activation() : s.activation().end(now, "expired"));
         });
+    }
+
+    /** An ended activation and, when one was asked for, the reboot out of rescue. */
+    public record Ended(RescueActivation activation, Reboot reboot, Optional<Reboots.Outcome> rebooted) {}
+
+    /**
+     * Ends the host's live activation, puts back the boot mode it had before and, with a {@code reboot},
+     * reboots the host out of rescue (refused before anything changes when that reboot cannot work).
+     */
+    public Ended end(String host, Reboot reboot, String actor) {
+        reboots.check(host, reboot);
+        RescueActivation e = end(host, actor);
+        if (reboot == Reboot.NONE) return new Ended(e, reboot, Optional.empty());
+        Reboots.Outcome o = reboots.reboot(host, reboot, actor);
+        Instant at = now();
+        db.inWriteTransaction(h -> {
+            events.append(h, Event.of(at, host, o.ok() ? "rescue.rebooted" : "rescue.reboot-failed", actor,
+                    "out of ended activation " + e.id() + ", reboot " + reboot.word() + ": " + o.detail()
+                            + (o.ok() ? "" : "; reboot " + host + " by hand to leave the rescue system")));
+            return null;
+        });
+        return new Ended(e, reboot, Optional.of(o));
     }
 
     /** Ends the host's live activation and puts back the boot mode it had before. */

@@ -1,22 +1,20 @@
 package io.netrescue.watchdog.server;
 
-import io.netrescue.boot.BootMode;
-import io.netrescue.inventory.server.BootModeService;
 import io.netrescue.inventory.server.EventService;
 import io.netrescue.power.server.PowerAction;
-import io.netrescue.power.server.PowerService;
-import io.netrescue.sysrq.SysrqKeys;
-import io.netrescue.sysrq.client.SysrqDefaults;
-import io.netrescue.sysrq.client.SysrqService;
+import io.netrescue.rescue.Reboot;
+import io.netrescue.rescue.RescueActivation;
+import io.netrescue.rescue.server.Reboots;
+import io.netrescue.rescue.server.RescueService;
 import io.netrescue.watchdog.LadderStep;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * What each ladder step does, with the services an operator would use by hand: network SysRq,
- * the host's power drivers, the rescue boot mode, and the hands-on request. Every effect records its
- * own events (sysrq.*, power.*, boot.mode) with the actor {@code watchdog}.
+ * What each ladder step does, with the services an operator would use by hand: network SysRq and
+ * the host's power drivers ({@link Reboots}, shared with {@code rescue activate --reboot}), a rescue
+ * activation ({@link RescueService}, as the API makes it), and the hands-on request. Every effect
+ * records its own events (sysrq.*, power.*, rescue.*, boot.mode) with the actor {@code watchdog}.
  */
 public final class LadderEffects implements Watchdog.Actions {
     static final String ACTOR = "watchdog";
@@ -28,61 +26,64 @@ public final class LadderEffects implements Watchdog.Actions {
         record Result(String detail) {}
     }
 
-    private final BootModeService bootModes;
+    private final RescueService rescue;
+    private final Reboots reboots;
     private final EventService events;
-    private final SysrqService sysrq;
-    private final PowerService power;
     private final Optional<HandsOn> handsOn;
     private final java.util.function.Function<String, List<String>> consoleTail;
 
     /** @param consoleTail the host's last netconsole lines, for the hands-on request (empty when none) */
-    public LadderEffects(BootModeService bootModes, EventService events, SysrqService sysrq, PowerService power,
+    public LadderEffects(RescueService rescue, Reboots reboots, EventService events,
                          Optional<HandsOn> handsOn, java.util.function.Function<String, List<String>> consoleTail) {
-        this.consoleTail = consoleTail;
-        this.bootModes = bootModes;
+        this.rescue = rescue;
+        this.reboots = reboots;
         this.events = events;
-        this.sysrq = sysrq;
-        this.power = power;
         this.handsOn = handsOn;
+        this.consoleTail = consoleTail;
     }
 
     @Override
     public Result perform(String host, int step, LadderStep what, Watchdog.HealthView view) {
         return switch (what) {
             case LadderStep.Wait w -> new Result(true, "waited");
-            case LadderStep.Sysrq s -> sysrq(host, s.keys());
-            case LadderStep.Power p -> power(host, PowerAction.parse(p.action()));
+            case LadderStep.Sysrq s -> result(reboots.sysrq(host, s.keys(), ACTOR));
+            case LadderStep.Power p -> result(reboots.power(host, PowerAction.parse(p.action()), ACTOR));
             case LadderStep.Rescue r -> rescue(host);
             case LadderStep.HandsOn h -> handsOn(host, view);
         };
     }
 
-    private Result sysrq(String host, String keys) {
-        if (sysrq.find(host).isEmpty()) return new Result(false, "no SysRq configured for " + host + " (netrescue host sysrq)");
-        try {
-            SysrqService.Outcome o = sysrq.trigger(host, new SysrqKeys(keys), Optional.empty(), SysrqDefaults.PAUSE_MILLIS, Duration.ZERO, ACTOR);
-            return new Result(o.result().succeeded(), o.via() + " " + o.result().wireName() + ": " + o.detail());
-        } catch (RuntimeException e) {
-            return new Result(false, e.getMessage());
-        }
+    private static Result result(Reboots.Outcome o) {
+        return new Result(o.ok(), o.detail());
     }
 
-    private Result power(String host, PowerAction action) {
-        try {
-            if (!power.hasDriverFor(host, action)) return new Result(false, "no power driver of " + host + " can " + action.word());
-            PowerService.Outcome o = power.perform(host, action, Optional.empty(), ACTOR);
-            return new Result(o.result().equals("ok"), o.driver() + ": " + o.detail());
-        } catch (RuntimeException e) {
-            return new Result(false, e.getMessage());
-        }
-    }
-
-    /** Next boot: the rescue system; then a power cycle to get there. */
+    /**
+     * A rescue activation with the host's registered SSH keys (no password: nobody would see it), then
+     * a power cycle, or SysRq {@code sub} without a power driver. Without a registered key the step
+     * fails and stores nothing: a rescue system nobody can log in to helps no one, and the ladder moves
+     * on to hands-on. An operator's live activation is kept (a new one would end their credentials).
+     */
     private Result rescue(String host) {
         try {
-            var change = bootModes.set(host, new BootMode.Rescue(Optional.empty()), Optional.empty(), ACTOR, " by the ladder's rescue step");
-            Result cycled = power(host, PowerAction.CYCLE);
-            return new Result(cycled.ok(), "next boot: rescue (was " + change.was() + "); " + cycled.detail());
+            Reboot how = Reboot.best(reboots.means(host));
+            Optional<RescueActivation> live = rescue.status(host).filter(a -> a.state() != RescueActivation.State.ENDED);
+            String activation;
+            Optional<Reboots.Outcome> rebooted;
+            if (live.isPresent()) {
+                activation = "kept live rescue activation " + live.get().id();
+                rebooted = how == Reboot.NONE ? Optional.empty() : Optional.of(rescue.reboot(host, how, ACTOR));
+            } else {
+                if (rescue.registeredKeys(host).isEmpty()) {
+                    return new Result(false, "no SSH key registered for " + host + " (netrescue host ssh-key add " + host + " FILE)");
+                }
+                RescueService.Activated a = rescue.activate(host, List.of(), false, RescueActivation.DEFAULT, how, ACTOR);
+                activation = "rescue activation " + a.activation().id() + " until " + a.activation().expiresAt()
+                        + " with " + a.activation().sshKeys().size() + " registered SSH key(s)";
+                rebooted = a.rebooted();
+            }
+            return rebooted.map(o -> new Result(o.ok(), activation + "; " + how.word() + ": " + o.detail()))
+                    .orElseGet(() -> new Result(false, activation + "; no power driver can cycle " + host + " and no SysRq is configured:"
+                            + " power cycle it by hand"));
         } catch (RuntimeException e) {
             return new Result(false, e.getMessage());
         }

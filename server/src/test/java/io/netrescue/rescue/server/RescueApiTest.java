@@ -4,7 +4,14 @@ import static io.netrescue.testing.TestServer.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.netrescue.api.Json;
 import io.netrescue.testing.TestServer;
+import io.netrescue.watchdog.server.WatchdogSettings;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +22,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A rescue activation through the real server: the operator's API, the boot decision that hands the
@@ -23,11 +31,15 @@ import org.junit.jupiter.api.Test;
  */
 class RescueApiTest {
     static final String KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKJorwhW84BJK7gwpeH38Gs16ZH8IhlXNLmCBmD0j3dL op@desk";
+    static final String TEAM = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDXabiQrh40dzw8EXvsTpls0PJj3uEBJI5y+PAJRJzoQ team@ops";
     static TestServer s;
+    @TempDir static Path dir;
 
     @BeforeAll
     static void start() {
-        s = TestServer.start();
+        // the ladder of every host: rescue first (hosts without heartbeats never go down by themselves; tests start it by hand)
+        s = TestServer.start(List.of(), "local", java.time.Clock.systemUTC(), c -> c.withWatchdog(WatchdogSettings.defaults().withListen("127.0.0.1:0")
+                .withPolicies(List.of(new WatchdogSettings.Policy("rescue-first", "", List.of("rescue", "hands-on"), 1, "1h", 1.0, "0", null, null)))));
         ok(s.api("POST", "hosts", "{\"name\":\"web1\",\"macs\":[\"52:54:00:00:00:71\"],\"ips\":[\"127.0.0.1\"]}"));
         ok(s.api("POST", "profiles", "{\"name\":\"rescue\",\"kernel\":\"rescue/vmlinuz\",\"initrds\":[\"rescue/initrd\"],"
                 + "\"cmdline\":\"console=ttyS0 rescue.url={server} rescue.token={token}\"}"));
@@ -103,5 +115,126 @@ class RescueApiTest {
         assertThat(s.api("POST", "hosts/nosuch/rescue", "{\"password\":true}").status()).isEqualTo(404);
         assertThat(s.api("PATCH", "hosts/web1/rescue", "{}").status()).isEqualTo(405);
         assertThat(s.api("GET", "hosts/web1/rescue/other", null).status()).isEqualTo(404);
+    }
+
+    private static void host(String name, String mac) {
+        ok(s.api("POST", "hosts", "{\"name\":\"" + name + "\",\"macs\":[\"" + mac + "\"]}"));
+    }
+
+    /** An exec power driver for {@code host}: a script that logs its calls to {@code host}.log and then runs {@code body}. */
+    private static Path powerDriver(String host, String body) throws Exception {
+        Path p = dir.resolve(host + ".sh"), log = dir.resolve(host + ".log");
+        Files.writeString(p, "#!/bin/sh\necho \"$1 $2\" >> " + log + "\n" + body + "\n");
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        ok(s.api("PUT", "hosts/" + host + "/power/exec", "{\"settings\":{\"command\":\"" + p + "\"}}"));
+        return log;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> json(TestServer.Reply r) {
+        return Json.MAPPER.readValue(r.body(), Map.class);
+    }
+
+    private static String activate(String host, String reboot) {
+        return "{\"sshKeys\":[\"" + KEY + "\"],\"reboot\":\"" + reboot + "\"}";
+    }
+
+    @Test
+    void aRebootThatCannotWorkOrIsUnknownIsRefusedAndNothingIsStored() {
+        host("db1", "52:54:00:00:00:81");
+        var bogus = s.api("POST", "hosts/db1/rescue", activate("db1", "bogus"));
+        assertThat(bogus.status()).isEqualTo(400);
+        assertThat(bogus.body()).contains("unknown reboot 'bogus': use power, sysrq or none");
+        var power = s.api("POST", "hosts/db1/rescue", activate("db1", "power"));
+        assertThat(power.status()).isEqualTo(400);
+        assertThat(power.body()).contains("no power driver of db1 can cycle it");
+        var sysrq = s.api("POST", "hosts/db1/rescue", activate("db1", "sysrq"));
+        assertThat(sysrq.status()).isEqualTo(400);
+        assertThat(sysrq.body()).contains("db1 has no SysRq settings");
+        assertThat(s.api("GET", "hosts/db1/rescue", null).status()).isEqualTo(404); // nothing stored
+        assertThat(ok(s.api("GET", "hosts/db1", null)).body()).contains("\"mode\":\"local\"");
+        assertThat(ok(s.api("GET", "events?host=db1", null)).body()).doesNotContain("rescue.", "power.requested");
+        assertThat(s.api("POST", "hosts/nosuch/rescue", activate("nosuch", "power")).status()).isEqualTo(404);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void rebootNonePowerAndSysrq() throws Exception {
+        host("db2", "52:54:00:00:00:82");
+        Map<String, Object> none = json(ok(s.api("POST", "hosts/db2/rescue", activate("db2", "none"))));
+        assertThat(none).doesNotContainKey("reboot");
+
+        Path log = powerDriver("db2", "exit 0");
+        var cycled = s.api("POST", "hosts/db2/rescue", activate("db2", "power"));
+        assertThat(cycled.status()).as(cycled.body()).isEqualTo(201);
+        assertThat(json(cycled).get("reboot")).isEqualTo(Map.of("how", "power", "result", "ok", "detail", "exec: db2.sh cycle db2 succeeded"));
+        assertThat(Files.readAllLines(log)).containsExactly("cycle db2");
+
+        // a power cycle that fails: the activation stands, the answer says so
+        powerDriver("db2", "echo 'BMC unreachable' >&2; exit 1");
+        Map<String, Object> failed = json(ok(s.api("POST", "hosts/db2/rescue", activate("db2", "power"))));
+        assertThat((Map<String, Object>) failed.get("reboot")).containsEntry("result", "failed").extractingByKey("detail").asString().contains("BMC unreachable");
+        assertThat(json(ok(s.api("GET", "hosts/db2/rescue", null)))).containsEntry("id", failed.get("id")).containsEntry("state", "activated")
+                .doesNotContainKey("reboot");
+
+        try (DatagramSocket xt = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            xt.setSoTimeout(5000);
+            ok(s.api("PUT", "hosts/db2/sysrq", "{\"dialect\":\"xt\",\"address\":\"127.0.0.1\",\"xtPort\":" + xt.getLocalPort() + ",\"password\":\"pw\"}"));
+            Map<String, Object> sub = json(ok(s.api("POST", "hosts/db2/rescue", activate("db2", "sysrq"))));
+            assertThat((Map<String, Object>) sub.get("reboot")).containsEntry("how", "sysrq").containsEntry("result", "ok");
+            DatagramPacket p = new DatagramPacket(new byte[512], 512);
+            xt.receive(p);
+            assertThat(new String(p.getData(), 0, p.getLength())).startsWith("sub,");
+        }
+        assertThat(ok(s.api("GET", "events?host=db2&limit=1000", null)).body())
+                .contains("rescue.rebooted", "rescue.reboot-failed", "power.cycle", "power.failed", "sysrq.sent", "the activation stands");
+    }
+
+    @Test
+    void registeredKeysComeWithEveryActivation() throws Exception {
+        host("db3", "52:54:00:00:00:83");
+        assertThat(s.api("POST", "hosts/db3/rescue", "{}").body()).contains("SSH key or a password", "netrescue host ssh-key add db3");
+        var added = s.api("POST", "hosts/db3/ssh-keys", "{\"keys\":[\"" + KEY + "\"]}");
+        assertThat(added.status()).as(added.body()).isEqualTo(201);
+        assertThat(added.body()).contains("\"fingerprint\":\"SHA256:mD3LyF++aQih8yJFVUuAT/3CR8RQtlXYQNJxDzdk7B4\"");
+        var again = s.api("POST", "hosts/db3/ssh-keys", "{\"keys\":[\"" + KEY + "\"]}");
+        assertThat(again.status()).isEqualTo(200); // already registered: nothing changes
+        assertThat(json(again).get("added")).isEqualTo(List.of());
+        assertThat(s.api("POST", "hosts/db3/ssh-keys", "{\"keys\":[\"command=\\\"sh\\\" " + TEAM + "\"]}").body()).contains("options");
+        assertThat(s.api("POST", "hosts/db3/ssh-keys", "{\"keys\":[\"" + TEAM + "\", \"ssh-ed25519 AAAA\"]}").status()).isEqualTo(400);
+        assertThat(s.api("POST", "hosts/db3/ssh-keys", "{\"keys\":[]}").status()).isEqualTo(400);
+        assertThat(s.api("POST", "hosts/nosuch/ssh-keys", "{\"keys\":[\"" + KEY + "\"]}").status()).isEqualTo(404);
+        String list = ok(s.api("GET", "hosts/db3/ssh-keys", null)).body();
+        assertThat(list).contains("op@desk").doesNotContain("team@ops"); // the refused batches stored nothing
+
+        // no key given: the registered one; one given: both
+        assertThat(ok(s.api("POST", "hosts/db3/rescue", "{}")).body()).contains("SHA256:mD3LyF++aQih8yJFVUuAT/3CR8RQtlXYQNJxDzdk7B4 op@desk");
+        assertThat(json(ok(s.api("POST", "hosts/db3/rescue", "{\"sshKeys\":[\"" + TEAM + "\"]}"))).get("sshKeys")).asList().hasSize(2);
+
+        // DELETE by fingerprint: base64url, so that its '/' does not split the path
+        assertThat(s.api("DELETE", "hosts/db3/ssh-keys/SHA256:mD3LyF++aQih8yJFVUuAT/3CR8RQtlXYQNJxDzdk7B4", null).status()).isEqualTo(404);
+        assertThat(s.api("DELETE", "hosts/db3/ssh-keys/not-a-fingerprint", null).status()).isEqualTo(400);
+        assertThat(s.api("DELETE", "hosts/db3/ssh-keys/SHA256:mD3LyF--aQih8yJFVUuAT_3CR8RQtlXYQNJxDzdk7B4", null).status()).isEqualTo(204);
+        assertThat(s.api("DELETE", "hosts/db3/ssh-keys/SHA256:mD3LyF--aQih8yJFVUuAT_3CR8RQtlXYQNJxDzdk7B4", null).status()).isEqualTo(404);
+        assertThat(ok(s.api("GET", "hosts/db3/ssh-keys", null)).body()).isEqualTo("[]\n");
+        assertThat(s.api("PUT", "hosts/db3/ssh-keys", "{}").status()).isEqualTo(405);
+        assertThat(ok(s.api("GET", "events?host=db3", null)).body()).contains("ssh-key.added", "ssh-key.removed");
+    }
+
+    @Test
+    void theLaddersRescueStepActivatesRescueWithTheRegisteredKeys() throws Exception {
+        host("db4", "52:54:00:00:00:84");
+        Path log = powerDriver("db4", "exit 0");
+        ok(s.api("POST", "hosts/db4/ssh-keys", "{\"keys\":[\"" + KEY + "\"]}"));
+        ok(s.api("POST", "hosts/db4/watchdog", "{\"ladder\":\"start\"}"));
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        TestServer.Reply r;
+        while ((r = s.api("GET", "hosts/db4/rescue", null)).status() == 404 && System.nanoTime() < deadline) Thread.sleep(50);
+        Map<String, Object> a = json(ok(r));
+        assertThat(a).containsEntry("state", "activated").containsEntry("passwordIssued", false);
+        assertThat(a.get("sshKeys")).asList().containsExactly("ssh-ed25519 SHA256:mD3LyF++aQih8yJFVUuAT/3CR8RQtlXYQNJxDzdk7B4 op@desk");
+        while (!Files.exists(log) && System.nanoTime() < deadline) Thread.sleep(50);
+        assertThat(Files.readAllLines(log)).containsExactly("cycle db4");
+        assertThat(ok(s.api("GET", "events?host=db4&limit=1000", null)).body()).contains("rescue.activated", "\"actor\":\"watchdog\"");
     }
 }

@@ -12,6 +12,7 @@ import io.netrescue.inventory.MacAddress;
 import io.netrescue.inventory.server.BootModeService;
 import io.netrescue.inventory.server.EventService;
 import io.netrescue.inventory.server.HostService;
+import io.netrescue.rescue.Reboot;
 import io.netrescue.rescue.RescueActivation.State;
 import io.netrescue.rescue.RescueConflict;
 import io.netrescue.rescue.SshPublicKey;
@@ -47,7 +48,8 @@ class RescueServiceTest {
     private RescueService rescue;
     private HostService hosts;
     private EventService events;
-    private TokenStore tokens = new TokenStore();
+    private TokenStore tokens;
+    private io.netrescue.testing.RescueFixture fx;
     private InventoryCache cache;
 
     @BeforeEach
@@ -58,8 +60,9 @@ class RescueServiceTest {
         hosts = f.hosts();
         events = f.events();
         BootModeService bootModes = f.bootModes();
-        rescue = new RescueService(db, f.hostStore(), new RescueStore(), f.eventStore(), bootModes, tokens, "rescue", clock,
-                new RescueService.RescueSystem(() -> {}, h -> "host = " + h + "\n", java.util.OptionalInt.of(6100)));
+        fx = io.netrescue.testing.RescueFixture.open(f, dir, "rescue", clock);
+        rescue = fx.rescue();
+        tokens = fx.tokens();
         f.profiles().save(new Profile("rescue", "rescue/vmlinuz", List.of("rescue/initrd"), "rescue.token={token}"), false, "t");
         f.profiles().save(new Profile("web", "vmlinuz", List.of(), "quiet"), false, "t");
         hosts.add(new HostStore.NewHost("web1", List.of(MacAddress.parse("52:54:00:00:00:01")), Optional.empty(), List.of(IpAddresses.parse("10.0.0.5")), Map.of()), "t");
@@ -88,7 +91,7 @@ class RescueServiceTest {
 
     @Test
     void anActivationBootsRescueAndItsPasswordIsShownOnceAndStoredAsACryptHash() throws Exception {
-        var a = rescue.activate("web1", List.of(OPERATOR), true, Duration.ofHours(2), "api:op");
+        var a = rescue.activate("web1", List.of(OPERATOR), true, Duration.ofHours(2), Reboot.NONE, "api:op");
         String pw = a.password().orElseThrow();
         assertThat(pw).matches("([a-zA-Z2-9]{4}-){4}[a-zA-Z2-9]{4}");
         assertThat(a.activation().state()).isEqualTo(State.ACTIVATED);
@@ -112,7 +115,7 @@ class RescueServiceTest {
 
     @Test
     void readyOncePerBootWithVerifiedHostKeys() {
-        rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(2), "api:op");
+        rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(2), Reboot.NONE, "api:op");
         String token = boots("web1", "rescue");
         assertThatThrownBy(() -> rescue.ready(token, HOST_KEYS, "10.0.0.5")).isInstanceOf(RescueConflict.class).hasMessageContaining("not fetched");
         rescue.settings(token, "10.0.0.5");
@@ -131,7 +134,7 @@ class RescueServiceTest {
     void tokensOfOtherBootsProfilesAndHostsAreRefused() {
         String before = boots("web1", "rescue"); // a rescue boot from before this activation
         clock.advance(Duration.ofSeconds(1));
-        rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(2), "api:op");
+        rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(2), Reboot.NONE, "api:op");
         assertThatThrownBy(() -> rescue.settings(before, "10.0.0.5")).isInstanceOf(RescueTokenRefused.class).hasMessageContaining("before the current activation");
         assertThatThrownBy(() -> rescue.settings(boots("web1", "web"), "10.0.0.5")).isInstanceOf(RescueTokenRefused.class);
         assertThatThrownBy(() -> rescue.settings("forged", "10.0.0.5")).isInstanceOf(RescueTokenRefused.class);
@@ -143,11 +146,11 @@ class RescueServiceTest {
 
     @Test
     void aNewActivationKillsTheOldCredentialsAndEndPutsTheOldModeBack() {
-        rescue.activate("web1", List.of(OPERATOR), true, Duration.ofHours(2), "api:op");
+        rescue.activate("web1", List.of(OPERATOR), true, Duration.ofHours(2), Reboot.NONE, "api:op");
         String first = boots("web1", "rescue");
         rescue.settings(first, "10.0.0.5");
         clock.advance(Duration.ofMinutes(1));
-        var second = rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(1), "api:op");
+        var second = rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(1), Reboot.NONE, "api:op");
         assertThatThrownBy(() -> rescue.settings(first, "10.0.0.5")).isInstanceOf(RescueTokenRefused.class);
         assertThat(rescue.settings(boots("web1", "rescue"), "10.0.0.5").passwordHash()).isEmpty();
         var ended = rescue.end("web1", "api:op");
@@ -161,13 +164,86 @@ class RescueServiceTest {
 
     @Test
     void anExpiredActivationRefusesItsRescueSystem() {
-        rescue.activate("web1", List.of(OPERATOR), false, Duration.ofMinutes(30), "api:op");
+        rescue.activate("web1", List.of(OPERATOR), false, Duration.ofMinutes(30), Reboot.NONE, "api:op");
         String token = boots("web1", "rescue");
         clock.advance(Duration.ofMinutes(30));
         assertThatThrownBy(() -> rescue.settings(token, "10.0.0.5")).isInstanceOf(RescueTokenRefused.class);
         assertThat(rescue.status("web1").orElseThrow().state()).isEqualTo(State.ENDED);
         assertThat(rescue.status("web1").orElseThrow().endReason()).isEqualTo("expired");
-        assertThatThrownBy(() -> rescue.activate("web1", List.of(), false, Duration.ofHours(1), "api:op")).isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> rescue.activate("web1", List.of(), false, Duration.ofHours(1), Reboot.NONE, "api:op")).isInstanceOf(InvalidInputException.class);
         assertThat(timeline().lines().filter(l -> l.startsWith("rescue.activated")).count()).isEqualTo(1);
+    }
+
+    static final SshPublicKey TEAM = SshPublicKey.parse("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDXabiQrh40dzw8EXvsTpls0PJj3uEBJI5y+PAJRJzoQ team@ops");
+
+    /** An exec power driver for web1: a script that logs its calls and behaves as {@code body} says. */
+    private Path powerScript(String body) throws Exception {
+        Path p = dir.resolve("power.sh");
+        Files.writeString(p, "#!/bin/sh\necho \"$1 $2\" >> " + dir.resolve("power.log") + "\n" + body + "\n");
+        Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        fx.power().configure("web1", "exec", Map.of("command", p.toString()), Optional.empty(), Duration.ofSeconds(5), Optional.empty(), "t");
+        return p;
+    }
+
+    private List<String> powerCalls() throws Exception {
+        Path log = dir.resolve("power.log");
+        return Files.exists(log) ? Files.readAllLines(log) : List.of();
+    }
+
+    @Test
+    void anActivationCarriesTheGivenAndTheRegisteredKeys() {
+        var added = fx.sshKeys().add("web1", List.of(TEAM), "api:op");
+        assertThat(added.added()).extracting(SshKeyStore.Registered::key).containsExactly(TEAM);
+        assertThat(fx.sshKeys().add("web1", List.of(TEAM), "api:op").unchanged()).hasSize(1); // again: nothing changes
+        // no key given: the registered ones
+        assertThat(rescue.activate("web1", List.of(), false, Duration.ofHours(1), Reboot.NONE, "api:op").activation().sshKeys()).containsExactly(TEAM);
+        // given too: both, the given one first
+        var both = rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(1), Reboot.NONE, "api:op");
+        assertThat(both.activation().sshKeys()).containsExactly(OPERATOR, TEAM);
+        assertThat(rescue.settings(boots("web1", "rescue"), "10.0.0.5").sshKeys()).containsExactly(OPERATOR, TEAM);
+        fx.sshKeys().remove("web1", TEAM.fingerprint(), "api:op");
+        assertThat(fx.sshKeys().list("web1")).isEmpty();
+        assertThat(timeline()).contains("ssh-key.added api:op ssh-ed25519 " + TEAM.fingerprint() + " team@ops", "ssh-key.removed api:op ssh-ed25519 " + TEAM.fingerprint());
+    }
+
+    @Test
+    void withoutAnyKeyOrPasswordNothingIsStoredAndTheMessageSaysHowToRegisterOne() {
+        assertThatThrownBy(() -> rescue.activate("web1", List.of(), false, Duration.ofHours(1), Reboot.NONE, "api:op"))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("SSH key or a password").hasMessageContaining("netrescue host ssh-key add web1");
+        assertThat(rescue.status("web1")).isEmpty();
+        assertThat(hosts.require("web1").boot().mode()).isEqualTo(new BootMode.Persistent("web"));
+    }
+
+    @Test
+    void aRebootThatCannotWorkIsRefusedBeforeAnythingIsStored() {
+        assertThatThrownBy(() -> rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(1), Reboot.POWER, "api:op"))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("no power driver of web1 can cycle it");
+        assertThatThrownBy(() -> rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(1), Reboot.SYSRQ, "api:op"))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("web1 has no SysRq settings");
+        assertThat(rescue.status("web1")).isEmpty();
+        assertThat(hosts.require("web1").boot().mode()).isEqualTo(new BootMode.Persistent("web"));
+        assertThat(timeline()).doesNotContain("rescue.", "power.requested");
+    }
+
+    @Test
+    void theActivationIsStoredBeforeThePowerCycleAndAFailedCycleLeavesItStanding() throws Exception {
+        powerScript("exit 0");
+        var a = rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(1), Reboot.POWER, "api:op");
+        assertThat(a.rebooted()).get().satisfies(o -> assertThat(o.ok()).isTrue());
+        assertThat(powerCalls()).containsExactly("cycle web1");
+        List<String> kinds = events.recent(Optional.of("web1"), 100, 0).stream().map(e -> e.kind()).toList();
+        assertThat(kinds).containsSubsequence("rescue.activated", "power.requested", "power.cycle", "rescue.rebooted");
+
+        powerScript("echo 'BMC says no' >&2; exit 1");
+        var b = rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(1), Reboot.POWER, "api:op");
+        assertThat(b.rebooted()).get().satisfies(o -> {
+            assertThat(o.ok()).isFalse();
+            assertThat(o.detail()).contains("BMC says no");
+        });
+        assertThat(rescue.status("web1").orElseThrow().id()).isEqualTo(b.activation().id());
+        assertThat(rescue.status("web1").orElseThrow().state()).isEqualTo(State.ACTIVATED);
+        assertThat(hosts.require("web1").boot().mode()).isEqualTo(new BootMode.Rescue(Optional.empty()));
+        assertThat(timeline()).containsPattern("rescue.reboot-failed api:op activation " + b.activation().id() + ", reboot power: exec: .*BMC says no")
+                .contains("the activation stands: power cycle web1 by hand");
     }
 }

@@ -70,7 +70,7 @@ public final class NetrescueServer implements AutoCloseable {
     private TftpServer tftp;
     private NetconsoleReceiver netconsole;
     private ConsoleLog consoleLog;
-    private io.netrescue.watchdog.server.Watchdog watchdog;
+    private volatile io.netrescue.watchdog.server.Watchdog watchdog;
     private io.netrescue.boot.trial.KernelTrials trials;
     private final Sightings sightings = new Sightings(SIGHTINGS);
     /** Boot clients remembered (MAC -> UUID, arch) between their DHCP exchange and their TFTP lookups. */
@@ -124,8 +124,8 @@ public final class NetrescueServer implements AutoCloseable {
             if (p.isEmpty()) throw new io.netrescue.rescue.RescueConflict("there is no rescue system to boot: build it with"
                     + " `netrescue rescue image build` (or add a profile named " + rescueProfile + ")");
         };
-        java.util.OptionalInt heartbeatPort = config.watchdog().listen().isBlank() ? java.util.OptionalInt.empty()
-                : java.util.OptionalInt.of(Integer.parseInt(config.watchdog().listen().substring(config.watchdog().listen().lastIndexOf(':') + 1)));
+        java.util.function.Supplier<java.util.OptionalInt> heartbeatPort = () -> watchdog == null ? java.util.OptionalInt.empty()
+                : watchdog.heartbeatAddress().map(a -> java.util.OptionalInt.of(a.getPort())).orElse(java.util.OptionalInt.empty());
         io.netrescue.rescue.server.Reboots reboots = new io.netrescue.rescue.server.Reboots(power, sysrqService);
         io.netrescue.rescue.server.SshKeyStore sshKeys = new io.netrescue.rescue.server.SshKeyStore();
         io.netrescue.rescue.server.RescueService rescue = new io.netrescue.rescue.server.RescueService(db, hosts, new io.netrescue.rescue.server.RescueStore(),

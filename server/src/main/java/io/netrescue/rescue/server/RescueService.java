@@ -51,11 +51,10 @@ public final class RescueService {
      *
      * @param imageCheck   registers a newly built rescue image before an activation uses the profile
      * @param agentConfig  the agent configuration (with the host's derived key) for a host
-     * @param heartbeatPort the watchdog's heartbeat port, when it listens
+     * @param heartbeatPort the watchdog's heartbeat port, when it listens (asked when a rescue system boots: it binds after this service exists)
      */
-    public record RescueSystem(Runnable imageCheck, java.util.function.Function<String, String> agentConfig, java.util.OptionalInt heartbeatPort) {
-        public static final RescueSystem NONE = new RescueSystem(() -> {}, h -> "", java.util.OptionalInt.empty());
-    }
+    public record RescueSystem(Runnable imageCheck, java.util.function.Function<String, String> agentConfig,
+                               java.util.function.Supplier<java.util.OptionalInt> heartbeatPort) {}
 
     private final Database db;
     private final HostStore hosts;
@@ -229,7 +228,7 @@ public final class RescueService {
             // the boot's token speaks for the activation as long as it lasts, past the usual token lifetime
             tokens.extend(h, token, b.expiresAt());
             events.append(h, Event.of(now, b.host(), "rescue.booted", "rescue", "activation " + b.id() + " fetched its settings from " + from));
-            return new Settings(b.host(), b.id(), b.expiresAt(), b.sshKeys(), s.passwordHash(), system.heartbeatPort());
+            return new Settings(b.host(), b.id(), b.expiresAt(), b.sshKeys(), s.passwordHash(), system.heartbeatPort().get());
         });
     }
 

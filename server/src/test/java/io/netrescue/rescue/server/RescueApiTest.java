@@ -107,6 +107,43 @@ class RescueApiTest {
         assertThat(ok(s.api("GET", "hosts/web1", null)).body()).contains("\"mode\":\"local\"");
     }
 
+    /**
+     * The running rescue system: its settings name the heartbeat port, its agent gets the host's key,
+     * and it asks whether its activation lives; a newer activation, and then the end (with a power
+     * cycle out of rescue), make the old token's answer a 403, on which it drops its credentials.
+     */
+    @Test
+    void theRunningRescueSystemLearnsWhenItsActivationDies() throws Exception {
+        host("db5", "52:54:00:00:00:85");
+        Path log = powerDriver("db5", "exit 0");
+        ok(s.api("POST", "hosts/db5/rescue", activate("db5", "none")));
+        String script = s.get("/boot.ipxe?mac=52-54-00-00-00-85&ip=127.0.0.1&uuid=&arch=x86_64&platform=pcbios");
+        Matcher m = Pattern.compile("rescue\\.token=(\\S+)").matcher(script);
+        assertThat(m.find()).as(script).isTrue();
+        String bearer = "Authorization: Bearer " + m.group(1);
+        int hbPort = s.server().watchdog().orElseThrow().heartbeatAddress().orElseThrow().getPort();
+        assertThat(curl("-H", bearer, s.url() + "/rescue/settings").get(1)).contains("host db5\n", "heartbeat-port " + hbPort + "\n");
+        List<String> agent = curl("-H", bearer, s.url() + "/rescue/agent.conf");
+        assertThat(agent.get(0)).isEqualTo("200");
+        assertThat(agent.get(1)).contains("host = db5\n", "allowed-keys = sub\n").containsPattern("key = [0-9a-f]{64}\n");
+        assertThat(curl("-H", "Authorization: Bearer forged", s.url() + "/rescue/agent.conf").get(0)).isEqualTo("403");
+        assertThat(curl("-H", bearer, s.url() + "/rescue/alive")).first().isEqualTo("200");
+        assertThat(curl("-X", "POST", "-H", bearer, s.url() + "/rescue/alive")).first().isEqualTo("405");
+
+        ok(s.api("POST", "hosts/db5/rescue", "{\"password\":true}"));                        // a newer activation
+        assertThat(curl("-H", bearer, s.url() + "/rescue/alive")).first().isEqualTo("403");
+        assertThat(curl("-H", bearer, s.url() + "/rescue/agent.conf")).first().isEqualTo("403");
+
+        assertThat(s.api("POST", "hosts/db5/rescue/end", "{\"reboot\":\"sysrq\"}").status()).isEqualTo(400); // cannot work: nothing changes
+        assertThat(json(ok(s.api("GET", "hosts/db5/rescue", null)))).containsEntry("state", "activated");
+        Map<String, Object> ended = json(ok(s.api("POST", "hosts/db5/rescue/end", "{\"reboot\":\"power\"}")));
+        assertThat(ended).containsEntry("state", "ended").containsEntry("reboot", Map.of("how", "power", "result", "ok", "detail", "exec: db5.sh cycle db5 succeeded"));
+        assertThat(Files.readAllLines(log)).containsExactly("cycle db5");
+        assertThat(ok(s.api("GET", "hosts/db5", null)).body()).contains("\"mode\":\"local\"");
+        assertThat(s.api("GET", "hosts/db5/rescue/end", null).status()).isEqualTo(405);
+        assertThat(s.api("POST", "hosts/db5/rescue/end", "").status()).isEqualTo(404);               // nothing live to end
+    }
+
     @Test
     void badActivationsAreRefusedWithAReason() {
         assertThat(s.api("POST", "hosts/web1/rescue", "{\"sshKeys\":[\"command=\\\"sh\\\" " + KEY + "\"]}").status()).isEqualTo(400);

@@ -54,7 +54,7 @@ public final class RescueHandler extends Handler.Abstract {
                 var a = service.alive(token);
                 Http.send(resp, cb, 200, TEXT, "live: activation " + a.id() + " until " + a.expiresAt() + "\n");
             } else if (path.equals("/rescue/agent.conf")) {
-                Http.send(resp, cb, 200, TEXT, service.agentConfig(token, from));
+                Http.send(resp, cb, 200, TEXT, service.agentConfig(token));
             } else {
                 if (req.getLength() > io.netrescue.rescue.HostKeyReport.MAX_BYTES) throw new InvalidInputException("the report is longer than " + io.netrescue.rescue.HostKeyReport.MAX_BYTES + " bytes");
                 // bounded read: a chunked body has no length to check first

@@ -242,7 +242,7 @@ public final class RescueService {
     }
 
     /** The agent's configuration for the token's host: heartbeats and network SysRq from the rescue system. */
-    public String agentConfig(String token, String from) {
+    public String agentConfig(String token) {
         Instant now = now();
         String host = db.read(h -> live(h, token, now, false).activation().host());
         return system.agentConfig().apply(host);

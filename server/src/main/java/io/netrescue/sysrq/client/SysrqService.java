@@ -226,14 +226,7 @@ public final class SysrqService {
      * {@code sub} when it has none); the rescue system adds where its heartbeats go.
      */
     public String rescueAgentConfig(String host) {
-        String keys = find(host).map(SysrqConfig::allowedKeys).orElse("sub");
-        return "# netrescue agent configuration for " + host + "'s rescue system\n"
-                + "host = " + host + "\n"
-                + "key = " + HexFormat.of().formatHex(HostKeys.derive(master.bytes(), host)) + "\n"
-                + "listen = " + SysrqDefaults.AGENT_LISTEN + "\n"
-                + "allowed-keys = " + keys + "\n"
-                + "window-seconds = 30\n"
-                + "allowed-kexec = false\n";
+        return agentConfig(host, "'s rescue system", SysrqDefaults.AGENT_LISTEN, find(host).map(SysrqConfig::allowedKeys).orElse("sub"), List.of(), "");
     }
 
     /**
@@ -242,12 +235,15 @@ public final class SysrqService {
      * @param heartbeatTo the server's heartbeat address:port as the host reaches it ("" = no heartbeats)
      */
     public String agentConfig(String host, String listen, List<String> allowedSources, String heartbeatTo) {
-        SysrqConfig c = config(host);
-        return "# netrescue agent configuration for " + host + " (keep it 0600: it holds this host's SysRq key)\n"
+        return agentConfig(host, " (keep it 0600: it holds this host's SysRq key)", listen, config(host).allowedKeys(), allowedSources, heartbeatTo);
+    }
+
+    private String agentConfig(String host, String note, String listen, String allowedKeys, List<String> allowedSources, String heartbeatTo) {
+        return "# netrescue agent configuration for " + host + note + "\n"
                 + "host = " + host + "\n"
                 + "key = " + HexFormat.of().formatHex(HostKeys.derive(master.bytes(), host)) + "\n"
                 + "listen = " + listen + "\n"
-                + "allowed-keys = " + c.allowedKeys() + "\n"
+                + "allowed-keys = " + allowedKeys + "\n"
                 + "allowed-sources = " + String.join(",", allowedSources) + "\n"
                 + "window-seconds = 30\n"
                 + "allowed-kexec = false\n"

@@ -15,7 +15,8 @@ import java.util.Optional;
 public record RescueActivation(long id, String host, Instant activatedAt, Instant expiresAt, State state,
                                List<SshPublicKey> sshKeys, boolean password, List<SshPublicKey> hostKeys,
                                Optional<Instant> readyAt, Optional<Instant> endedAt, String endReason) {
-    public static final Duration MIN = Duration.ofMinutes(5);
+    /** Short enough for "let me look, then it locks itself"; shorter could not even boot. */
+    public static final Duration MIN = Duration.ofMinutes(1);
     public static final Duration MAX = Duration.ofDays(7);
     public static final Duration DEFAULT = Duration.ofHours(2);
 
@@ -36,7 +37,7 @@ public record RescueActivation(long id, String host, Instant activatedAt, Instan
     public static RescueActivation activate(long id, String host, Instant now, Duration lasting, List<SshPublicKey> keys, boolean password) {
         if (keys.isEmpty() && !password) throw new InvalidInputException("a rescue activation needs an SSH key or a password: nobody could log in otherwise");
         if (lasting.compareTo(MIN) < 0 || lasting.compareTo(MAX) > 0) {
-            throw new InvalidInputException("a rescue activation lasts from " + MIN.toMinutes() + " minutes to " + MAX.toDays() + " days");
+            throw new InvalidInputException("a rescue activation lasts from " + MIN.toMinutes() + " minute to " + MAX.toDays() + " days");
         }
         return new RescueActivation(id, host, now, now.plus(lasting), State.ACTIVATED, keys, password, List.of(),
                 Optional.empty(), Optional.empty(), "");

@@ -61,8 +61,9 @@ class RescueActivationTest {
     void nobodyCouldLogInWithoutACredential() {
         assertThatThrownBy(() -> RescueActivation.activate(1, "web1", T0, Duration.ofHours(1), List.of(), false))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("SSH key or a password");
-        assertThatThrownBy(() -> RescueActivation.activate(1, "web1", T0, Duration.ofMinutes(1), List.of(KEY), false))
-                .isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> RescueActivation.activate(1, "web1", T0, Duration.ofSeconds(59), List.of(KEY), false))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("from 1 minute to 7 days");
+        assertThat(RescueActivation.activate(1, "web1", T0, Duration.ofMinutes(1), List.of(KEY), false).expiresAt()).isEqualTo(T0.plusSeconds(60));
         assertThatThrownBy(() -> RescueActivation.activate(1, "web1", T0, Duration.ofDays(8), List.of(KEY), false))
                 .isInstanceOf(InvalidInputException.class);
     }

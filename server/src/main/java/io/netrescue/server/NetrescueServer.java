@@ -131,7 +131,15 @@ public final class NetrescueServer implements AutoCloseable {
         io.netrescue.rescue.server.RescueService rescue = new io.netrescue.rescue.server.RescueService(db, hosts, new io.netrescue.rescue.server.RescueStore(),
                 sshKeys, events, bootModes, new TokenStore(), reboots, config.bootPolicy().rescueProfile(), clock,
                 new io.netrescue.rescue.server.RescueService.RescueSystem(imageCheck,
-                        host -> sysrqService.rescueAgentConfig(host), heartbeatPort));
+                        host -> sysrqService.rescueAgentConfig(host), heartbeatPort, new io.netrescue.rescue.server.RescueService.LadderHold() {
+                            @Override public void hold(String host, java.time.Duration d, String reason, String actor) {
+                                if (watchdog != null) watchdog.hold(host, d, reason, actor);
+                            }
+
+                            @Override public void release(String host, String reason, String actor) {
+                                if (watchdog != null) watchdog.release(host, reason, actor);
+                            }
+                        }));
         io.netrescue.boot.trial.KexecManifests kexecManifests = new io.netrescue.boot.trial.KexecManifests(assets.toRealPath(), clock);
 
         // Handlers run on virtual threads: they block on the store without tying up a platform thread.

@@ -25,6 +25,10 @@ import java.time.Duration;
 public record RescueFixture(RescueService rescue, SshKeyService sshKeys, Reboots reboots, PowerService power, SysrqService sysrq, TokenStore tokens) {
 
     public static RescueFixture open(InventoryFixture f, Path dir, String rescueProfile, Clock clock) {
+        return open(f, dir, rescueProfile, clock, RescueService.LadderHold.NONE);
+    }
+
+    public static RescueFixture open(InventoryFixture f, Path dir, String rescueProfile, Clock clock, RescueService.LadderHold ladder) {
         MasterKey master;
         try {
             master = MasterKey.loadOrCreate(dir);
@@ -37,7 +41,7 @@ public record RescueFixture(RescueService rescue, SshKeyService sshKeys, Reboots
         var tokens = new TokenStore();
         var keyStore = new SshKeyStore();
         var rescue = new RescueService(f.db(), f.hostStore(), new RescueStore(), keyStore, f.eventStore(), f.bootModes(), tokens, reboots,
-                rescueProfile, clock, new RescueService.RescueSystem(() -> {}, h -> "host = " + h + "\n", () -> java.util.OptionalInt.of(6100)));
+                rescueProfile, clock, new RescueService.RescueSystem(() -> {}, h -> "host = " + h + "\n", () -> java.util.OptionalInt.of(6100), ladder));
         return new RescueFixture(rescue, new SshKeyService(f.db(), f.hostStore(), keyStore, f.eventStore(), clock), reboots, power, sysrq, tokens);
     }
 }

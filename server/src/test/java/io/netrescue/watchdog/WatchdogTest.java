@@ -203,4 +203,37 @@ class WatchdogTest {
         assertThat(state()).isEqualTo("maintenance");
         assertThat(health()).containsEntry("maintenance", true);
     }
+
+    /**
+     * A reboot netrescue causes (into or out of rescue) holds the ladder while the machine boots: the
+     * hold extends an operator's silence but never shortens it, and its release lifts only itself.
+     */
+    @Test
+    void aRebootNetrescueCausedHoldsTheLadderWithoutOverridingAnOperatorsSilence() throws Exception {
+        var w = s.server().watchdog().orElseThrow();
+        String booting = "rescue activation 7 is booting";
+        ok(s.api("POST", "hosts/web1/watchdog", "{\"silence\":\"1h\",\"reason\":\"kernel test\"}"));
+        Object operators = health().get("silencedUntil");
+        w.hold("web1", Duration.ofMinutes(10), booting, "api:op");
+        w.release("web1", booting, "rescue");
+        assertThat(health()).containsEntry("silencedUntil", operators).containsEntry("silenceReason", "kernel test");
+
+        ok(s.api("POST", "hosts/web1/watchdog", "{\"silence\":\"0\"}"));
+        w.hold("web1", Duration.ofMinutes(10), booting, "api:op");
+        w.release("web1", "rescue activation 6 is booting", "rescue"); // not its own: stays
+        assertThat(health()).containsEntry("silenceReason", booting);
+        agent = startAgent(UUID.randomUUID().toString());
+        await("up", Duration.ofSeconds(10), () -> state().equals("up"));
+        agent.close();
+        agent = null;
+        await("down", Duration.ofSeconds(10), () -> state().equals("down"));
+        await("held", Duration.ofSeconds(5), () -> health().get("held") != null);
+        assertThat((String) health().get("held")).contains("silenced until", booting);
+        Thread.sleep(1500);
+        assertThat(timeline()).noneMatch(l -> l.startsWith("ladder.started"));
+        w.release("web1", booting, "rescue");
+        await("the ladder starts once the hold is released", Duration.ofSeconds(10), () -> timeline().stream().anyMatch(l -> l.startsWith("ladder.started")));
+        assertThat(timeline()).anySatisfy(l -> assertThat(l).startsWith("ladder.silenced api:op no ladder actions until").endsWith(booting))
+                .anySatisfy(l -> assertThat(l).isEqualTo("ladder.silenced rescue silence lifted: " + booting + " is over"));
+    }
 }

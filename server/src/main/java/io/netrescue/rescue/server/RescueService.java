@@ -52,9 +52,34 @@ public final class RescueService {
      * @param imageCheck   registers a newly built rescue image before an activation uses the profile
      * @param agentConfig  the agent configuration (with the host's derived key) for a host
      * @param heartbeatPort the watchdog's heartbeat port, when it listens (asked when a rescue system boots: it binds after this service exists)
+     * @param ladder       holds the watchdog's ladder while a machine this service rebooted boots
      */
     public record RescueSystem(Runnable imageCheck, java.util.function.Function<String, String> agentConfig,
-                               java.util.function.Supplier<java.util.OptionalInt> heartbeatPort) {}
+                               java.util.function.Supplier<java.util.OptionalInt> heartbeatPort, LadderHold ladder) {}
+
+    /**
+     * The watchdog's side of the reboots this service causes. A machine rebooting into its rescue system
+     * stops heartbeating for a while; without a hold the ladder would take it for dead and power cycle it
+     * mid-boot. The hold is released when the rescue system reports ready (or when the reboot failed),
+     * and runs out by itself otherwise, so a rescue system that never comes up is still acted on.
+     */
+    public interface LadderHold {
+        void hold(String host, Duration d, String reason, String actor);
+
+        void release(String host, String reason, String actor);
+
+        LadderHold NONE = new LadderHold() {
+            @Override public void hold(String host, Duration d, String reason, String actor) {}
+
+            @Override public void release(String host, String reason, String actor) {}
+        };
+    }
+
+    /** How long a reboot into rescue may stay silent before the ladder may act: a slow BIOS, PXE, a 100 MB initramfs. */
+    public static final Duration BOOT_HOLD = Duration.ofMinutes(10);
+    /** How long a reboot out of rescue may stay silent: the machine's own system boots (its agent then heartbeats). */
+    public static final Duration LEAVE_HOLD = Duration.ofMinutes(5);
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RescueService.class);
 
     private final Database db;
     private final HostStore hosts;
@@ -132,7 +157,10 @@ public final class RescueService {
 
     /** The activation is durable before this runs: whatever the reboot does, the host's next network boot is rescue. */
     private Reboots.Outcome reboot(RescueActivation a, Reboot how, String actor) {
+        String booting = booting(a.id());
+        hold(a.host(), BOOT_HOLD, booting, actor);
         Reboots.Outcome o = reboots.reboot(a.host(), how, actor);
+        if (!o.ok()) release(a.host(), booting, actor);
         Instant at = now();
         db.inWriteTransaction(h -> {
             events.append(h, Event.of(at, a.host(), o.ok() ? "rescue.rebooted" : "rescue.reboot-failed", actor,
@@ -171,7 +199,10 @@ public final class RescueService {
         reboots.check(host, reboot);
         RescueActivation e = end(host, actor);
         if (reboot == Reboot.NONE) return new Ended(e, reboot, Optional.empty());
+        String leaving = "leaving rescue activation " + e.id() + " (its own system boots)";
+        hold(host, LEAVE_HOLD, leaving, actor);
         Reboots.Outcome o = reboots.reboot(host, reboot, actor);
+        if (!o.ok()) release(host, leaving, actor);
         Instant at = now();
         db.inWriteTransaction(h -> {
             events.append(h, Event.of(at, host, o.ok() ? "rescue.rebooted" : "rescue.reboot-failed", actor,
@@ -252,13 +283,36 @@ public final class RescueService {
     public RescueActivation ready(String token, String report, String from) {
         HostKeyReport keys = HostKeyReport.parse(report); // bad input is refused before anything is looked up
         Instant now = now();
-        return db.inWriteTransaction(h -> {
+        RescueActivation ready = db.inWriteTransaction(h -> {
             RescueActivation r = live(h, token, now).activation().ready(keys, now);
             store.update(h, r);
             events.append(h, Event.of(now, r.host(), "rescue.ready", "rescue", "activation " + r.id() + " reachable by ssh from " + from + "; host keys: "
                     + r.hostKeys().stream().map(k -> k.type() + " " + k.fingerprint()).collect(Collectors.joining(", "))));
             return r;
         });
+        release(ready.host(), booting(ready.id()), "rescue");
+        return ready;
+    }
+
+    private static String booting(long activation) {
+        return "rescue activation " + activation + " is booting";
+    }
+
+    /** The ladder's hold is a courtesy: a watchdog that cannot take it must not stop a rescue. */
+    private void hold(String host, Duration d, String reason, String actor) {
+        try {
+            system.ladder().hold(host, d, reason, actor);
+        } catch (RuntimeException e) {
+            log.warn("could not hold the watchdog's ladder for {} ({}): {}", host, reason, e.toString());
+        }
+    }
+
+    private void release(String host, String reason, String actor) {
+        try {
+            system.ladder().release(host, reason, actor);
+        } catch (RuntimeException e) {
+            log.warn("could not release the watchdog's ladder for {} ({}): {}", host, reason, e.toString());
+        }
     }
 
     /** The live activation a per-boot token speaks for: issued for the rescue profile, to its host, during the activation. */

@@ -500,6 +500,37 @@ public final class Watchdog implements AutoCloseable {
         });
     }
 
+    /**
+     * Holds new ladder runs for {@code host} at least {@code d} from now, for a reboot netrescue itself
+     * caused (a machine booting its rescue system is silent, not dead). It extends a silence in force,
+     * never shortens an operator's; a run already under way goes on.
+     */
+    public void hold(String host, Duration d, String reason, String actor) {
+        onJudge(now -> {
+            Tracked t = require(host);
+            Instant until = now.plus(d);
+            if (t.silencedUntil != null && !t.silencedUntil.isBefore(until)) return null;
+            t.silencedUntil = until;
+            t.silenceReason = reason;
+            t.dirty = true;
+            note(t, now, "ladder.silenced", actor, "no ladder actions until " + until + ": " + reason);
+            return null;
+        });
+    }
+
+    /** Lifts the silence {@link #hold} set with {@code reason}, and no other (an operator's own silence stays). */
+    public void release(String host, String reason, String actor) {
+        onJudge(now -> {
+            Tracked t = require(host);
+            if (t.silencedUntil == null || !t.silenceReason.equals(reason) || !now.isBefore(t.silencedUntil)) return null;
+            t.silencedUntil = null;
+            t.silenceReason = "";
+            t.dirty = true;
+            note(t, now, "ladder.silenced", actor, "silence lifted: " + reason + " is over");
+            return null;
+        });
+    }
+
     public HealthView override(String host, Ladder.OverrideKind kind, String actor) {
         return onJudge(now -> {
             Tracked t = require(host);

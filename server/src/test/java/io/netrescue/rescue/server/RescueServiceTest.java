@@ -51,6 +51,8 @@ class RescueServiceTest {
     private TokenStore tokens;
     private io.netrescue.testing.RescueFixture fx;
     private InventoryCache cache;
+    /** What this service asked of the watchdog's ladder, in order. */
+    private final List<String> ladder = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeEach
     void open() {
@@ -60,7 +62,15 @@ class RescueServiceTest {
         hosts = f.hosts();
         events = f.events();
         BootModeService bootModes = f.bootModes();
-        fx = io.netrescue.testing.RescueFixture.open(f, dir, "rescue", clock);
+        fx = io.netrescue.testing.RescueFixture.open(f, dir, "rescue", clock, new RescueService.LadderHold() {
+            @Override public void hold(String host, Duration d, String reason, String actor) {
+                ladder.add("hold " + host + " " + d + " " + reason + " by " + actor);
+            }
+
+            @Override public void release(String host, String reason, String actor) {
+                ladder.add("release " + host + " " + reason + " by " + actor);
+            }
+        });
         rescue = fx.rescue();
         tokens = fx.tokens();
         f.profiles().save(new Profile("rescue", "rescue/vmlinuz", List.of("rescue/initrd"), "rescue.token={token}"), false, "t");
@@ -245,5 +255,35 @@ class RescueServiceTest {
         assertThat(hosts.require("web1").boot().mode()).isEqualTo(new BootMode.Rescue(Optional.empty()));
         assertThat(timeline()).containsPattern("rescue.reboot-failed api:op activation " + b.activation().id() + ", reboot power: exec: .*BMC says no")
                 .contains("the activation stands: power cycle web1 by hand");
+    }
+
+    /**
+     * A machine rebooting into (or out of) rescue is silent, not dead: each reboot this service causes
+     * holds the watchdog's ladder while the machine boots, and the hold goes when the rescue system is
+     * ready or the reboot failed (nothing boots then).
+     */
+    @Test
+    void rebootsHoldTheWatchdogsLadderUntilTheRescueSystemIsReady() throws Exception {
+        powerScript("exit 0");
+        long a = rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(1), Reboot.POWER, "api:op").activation().id();
+        String booting = "rescue activation " + a + " is booting";
+        assertThat(ladder).containsExactly("hold web1 PT10M " + booting + " by api:op");
+        String token = boots("web1", "rescue");
+        rescue.settings(token, "10.0.0.5");
+        rescue.ready(token, HOST_KEYS, "10.0.0.5");
+        assertThat(ladder).containsExactly("hold web1 PT10M " + booting + " by api:op", "release web1 " + booting + " by rescue");
+
+        ladder.clear();
+        rescue.end("web1", Reboot.POWER, "api:op");
+        assertThat(ladder).containsExactly("hold web1 PT5M leaving rescue activation " + a + " (its own system boots) by api:op");
+
+        ladder.clear();
+        powerScript("exit 1");
+        long b = rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(1), Reboot.POWER, "api:op").activation().id();
+        assertThat(ladder).containsExactly("hold web1 PT10M rescue activation " + b + " is booting by api:op",
+                "release web1 rescue activation " + b + " is booting by api:op");
+        ladder.clear();
+        rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(1), Reboot.NONE, "api:op");
+        assertThat(ladder).as("no reboot, nothing to hold").isEmpty();
     }
 }

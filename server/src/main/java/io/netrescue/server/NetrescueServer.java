@@ -132,8 +132,8 @@ public final class NetrescueServer implements AutoCloseable {
                 sshKeys, events, bootModes, new TokenStore(), reboots, config.bootPolicy().rescueProfile(), clock,
                 new io.netrescue.rescue.server.RescueService.RescueSystem(imageCheck,
                         host -> sysrqService.rescueAgentConfig(host), heartbeatPort, new io.netrescue.rescue.server.RescueService.LadderHold() {
-                            @Override public void hold(String host, java.time.Duration d, String reason, String actor) {
-                                if (watchdog != null) watchdog.hold(host, d, reason, actor);
+                            @Override public void hold(String host, java.time.Duration d, String reason, String replaces, String actor) {
+                                if (watchdog != null) watchdog.hold(host, d, reason, replaces, actor);
                             }
 
                             @Override public void release(String host, String reason, String actor) {

@@ -26,8 +26,10 @@ import org.junit.jupiter.api.Test;
  * keys; the test logs in with OpenSSH and StrictHostKeyChecking=yes against the known_hosts lines
  * netrescue gives (no trust on first use), by key and by password, mounts the disk and reads the file.
  * The agent inside sends heartbeats. A second activation kills the first one's credentials on the
- * running system; {@code rescue end} and a power cycle bring the machine back to its disk. Every step
- * is on the host's timeline.
+ * running system, and so does an activation's expiry. Then the machine dies (its disk boots nothing
+ * that heartbeats): the watchdog finds it down and its ladder's {@code rescue} step sends it to the
+ * rescue system with the host's registered key, without anyone asking. {@code rescue end} and a power
+ * cycle bring the machine back to its disk. Every step is on the host's timeline.
  */
 @Tag("qemu")
 class RescueSystemQemuTest extends PxeLabTests {
@@ -60,6 +62,12 @@ class RescueSystemQemuTest extends PxeLabTests {
 
                 [watchdog]
                 listen = "%s:6100"
+
+                [[watchdog.policy]]
+                name = "lab"
+                selector = ""
+                steps = ["rescue", "wait 300s", "hands-on"]
+                cooldown = "0"
                 """.formatted(lab.serverAddress()));
         var image = RescueBuild.publish(nr.assets());
         Path monitor = lab.dir().resolve("vm1.monitor");
@@ -116,7 +124,33 @@ class RescueSystemQemuTest extends PxeLabTests {
         assertThat(ssh(ip, kh, List.of("-i", key1.toString()), "true").code()).as("the first activation's key").isNotZero();
         assertThat(sshPassword(ip, kh, password, "true").code()).as("the first activation's password").isNotZero();
 
-        // 7. rescue ends: the previous boot mode is back; a power cycle boots the disk again
+        // 7. an activation that expires: its key works until then, and not a moment after (watch.sh asks every 10 s)
+        int third = vm.serialText().length();
+        assertThat(nr.cli("rescue", "activate", "vm1", "--ssh-key", key1 + ".pub", "--for", "2m", "--reboot", "power")).contains("reboot by power: ok");
+        awaitReadyAfter(nr, vm, third, Duration.ofSeconds(80));
+        kh = Files.write(lab.dir().resolve("known_hosts"), awaitKnownHosts(nr, vm, Duration.ofSeconds(60)));
+        Result beforeExpiry = ssh(ip, kh, List.of("-i", key1.toString()), "echo STILL-VALID");
+        assertThat(beforeExpiry.code()).as(beforeExpiry.output()).isZero();
+        QemuVm.Outcome expired = awaitAfter(vm, third, "RESCUE-REVOKED", Duration.ofSeconds(180));
+        assertTrue(expired.found(), () -> ProxyDhcpQemuTest.diagnosis(expired, vm, nr) + "\n" + timeline(nr));
+        assertThat(ssh(ip, kh, List.of("-i", key1.toString()), "true").code()).as("the expired activation's key").isNotZero();
+        assertThat(nr.cli("rescue", "status", "vm1")).contains("ended").contains("expired");
+
+        // 8. the machine dies: a power cycle boots its disk (the rescue mode expired with the activation), which halts without a heartbeat. The watchdog
+        //    finds it down; its ladder's rescue step activates rescue with the registered key and power cycles it
+        nr.cli("host", "ssh-key", "add", "vm1", key2 + ".pub");
+        int dead = vm.serialText().length();
+        nr.cli("power", "vm1", "cycle");
+        QemuVm.Outcome halted = awaitAfter(vm, dead, LOCAL_MARKER, Duration.ofSeconds(90));
+        assertTrue(halted.found(), () -> ProxyDhcpQemuTest.diagnosis(halted, vm, nr));
+        awaitReadyAfter(nr, vm, dead, Duration.ofSeconds(240));
+        kh = Files.write(lab.dir().resolve("known_hosts"), awaitKnownHosts(nr, vm, Duration.ofSeconds(60)));
+        Result byLadder = ssh(ip, kh, List.of("-i", key2.toString()), "echo LADDER-RESCUE-OK");
+        assertThat(byLadder.code()).as(byLadder.output()).isZero();
+        assertThat(byLadder.output()).contains("LADDER-RESCUE-OK");
+        HungHostQemuTest.awaitEventAfter(nr, "ladder.started", "ladder.recovered", Duration.ofSeconds(90));
+
+        // 9. rescue ends: the previous boot mode is back; a power cycle boots the disk again
         int before = vm.serialText().length();
         assertThat(nr.cli("rescue", "end", "vm1", "--reboot", "power")).contains("reboot by power: ok");
         QemuVm.Outcome back = awaitAfter(vm, before, LOCAL_MARKER, Duration.ofSeconds(120));
@@ -124,12 +158,27 @@ class RescueSystemQemuTest extends PxeLabTests {
 
         List<String> kinds = kinds(nr);
         System.out.println("[RescueSystemQemuTest] timeline:\n" + timeline(nr));
-        assertThat(kinds).as(timeline(nr)).containsSubsequence("boot.served", "boot.mode", "rescue.activated", "power.cycle", "rescue.rebooted", "boot.served",
-                "rescue.booted", "rescue.ready", "health.rescue", "rescue.ended", "rescue.activated", "rescue.ended", "boot.mode", "power.cycle", "rescue.rebooted", "boot.served");
-        List<String> served = events(nr).stream().filter(e -> "boot.served".equals(e.kind())).map(Json.EventJson::decision).toList();
-        assertThat(served).containsExactly("local", "netboot rescue", "local");
+        assertThat(kinds).as(timeline(nr)).containsSubsequence("boot.served", "boot.mode", "rescue.activated", "ladder.silenced", "power.cycle",
+                "rescue.rebooted", "boot.served", "rescue.booted", "rescue.ready", "ladder.silenced", "health.rescue", "rescue.ended", "rescue.activated",
+                "rescue.ended", "rescue.activated", "power.cycle", "rescue.rebooted", "boot.served", "rescue.booted", "rescue.ready",
+                "power.cycle", "boot.expired", "health.down", "ladder.started", "rescue.activated", "power.cycle", "rescue.rebooted", "boot.served",
+                "rescue.booted", "rescue.ready", "ladder.recovered", "rescue.ended", "ladder.silenced", "power.cycle", "rescue.rebooted", "boot.served");
+        // nothing but the ladder itself acted while the machine booted: its holds kept it quiet
+        assertThat(events(nr).stream().filter(e -> "ladder.started".equals(e.kind())).count()).as(timeline(nr)).isEqualTo(1);
+        assertThat(events(nr).stream().filter(e -> "rescue.activated".equals(e.kind())).map(Json.EventJson::actor).toList())
+                .as("the fourth activation is the watchdog's").hasSize(4).last().isEqualTo("watchdog");
+        List<String> served = events(nr).stream().filter(e -> e.kind().equals("boot.served") || e.kind().equals("boot.expired"))
+                .map(e -> e.kind() + " " + e.decision()).toList();
+        assertThat(served).containsExactly("boot.served local", "boot.served netboot rescue", "boot.served netboot rescue", "boot.expired local",
+                "boot.served netboot rescue", "boot.served local");
         assertThat(PxeLab.read(nr.log())).doesNotContain(password).doesNotContain(BMC_PASSWORD);
         assertThat(timeline(nr)).doesNotContain(password);
+    }
+
+    /** Waits for a rescue.ready after the console offset (a boot's own RESCUE-T lines follow it). */
+    static void awaitReadyAfter(NetrescueProcess nr, QemuVm vm, int offset, Duration max) throws Exception {
+        QemuVm.Outcome ready = awaitAfter(vm, offset, "RESCUE-READY", max);
+        assertTrue(ready.found(), () -> ProxyDhcpQemuTest.diagnosis(ready, vm, nr) + "\n" + timeline(nr));
     }
 
     /** Waits until the rescue system reported ready: netrescue then has its known_hosts lines. */

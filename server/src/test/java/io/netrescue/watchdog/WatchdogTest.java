@@ -214,12 +214,12 @@ class WatchdogTest {
         String booting = "rescue activation 7 is booting";
         ok(s.api("POST", "hosts/web1/watchdog", "{\"silence\":\"1h\",\"reason\":\"kernel test\"}"));
         Object operators = health().get("silencedUntil");
-        w.hold("web1", Duration.ofMinutes(10), booting, "api:op");
+        w.hold("web1", Duration.ofMinutes(10), booting, "", "api:op");
         w.release("web1", booting, "rescue");
         assertThat(health()).containsEntry("silencedUntil", operators).containsEntry("silenceReason", "kernel test");
 
         ok(s.api("POST", "hosts/web1/watchdog", "{\"silence\":\"0\"}"));
-        w.hold("web1", Duration.ofMinutes(10), booting, "api:op");
+        w.hold("web1", Duration.ofMinutes(10), booting, "", "api:op");
         w.release("web1", "rescue activation 6 is booting", "rescue"); // not its own: stays
         assertThat(health()).containsEntry("silenceReason", booting);
         agent = startAgent(UUID.randomUUID().toString());
@@ -231,9 +231,18 @@ class WatchdogTest {
         assertThat((String) health().get("held")).contains("silenced until", booting);
         Thread.sleep(1500);
         assertThat(timeline()).noneMatch(l -> l.startsWith("ladder.started"));
-        w.release("web1", booting, "rescue");
-        await("the ladder starts once the hold is released", Duration.ofSeconds(10), () -> timeline().stream().anyMatch(l -> l.startsWith("ladder.started")));
+        // ready: replaced by a short hold in one step, then that one is released too
+        String ready = "rescue activation 7 is ready, its agent not heard yet";
+        w.hold("web1", Duration.ofSeconds(30), ready, booting, "rescue");
+        assertThat(health()).containsEntry("silenceReason", ready);
+        w.hold("web1", Duration.ofMillis(1), "a shorter one", "", "rescue"); // not replacing anything: cannot shorten
+        assertThat(health()).containsEntry("silenceReason", ready);
+        Thread.sleep(1500);
+        assertThat(timeline()).noneMatch(l -> l.startsWith("ladder.started"));
+        w.release("web1", ready, "rescue");
+        await("the ladder starts once the hold is over", Duration.ofSeconds(10), () -> timeline().stream().anyMatch(l -> l.startsWith("ladder.started")));
         assertThat(timeline()).anySatisfy(l -> assertThat(l).startsWith("ladder.silenced api:op no ladder actions until").endsWith(booting))
-                .anySatisfy(l -> assertThat(l).isEqualTo("ladder.silenced rescue silence lifted: " + booting + " is over"));
+                .anySatisfy(l -> assertThat(l).startsWith("ladder.silenced rescue no ladder actions until").endsWith(ready))
+                .anySatisfy(l -> assertThat(l).isEqualTo("ladder.silenced rescue silence lifted: " + ready + " is over"));
     }
 }

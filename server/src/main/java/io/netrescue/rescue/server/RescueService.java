@@ -60,16 +60,18 @@ public final class RescueService {
     /**
      * The watchdog's side of the reboots this service causes. A machine rebooting into its rescue system
      * stops heartbeating for a while; without a hold the ladder would take it for dead and power cycle it
-     * mid-boot. The hold is released when the rescue system reports ready (or when the reboot failed),
-     * and runs out by itself otherwise, so a rescue system that never comes up is still acted on.
+     * mid-boot. When the rescue system reports ready the hold shrinks to {@link #READY_HOLD} (its agent's
+     * first heartbeats follow; until they do, the host still looks dead), it goes at once when the reboot
+     * failed, and runs out by itself otherwise, so a rescue system that never comes up is still acted on.
      */
     public interface LadderHold {
-        void hold(String host, Duration d, String reason, String actor);
+        /** Holds new ladder runs for {@code d}; replaces the hold named {@code replaces} ("" for none), else never shortens one. */
+        void hold(String host, Duration d, String reason, String replaces, String actor);
 
         void release(String host, String reason, String actor);
 
         LadderHold NONE = new LadderHold() {
-            @Override public void hold(String host, Duration d, String reason, String actor) {}
+            @Override public void hold(String host, Duration d, String reason, String replaces, String actor) {}
 
             @Override public void release(String host, String reason, String actor) {}
         };
@@ -77,6 +79,11 @@ public final class RescueService {
 
     /** How long a reboot into rescue may stay silent before the ladder may act: a slow BIOS, PXE, a 100 MB initramfs. */
     public static final Duration BOOT_HOLD = Duration.ofMinutes(10);
+    /**
+     * How long a ready rescue system may stay silent: its agent starts after ready, and the watchdog's
+     * detector, which kept running through the boot, calls it down until its first heartbeats arrive.
+     */
+    public static final Duration READY_HOLD = Duration.ofMinutes(2);
     /** How long a reboot out of rescue may stay silent: the machine's own system boots (its agent then heartbeats). */
     public static final Duration LEAVE_HOLD = Duration.ofMinutes(5);
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RescueService.class);
@@ -158,7 +165,7 @@ public final class RescueService {
     /** The activation is durable before this runs: whatever the reboot does, the host's next network boot is rescue. */
     private Reboots.Outcome reboot(RescueActivation a, Reboot how, String actor) {
         String booting = booting(a.id());
-        hold(a.host(), BOOT_HOLD, booting, actor);
+        hold(a.host(), BOOT_HOLD, booting, "", actor);
         Reboots.Outcome o = reboots.reboot(a.host(), how, actor);
         if (!o.ok()) release(a.host(), booting, actor);
         Instant at = now();
@@ -200,7 +207,7 @@ public final class RescueService {
         RescueActivation e = end(host, actor);
         if (reboot == Reboot.NONE) return new Ended(e, reboot, Optional.empty());
         String leaving = "leaving rescue activation " + e.id() + " (its own system boots)";
-        hold(host, LEAVE_HOLD, leaving, actor);
+        hold(host, LEAVE_HOLD, leaving, "", actor);
         Reboots.Outcome o = reboots.reboot(host, reboot, actor);
         if (!o.ok()) release(host, leaving, actor);
         Instant at = now();
@@ -290,7 +297,7 @@ public final class RescueService {
                     + r.hostKeys().stream().map(k -> k.type() + " " + k.fingerprint()).collect(Collectors.joining(", "))));
             return r;
         });
-        release(ready.host(), booting(ready.id()), "rescue");
+        hold(ready.host(), READY_HOLD, "rescue activation " + ready.id() + " is ready, its agent not heard yet", booting(ready.id()), "rescue");
         return ready;
     }
 
@@ -299,9 +306,9 @@ public final class RescueService {
     }
 
     /** The ladder's hold is a courtesy: a watchdog that cannot take it must not stop a rescue. */
-    private void hold(String host, Duration d, String reason, String actor) {
+    private void hold(String host, Duration d, String reason, String replaces, String actor) {
         try {
-            system.ladder().hold(host, d, reason, actor);
+            system.ladder().hold(host, d, reason, replaces, actor);
         } catch (RuntimeException e) {
             log.warn("could not hold the watchdog's ladder for {} ({}): {}", host, reason, e.toString());
         }

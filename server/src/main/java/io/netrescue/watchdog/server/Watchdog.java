@@ -501,15 +501,17 @@ public final class Watchdog implements AutoCloseable {
     }
 
     /**
-     * Holds new ladder runs for {@code host} at least {@code d} from now, for a reboot netrescue itself
+     * Holds new ladder runs for {@code host} until {@code d} from now, for a reboot netrescue itself
      * caused (a machine booting its rescue system is silent, not dead). It extends a silence in force,
-     * never shortens an operator's; a run already under way goes on.
+     * never shortens one, except its own earlier hold named {@code replaces} ("" for none), which it
+     * replaces in one step (no tick in between can start a run); a run already under way goes on.
      */
-    public void hold(String host, Duration d, String reason, String actor) {
+    public void hold(String host, Duration d, String reason, String replaces, String actor) {
         onJudge(now -> {
             Tracked t = require(host);
             Instant until = now.plus(d);
-            if (t.silencedUntil != null && !t.silencedUntil.isBefore(until)) return null;
+            boolean own = t.silencedUntil != null && now.isBefore(t.silencedUntil) && !replaces.isEmpty() && t.silenceReason.equals(replaces);
+            if (!own && t.silencedUntil != null && !t.silencedUntil.isBefore(until)) return null;
             t.silencedUntil = until;
             t.silenceReason = reason;
             t.dirty = true;

@@ -63,8 +63,8 @@ class RescueServiceTest {
         events = f.events();
         BootModeService bootModes = f.bootModes();
         fx = io.netrescue.testing.RescueFixture.open(f, dir, "rescue", clock, new RescueService.LadderHold() {
-            @Override public void hold(String host, Duration d, String reason, String actor) {
-                ladder.add("hold " + host + " " + d + " " + reason + " by " + actor);
+            @Override public void hold(String host, Duration d, String reason, String replaces, String actor) {
+                ladder.add("hold " + host + " " + d + " " + reason + (replaces.isEmpty() ? "" : " replacing " + replaces) + " by " + actor);
             }
 
             @Override public void release(String host, String reason, String actor) {
@@ -259,11 +259,11 @@ class RescueServiceTest {
 
     /**
      * A machine rebooting into (or out of) rescue is silent, not dead: each reboot this service causes
-     * holds the watchdog's ladder while the machine boots, and the hold goes when the rescue system is
-     * ready or the reboot failed (nothing boots then).
+     * holds the watchdog's ladder while the machine boots; the hold shrinks when the rescue system is
+     * ready and goes when the reboot failed (nothing boots then).
      */
     @Test
-    void rebootsHoldTheWatchdogsLadderUntilTheRescueSystemIsReady() throws Exception {
+    void rebootsHoldTheWatchdogsLadderWhileTheMachineBoots() throws Exception {
         powerScript("exit 0");
         long a = rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(1), Reboot.POWER, "api:op").activation().id();
         String booting = "rescue activation " + a + " is booting";
@@ -271,7 +271,9 @@ class RescueServiceTest {
         String token = boots("web1", "rescue");
         rescue.settings(token, "10.0.0.5");
         rescue.ready(token, HOST_KEYS, "10.0.0.5");
-        assertThat(ladder).containsExactly("hold web1 PT10M " + booting + " by api:op", "release web1 " + booting + " by rescue");
+        // ready: the hold shrinks to the agent's first heartbeats, in one step (the host still looks dead until then)
+        assertThat(ladder).containsExactly("hold web1 PT10M " + booting + " by api:op",
+                "hold web1 PT2M rescue activation " + a + " is ready, its agent not heard yet replacing " + booting + " by rescue");
 
         ladder.clear();
         rescue.end("web1", Reboot.POWER, "api:op");

@@ -71,9 +71,19 @@ public final class HostStore {
         return host;
     }
 
-    public void remove(Handle h, String name) {
+    /**
+     * Removes the host. Its per-boot tokens go with it, and its live rescue activation ends: neither
+     * may outlive the host it speaks for, or speak for a new host of the same name (a running rescue
+     * system then finds its token refused and drops its credentials). The history keyed by name (events,
+     * ended activations) stays. Returns how many live rescue activations ended.
+     */
+    public int remove(Handle h, String name, Instant now) {
         int n = h.createUpdate("DELETE FROM hosts WHERE name = ?").bind(0, name).execute();
         if (n == 0) throw new NotFoundException("no host named " + name);
+        h.createUpdate("DELETE FROM boot_tokens WHERE host = ?").bind(0, name).execute();
+        return h.createUpdate("UPDATE rescue_activations SET state = 'ended', ended_at = ?, end_reason = 'host removed'"
+                        + " WHERE host = ? AND state <> 'ended' AND expires_at > ?")
+                .bind(0, SqlTime.of(now)).bind(1, name).bind(2, SqlTime.of(now)).execute();
     }
 
     public List<Host> list(Handle h) {

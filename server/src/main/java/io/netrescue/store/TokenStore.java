@@ -45,7 +45,7 @@ public final class TokenStore {
                 .bind(0, SqlTime.of(until)).bind(1, hash(token)).bind(2, SqlTime.of(until)).execute();
     }
 
-    static String hash(String token) {
+    public static String hash(String token) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {

@@ -45,7 +45,7 @@ class InventoryCacheTest {
             assertThat(misses.get()).isZero();
             assertThat(cache.hostByMac(mac)).isPresent();
             db.inWriteTransaction(h -> {
-                hosts.remove(h, "web1");
+                hosts.remove(h, "web1", java.time.Instant.now());
                 return null;
             });
             cache.refreshHost("web1");

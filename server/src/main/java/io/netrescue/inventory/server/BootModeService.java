@@ -73,6 +73,18 @@ public final class BootModeService {
         return new Change(x.boot(), next);
     }
 
+    /**
+     * Puts back a whole boot state from before (its expiry, a once with what follows it), inside a
+     * caller's transaction; one that expired meanwhile becomes what its expiry leads to, as at a boot.
+     */
+    public Change restore(Handle h, String host, BootState state, Instant now, String actor, String why) {
+        Host x = hosts.require(h, host);
+        BootState next = state.expired(now) ? state.next(now) : state;
+        hosts.setBoot(h, host, next, now);
+        events.append(h, Event.of(now, host, "boot.mode", actor, "mode set back to " + next + " (was " + x.boot() + ")" + why));
+        return new Change(x.boot(), next);
+    }
+
     /** After a commit that included {@link #apply}: the boot path sees the new mode. */
     public void committed(String host) {
         inventory.refreshHost(host);

@@ -56,8 +56,9 @@ public final class HostService {
     public void remove(String name, String actor) {
         Instant now = clock.instant();
         db.inWriteTransaction(h -> {
-            hosts.remove(h, name);
+            int rescues = hosts.remove(h, name, now);
             events.append(h, Event.of(now, name, "host.removed", actor, null));
+            if (rescues > 0) events.append(h, Event.of(now, name, "rescue.ended", actor, "its live rescue activation: host removed"));
             return null;
         });
         inventory.refreshHost(name);

@@ -27,10 +27,19 @@ public final class RescueHandler extends Handler.Abstract {
     private static final Logger log = LoggerFactory.getLogger(RescueHandler.class);
     private static final String TEXT = "text/plain; charset=us-ascii";
     private static final java.util.Set<String> PATHS = java.util.Set.of("/rescue/settings", "/rescue/ready", "/rescue/alive", "/rescue/agent.conf");
+    /** Refused requests (bad tokens) heard per source and minute; beyond, 429 without a database read. */
+    static final int REFUSALS_PER_MINUTE = 30;
     private final RescueService service;
+    private final java.time.Clock clock;
+    private final RefusalLimiter refusals = new RefusalLimiter(REFUSALS_PER_MINUTE, java.time.Duration.ofMinutes(1));
 
     public RescueHandler(RescueService service) {
+        this(service, java.time.Clock.systemUTC());
+    }
+
+    RescueHandler(RescueService service, java.time.Clock clock) {
         this.service = service;
+        this.clock = clock;
     }
 
     @Override
@@ -46,8 +55,14 @@ public final class RescueHandler extends Handler.Abstract {
         }
         String from = IpAddresses.format(Http.remoteAddress(req));
         String auth = req.getHeaders().get(HttpHeader.AUTHORIZATION);
-        String token = auth != null && auth.startsWith("Bearer ") ? auth.substring(7).strip() : null;
+        // the scheme is case-insensitive (RFC 9110 11.1)
+        String token = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : null;
+        if (!refusals.allowed(from, clock.instant())) {
+            Http.send(resp, cb, 429, TEXT, "too many refused requests from " + from + "; try again in a minute\n");
+            return true;
+        }
         try {
+            if (token == null || token.isEmpty()) throw new RescueTokenRefused("no per-boot token (Authorization: Bearer TOKEN)");
             if (path.equals("/rescue/settings")) {
                 Http.send(resp, cb, 200, TEXT, text(service.settings(token, from)));
             } else if (path.equals("/rescue/alive")) {
@@ -65,8 +80,14 @@ public final class RescueHandler extends Handler.Abstract {
                 Http.send(resp, cb, 200, TEXT, "ready: activation " + r.id() + " of " + r.host() + "\n");
             }
         } catch (RescueTokenRefused e) {
-            log.atWarn().addKeyValue("path", path).addKeyValue("source", from).addKeyValue("reason", e.getMessage()).log("rescue request refused");
+            boolean last = refusals.refused(from, clock.instant());
+            log.atWarn().addKeyValue("path", path).addKeyValue("source", from).addKeyValue("reason", e.getMessage())
+                    .log(last ? "rescue request refused; further refusals from this source get 429 for the rest of the minute" : "rescue request refused");
             Http.send(resp, cb, 403, TEXT, e.getMessage() + "\n");
+        } catch (java.io.IOException e) {
+            // the client went away mid-upload: its problem, not the server's (no stack trace to fill the log)
+            log.atDebug().addKeyValue("path", path).addKeyValue("source", from).addKeyValue("reason", e.toString()).log("rescue request aborted");
+            Http.send(resp, cb, 400, TEXT, "the request body could not be read\n");
         } catch (InvalidInputException e) {
             Http.send(resp, cb, 400, TEXT, e.getMessage() + "\n");
         } catch (RescueConflict e) {

@@ -1,6 +1,7 @@
 package io.netrescue.rescue.server;
 
 import io.netrescue.boot.BootMode;
+import io.netrescue.boot.BootState;
 import io.netrescue.inventory.IpAddresses;
 import io.netrescue.inventory.server.BootModeService;
 import io.netrescue.rescue.HostKeyReport;
@@ -135,13 +136,13 @@ public final class RescueService {
         Optional<String> pw = password ? Optional.of(RootPassword.generate(random)) : Optional.empty();
         Optional<String> hash = pw.map(p -> RootPassword.hash(p, random));
         RescueActivation stored = db.inWriteTransaction(h -> {
-            BootMode current = hosts.require(h, host).boot().mode();
+            BootState current = hosts.require(h, host).boot();
             List<SshPublicKey> keys = RescueKeys.forActivation(host, given, sshKeys.keys(h, host), password);
             RescueActivation fresh = RescueActivation.activate(0, host, now, lasting, keys, password); // refuses before anything is written
             Optional<RescueStore.Stored> before = store.latest(h, host).filter(s -> s.activation().live(now));
             before.ifPresent(s -> end(h, s.activation(), now, "replaced by a new activation", actor));
             // replacing an activation keeps what the host booted before the first one
-            BootMode previous = before.map(RescueStore.Stored::previousMode).orElse(current);
+            BootState previous = before.map(RescueStore.Stored::previous).orElse(current);
             RescueActivation a = store.insert(h, fresh, hash, previous);
             bootModes.apply(h, host, new BootMode.Rescue(Optional.empty()), Optional.of(a.expiresAt()), now, actor, " by rescue activation " + a.id());
             events.append(h, Event.of(now, host, "rescue.activated", actor, "activation " + a.id() + " until " + a.expiresAt()
@@ -220,15 +221,26 @@ public final class RescueService {
         return new Ended(e, reboot, Optional.of(o));
     }
 
-    /** Ends the host's live activation and puts back the boot mode it had before. */
+    /**
+     * Ends the host's live activation and puts back the boot state it had before (with its expiry, and
+     * a once with what follows it), unless someone set another boot mode during the activation: that
+     * choice is newer than the one from before, so it stays.
+     */
     public RescueActivation end(String host, String actor) {
         Instant now = now();
         RescueActivation ended = db.inWriteTransaction(h -> {
-            hosts.require(h, host);
+            BootState current = hosts.require(h, host).boot();
             RescueStore.Stored s = store.latest(h, host).filter(x -> x.activation().live(now))
                     .orElseThrow(() -> new NotFoundException(host + " has no live rescue activation"));
             RescueActivation e = end(h, s.activation(), now, "ended by " + actor, actor);
-            bootModes.apply(h, host, s.previousMode(), Optional.empty(), now, actor, " as rescue activation " + e.id() + " ended");
+            boolean ours = current.mode() instanceof BootMode.Rescue r && r.profile().isEmpty()
+                    && current.expiresAt().equals(Optional.of(s.activation().expiresAt()));
+            if (ours) {
+                bootModes.restore(h, host, s.previous(), now, actor, " as rescue activation " + e.id() + " ended");
+            } else {
+                events.append(h, Event.of(now, host, "boot.mode", actor, "mode " + current + " kept: it was set during rescue activation "
+                        + e.id() + ", after the mode it would have put back (" + s.previous() + ")"));
+            }
             return e;
         });
         bootModes.committed(host);
@@ -256,18 +268,34 @@ public final class RescueService {
         });
     }
 
-    /** The booted rescue system fetches its settings with its per-boot token: the activation is now booted. */
+    /**
+     * The booted rescue system fetches its settings with its per-boot token. The first fetch of a boot
+     * makes the activation booted and makes that boot the one that speaks for it (host keys reported by
+     * an earlier boot are gone); the same boot fetching again changes nothing; a token of an earlier
+     * boot is refused, so an old token seen on the wire cannot reset the activation.
+     */
     public Settings settings(String token, String from) {
         Instant now = now();
         return db.inWriteTransaction(h -> {
-            RescueStore.Stored s = live(h, token, now);
+            Claim c = claim(h, token, now);
+            RescueStore.Stored s = c.stored();
+            if (c.currentBoot()) return settings(s, s.activation());
+            if (s.boot().isPresent() && !c.issued().issuedAt().isAfter(s.boot().get().issuedAt())) {
+                throw new RescueTokenRefused("this token belongs to an earlier boot of the rescue system");
+            }
+            tokens.redeem(h, token, now);
             RescueActivation b = s.activation().booted(now);
             store.update(h, b);
+            store.booted(h, b.id(), new RescueStore.Boot(c.hash(), c.issued().issuedAt()));
             // the boot's token speaks for the activation as long as it lasts, past the usual token lifetime
             tokens.extend(h, token, b.expiresAt());
             events.append(h, Event.of(now, b.host(), "rescue.booted", "rescue", "activation " + b.id() + " fetched its settings from " + from));
-            return new Settings(b.host(), b.id(), b.expiresAt(), b.sshKeys(), s.passwordHash(), system.heartbeatPort().get());
+            return settings(s, b);
         });
+    }
+
+    private Settings settings(RescueStore.Stored s, RescueActivation a) {
+        return new Settings(a.host(), a.id(), a.expiresAt(), a.sshKeys(), s.passwordHash(), system.heartbeatPort().get());
     }
 
     /**
@@ -276,22 +304,23 @@ public final class RescueService {
      */
     public RescueActivation alive(String token) {
         Instant now = now();
-        return db.read(h -> live(h, token, now, false).activation());
+        return db.read(h -> currentBoot(h, token, now).stored().activation());
     }
 
     /** The agent's configuration for the token's host: heartbeats and network SysRq from the rescue system. */
     public String agentConfig(String token) {
         Instant now = now();
-        String host = db.read(h -> live(h, token, now, false).activation().host());
+        String host = db.read(h -> currentBoot(h, token, now).stored().activation().host());
         return system.agentConfig().apply(host);
     }
 
-    /** The rescue system reports its SSH host keys: once per boot, for its own host only. */
+    /** The rescue system reports its SSH host keys: once per boot, from the boot that fetched the settings, for its own host only. */
     public RescueActivation ready(String token, String report, String from) {
-        HostKeyReport keys = HostKeyReport.parse(report); // bad input is refused before anything is looked up
         Instant now = now();
         RescueActivation ready = db.inWriteTransaction(h -> {
-            RescueActivation r = live(h, token, now).activation().ready(keys, now);
+            Claim c = currentBoot(h, token, now);
+            HostKeyReport keys = HostKeyReport.parse(report); // the parser is only reached with a token that speaks for a boot
+            RescueActivation r = c.stored().activation().ready(keys, now);
             store.update(h, r);
             events.append(h, Event.of(now, r.host(), "rescue.ready", "rescue", "activation " + r.id() + " reachable by ssh from " + from + "; host keys: "
                     + r.hostKeys().stream().map(k -> k.type() + " " + k.fingerprint()).collect(Collectors.joining(", "))));
@@ -322,19 +351,29 @@ public final class RescueService {
         }
     }
 
-    /** The live activation a per-boot token speaks for: issued for the rescue profile, to its host, during the activation. */
-    private RescueStore.Stored live(Handle h, String token, Instant now) {
-        return live(h, token, now, true);
+    /** A per-boot token's claim on its host's live activation, and whether it is the boot that speaks for it. */
+    private record Claim(RescueStore.Stored stored, TokenStore.Issued issued, String hash) {
+        boolean currentBoot() {
+            return stored.boot().map(b -> b.tokenHash().equals(hash)).orElse(false);
+        }
     }
 
-    private RescueStore.Stored live(Handle h, String token, Instant now, boolean markUsed) {
+    /** The live activation a per-boot token speaks for: issued for the rescue profile, to its host, during the activation. Read only. */
+    private Claim claim(Handle h, String token, Instant now) {
         if (token == null || token.isBlank() || token.length() > 128) throw new RescueTokenRefused("unknown or expired token");
-        TokenStore.Issued t = (markUsed ? tokens.redeem(h, token, now) : tokens.find(h, token, now))
-                .orElseThrow(() -> new RescueTokenRefused("unknown or expired token"));
+        TokenStore.Issued t = tokens.find(h, token, now).orElseThrow(() -> new RescueTokenRefused("unknown or expired token"));
         if (!t.profile().equals(rescueProfile)) throw new RescueTokenRefused("this token was not issued for the rescue system");
         RescueStore.Stored s = store.latest(h, t.host()).filter(x -> x.activation().live(now))
                 .orElseThrow(() -> new RescueTokenRefused("no live rescue activation for this token"));
         if (t.issuedAt().isBefore(s.activation().activatedAt())) throw new RescueTokenRefused("this token belongs to a boot before the current activation");
-        return s;
+        return new Claim(s, t, TokenStore.hash(token));
+    }
+
+    /** A claim by the boot that fetched the activation's settings (the running rescue system), and no other. */
+    private Claim currentBoot(Handle h, String token, Instant now) {
+        Claim c = claim(h, token, now);
+        if (c.stored().boot().isEmpty()) throw new RescueConflict("the rescue system has not fetched its settings yet");
+        if (!c.currentBoot()) throw new RescueTokenRefused("this token does not belong to the boot that fetched the activation's settings");
+        return c;
     }
 }

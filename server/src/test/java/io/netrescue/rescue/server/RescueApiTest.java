@@ -129,6 +129,8 @@ class RescueApiTest {
         assertThat(curl("-H", "Authorization: Bearer forged", s.url() + "/rescue/agent.conf").get(0)).isEqualTo("403");
         assertThat(curl("-H", bearer, s.url() + "/rescue/alive")).first().isEqualTo("200");
         assertThat(curl("-X", "POST", "-H", bearer, s.url() + "/rescue/alive")).first().isEqualTo("405");
+        // the scheme is case-insensitive (RFC 9110)
+        assertThat(curl("-H", "authorization: bearer " + m.group(1), s.url() + "/rescue/alive")).first().isEqualTo("200");
 
         ok(s.api("POST", "hosts/db5/rescue", "{\"password\":true}"));                        // a newer activation
         assertThat(curl("-H", bearer, s.url() + "/rescue/alive")).first().isEqualTo("403");

@@ -51,12 +51,13 @@ class RescueServiceTest {
     private TokenStore tokens;
     private io.netrescue.testing.RescueFixture fx;
     private InventoryCache cache;
+    private io.netrescue.testing.InventoryFixture f;
     /** What this service asked of the watchdog's ladder, in order. */
     private final List<String> ladder = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeEach
     void open() {
-        var f = io.netrescue.testing.InventoryFixture.open(dir, clock);
+        f = io.netrescue.testing.InventoryFixture.open(dir, clock);
         db = f.db();
         cache = f.cache();
         hosts = f.hosts();
@@ -287,5 +288,95 @@ class RescueServiceTest {
         ladder.clear();
         rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(1), Reboot.NONE, "api:op");
         assertThat(ladder).as("no reboot, nothing to hold").isEmpty();
+    }
+
+    /**
+     * Attack H1, M2, M5: the boot that fetched the settings speaks for the activation. Fetching them
+     * again with its token changes nothing (no reset, no event); it cannot report ready twice; a token
+     * of an earlier boot can neither fetch, report nor ask; a newer boot takes over and reports afresh.
+     */
+    @Test
+    void onlyTheBootThatFetchedTheSettingsSpeaksForTheActivation() {
+        rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(2), Reboot.NONE, "api:op");
+        String boot1 = boots("web1", "rescue");
+        clock.advance(Duration.ofSeconds(30));
+        String boot2 = boots("web1", "rescue");
+        rescue.settings(boot2, "10.0.0.5");
+        rescue.ready(boot2, HOST_KEYS, "10.0.0.5");
+        String known = rescue.knownHosts("web1");
+        for (int i = 0; i < 5; i++) rescue.settings(boot2, "10.0.0.5"); // a retrying or hostile client
+        assertThat(rescue.status("web1").orElseThrow().state()).isEqualTo(State.READY);
+        assertThat(rescue.knownHosts("web1")).isEqualTo(known);
+        assertThatThrownBy(() -> rescue.ready(boot2, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDXabiQrh40dzw8EXvsTpls0PJj3uEBJI5y+PAJRJzoQ evil\n", "10.0.0.9"))
+                .isInstanceOf(RescueConflict.class).hasMessageContaining("already reported ready");
+        assertThat(timeline().lines().filter(l -> l.startsWith("rescue.booted")).count()).isEqualTo(1);
+        // the earlier boot's token: refused everywhere (its rescue system, if any, is gone)
+        assertThatThrownBy(() -> rescue.settings(boot1, "10.0.0.5")).isInstanceOf(RescueTokenRefused.class).hasMessageContaining("earlier boot");
+        assertThatThrownBy(() -> rescue.ready(boot1, HOST_KEYS, "10.0.0.5")).isInstanceOf(RescueTokenRefused.class);
+        assertThatThrownBy(() -> rescue.alive(boot1)).isInstanceOf(RescueTokenRefused.class);
+        assertThatThrownBy(() -> rescue.agentConfig(boot1)).isInstanceOf(RescueTokenRefused.class);
+        assertThat(rescue.alive(boot2).state()).isEqualTo(State.READY);
+        // a reboot: the new boot takes over; the old one is refused from then on
+        clock.advance(Duration.ofMinutes(1));
+        String boot3 = boots("web1", "rescue");
+        rescue.settings(boot3, "10.0.0.5");
+        assertThat(rescue.status("web1").orElseThrow().state()).isEqualTo(State.BOOTED);
+        assertThatThrownBy(() -> rescue.alive(boot2)).isInstanceOf(RescueTokenRefused.class);
+        rescue.ready(boot3, HOST_KEYS, "10.0.0.5");
+    }
+
+    /** Attack L8: the key parser is reached only with a token that speaks for the boot. */
+    @Test
+    void aReportWithoutAValidTokenIsRefusedBeforeItIsParsed() {
+        rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(2), Reboot.NONE, "api:op");
+        assertThatThrownBy(() -> rescue.ready("forged", "not a key", "10.0.0.5")).isInstanceOf(RescueTokenRefused.class);
+        String token = boots("web1", "rescue");
+        assertThatThrownBy(() -> rescue.ready(token, HOST_KEYS, "10.0.0.5")).isInstanceOf(RescueConflict.class).hasMessageContaining("not fetched");
+    }
+
+    /**
+     * Attack M3: ending puts back the whole boot state from before (a once with what follows it, an
+     * expiry), not the bare mode; and a mode set during the activation is newer, so it stays.
+     */
+    @Test
+    void endPutsBackTheWholeStateFromBeforeUnlessSomeoneChangedItSince() {
+        f.bootModes().set("web1", new BootMode.Once("web"), Optional.of(Duration.ofHours(5)), "t", "");
+        var before = hosts.require("web1").boot();
+        assertThat(before.previous()).contains(io.netrescue.boot.BootState.of(new BootMode.Persistent("web"), Optional.empty()));
+        rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(1), Reboot.NONE, "api:op");
+        rescue.end("web1", "api:op");
+        assertThat(hosts.require("web1").boot()).isEqualTo(before); // the once, its expiry, then persistent web
+
+        // a previous mode that expired meanwhile leads where its expiry leads
+        f.bootModes().set("web1", new BootMode.Persistent("web"), Optional.of(Duration.ofMinutes(10)), "t", "");
+        rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(1), Reboot.NONE, "api:op");
+        clock.advance(Duration.ofMinutes(20));
+        rescue.end("web1", "api:op");
+        assertThat(hosts.require("web1").boot()).isEqualTo(io.netrescue.boot.BootState.LOCAL);
+
+        // an operator's mode set during the activation stays
+        rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(1), Reboot.NONE, "api:op");
+        f.bootModes().set("web1", new BootMode.Persistent("web"), Optional.empty(), "api:other", "");
+        rescue.end("web1", "api:op");
+        assertThat(hosts.require("web1").boot().mode()).isEqualTo(new BootMode.Persistent("web"));
+        assertThat(timeline()).contains("was set during rescue activation");
+    }
+
+    /** Attack H2: a removed host's activation ends and its tokens die with it; a new host of the name inherits nothing. */
+    @Test
+    void removingTheHostEndsItsActivationAndItsTokens() {
+        rescue.activate("web1", List.of(OPERATOR), true, Duration.ofHours(2), Reboot.NONE, "api:op");
+        String token = boots("web1", "rescue");
+        rescue.settings(token, "10.0.0.5");
+        hosts.remove("web1", "api:op");
+        assertThatThrownBy(() -> rescue.alive(token)).isInstanceOf(RescueTokenRefused.class);
+        hosts.add(new HostStore.NewHost("web1", List.of(MacAddress.parse("52:54:00:00:00:01")), Optional.empty(), List.of(), Map.of()), "t");
+        assertThat(rescue.status("web1")).get().satisfies(a -> {
+            assertThat(a.state()).isEqualTo(State.ENDED);
+            assertThat(a.endReason()).isEqualTo("host removed");
+        });
+        assertThatThrownBy(() -> rescue.alive(token)).isInstanceOf(RescueTokenRefused.class);
+        assertThatThrownBy(() -> rescue.end("web1", "api:op")).hasMessageContaining("no live rescue activation");
+        assertThat(timeline()).contains("rescue.ended api:op its live rescue activation: host removed");
     }
 }

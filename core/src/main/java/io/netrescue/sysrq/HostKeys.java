@@ -17,11 +17,25 @@ public final class HostKeys {
     private HostKeys() {}
 
     public static byte[] derive(byte[] master, String host) {
+        return hmac(master, LABEL + host);
+    }
+
+    /**
+     * The key of the agent in one rescue activation's system: HMAC-SHA256(master,
+     * "netrescue/rescue-agent/v1/" + host + "/" + activation). The rescue system receives it over the
+     * per-boot channel; it is not the host's own key, so whoever learns it (a token seen on the wire)
+     * reaches that rescue system's agent while the activation lives, and never the installed system's.
+     */
+    public static byte[] deriveRescue(byte[] master, String host, long activation) {
+        return hmac(master, "netrescue/rescue-agent/v1/" + host + "/" + activation);
+    }
+
+    private static byte[] hmac(byte[] master, String label) {
         if (master.length < 32) throw new IllegalArgumentException("master key shorter than 256 bits");
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(master, "HmacSHA256"));
-            return mac.doFinal((LABEL + host).getBytes(StandardCharsets.US_ASCII));
+            return mac.doFinal(label.getBytes(StandardCharsets.US_ASCII));
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             throw new IllegalStateException(e);
         }

@@ -131,7 +131,7 @@ public final class NetrescueServer implements AutoCloseable {
         io.netrescue.rescue.server.RescueService rescue = new io.netrescue.rescue.server.RescueService(db, hosts, new io.netrescue.rescue.server.RescueStore(),
                 sshKeys, events, bootModes, new TokenStore(), reboots, config.bootPolicy().rescueProfile(), clock,
                 new io.netrescue.rescue.server.RescueService.RescueSystem(imageCheck,
-                        host -> sysrqService.rescueAgentConfig(host), heartbeatPort, new io.netrescue.rescue.server.RescueService.LadderHold() {
+                        sysrqService::rescueAgentConfig, heartbeatPort, new io.netrescue.rescue.server.RescueService.LadderHold() {
                             @Override public void hold(String host, java.time.Duration d, String reason, String replaces, String actor) {
                                 if (watchdog != null) watchdog.hold(host, d, reason, replaces, actor);
                             }
@@ -177,7 +177,8 @@ public final class NetrescueServer implements AutoCloseable {
         jetty.start();
         watchdog = new io.netrescue.watchdog.server.Watchdog(config.watchdog(), db, hosts, new io.netrescue.watchdog.server.HealthStore(),
                 events, master.bytes(), clock, new io.netrescue.watchdog.server.LadderEffects(rescue, reboots, eventService,
-                io.netrescue.watchdog.server.HandsOnWebhook.from(config.watchdog(), clock), this::consoleTail)).start();
+                io.netrescue.watchdog.server.HandsOnWebhook.from(config.watchdog(), clock), this::consoleTail), rescue::rescueAgent).start();
+        sysrqService.rescueAgents(rescue::rescueAgent);
         trials = new io.netrescue.boot.trial.KernelTrials(db, hosts, profiles, inventory, events, power, this::watchdog, sysrqService,
                 kexecManifests, new TokenStore(), this::kexecBaseUrl, clock, java.time.Duration.ofSeconds(1));
         if (dhcpSettings.modeValue() != DhcpSettings.Mode.OFF) {

@@ -41,7 +41,7 @@ public record RescueFixture(RescueService rescue, SshKeyService sshKeys, Reboots
         var tokens = new TokenStore();
         var keyStore = new SshKeyStore();
         var rescue = new RescueService(f.db(), f.hostStore(), new RescueStore(), keyStore, f.eventStore(), f.bootModes(), tokens, reboots,
-                rescueProfile, clock, new RescueService.RescueSystem(() -> {}, h -> "host = " + h + "\n", () -> java.util.OptionalInt.of(6100), ladder));
+                rescueProfile, clock, new RescueService.RescueSystem(() -> {}, (h, a) -> "host = " + h + "\nactivation = " + a + "\n", () -> java.util.OptionalInt.of(6100), ladder));
         return new RescueFixture(rescue, new SshKeyService(f.db(), f.hostStore(), keyStore, f.eventStore(), clock), reboots, power, sysrq, tokens);
     }
 }

@@ -51,11 +51,11 @@ public final class RescueService {
      * What the rescue system needs from the rest of the server.
      *
      * @param imageCheck   registers a newly built rescue image before an activation uses the profile
-     * @param agentConfig  the agent configuration (with the host's derived key) for a host
+     * @param agentConfig  the agent configuration for a host's rescue system, with the key of the activation (host, activation id)
      * @param heartbeatPort the watchdog's heartbeat port, when it listens (asked when a rescue system boots: it binds after this service exists)
      * @param ladder       holds the watchdog's ladder while a machine this service rebooted boots
      */
-    public record RescueSystem(Runnable imageCheck, java.util.function.Function<String, String> agentConfig,
+    public record RescueSystem(Runnable imageCheck, java.util.function.BiFunction<String, Long, String> agentConfig,
                                java.util.function.Supplier<java.util.OptionalInt> heartbeatPort, LadderHold ladder) {}
 
     /**
@@ -135,6 +135,7 @@ public final class RescueService {
         reboots.check(host, reboot);
         Optional<String> pw = password ? Optional.of(RootPassword.generate(random)) : Optional.empty();
         Optional<String> hash = pw.map(p -> RootPassword.hash(p, random));
+        java.util.OptionalLong agent = rescueAgent(host); // a rescue system this activation replaces, which a SysRq reboot reaches
         RescueActivation stored = db.inWriteTransaction(h -> {
             BootState current = hosts.require(h, host).boot();
             List<SshPublicKey> keys = RescueKeys.forActivation(host, given, sshKeys.keys(h, host), password);
@@ -152,22 +153,23 @@ public final class RescueService {
             return a;
         });
         bootModes.committed(host);
+        agentChanged(host, Optional.empty()); // a replaced activation's rescue system no longer speaks for the host
         if (reboot == Reboot.NONE) return new Activated(stored, pw, reboot, Optional.empty());
-        return new Activated(stored, pw, reboot, Optional.of(reboot(stored, reboot, actor)));
+        return new Activated(stored, pw, reboot, Optional.of(reboot(stored, reboot, actor, agent)));
     }
 
     /** Reboots {@code host} into its live activation (the ladder does, when an operator's activation is already there). */
     public Reboots.Outcome reboot(String host, Reboot how, String actor) {
         RescueActivation a = status(host).filter(x -> x.live(now())).orElseThrow(() -> new NotFoundException(host + " has no live rescue activation"));
         reboots.check(host, how);
-        return reboot(a, how, actor);
+        return reboot(a, how, actor, java.util.OptionalLong.empty()); // its agent, if it runs, holds this live activation's key
     }
 
     /** The activation is durable before this runs: whatever the reboot does, the host's next network boot is rescue. */
-    private Reboots.Outcome reboot(RescueActivation a, Reboot how, String actor) {
+    private Reboots.Outcome reboot(RescueActivation a, Reboot how, String actor, java.util.OptionalLong agent) {
         String booting = booting(a.id());
         hold(a.host(), BOOT_HOLD, booting, "", actor);
-        Reboots.Outcome o = reboots.reboot(a.host(), how, actor);
+        Reboots.Outcome o = rebootFrom(a.host(), agent, how, actor);
         if (!o.ok()) release(a.host(), booting, actor);
         Instant at = now();
         db.inWriteTransaction(h -> {
@@ -205,11 +207,12 @@ public final class RescueService {
      */
     public Ended end(String host, Reboot reboot, String actor) {
         reboots.check(host, reboot);
+        java.util.OptionalLong agent = rescueAgent(host);
         RescueActivation e = end(host, actor);
         if (reboot == Reboot.NONE) return new Ended(e, reboot, Optional.empty());
         String leaving = "leaving rescue activation " + e.id() + " (its own system boots)";
         hold(host, LEAVE_HOLD, leaving, "", actor);
-        Reboots.Outcome o = reboots.reboot(host, reboot, actor);
+        Reboots.Outcome o = rebootFrom(host, agent, reboot, actor);
         if (!o.ok()) release(host, leaving, actor);
         Instant at = now();
         db.inWriteTransaction(h -> {
@@ -244,6 +247,7 @@ public final class RescueService {
             return e;
         });
         bootModes.committed(host);
+        agentChanged(host, Optional.empty());
         return ended;
     }
 
@@ -276,7 +280,7 @@ public final class RescueService {
      */
     public Settings settings(String token, String from) {
         Instant now = now();
-        return db.inWriteTransaction(h -> {
+        Settings settings = db.inWriteTransaction(h -> {
             Claim c = claim(h, token, now);
             RescueStore.Stored s = c.stored();
             if (c.currentBoot()) return settings(s, s.activation());
@@ -292,6 +296,8 @@ public final class RescueService {
             events.append(h, Event.of(now, b.host(), "rescue.booted", "rescue", "activation " + b.id() + " fetched its settings from " + from));
             return settings(s, b);
         });
+        agents.remove(settings.host()); // its agent starts with the activation's key: read afresh
+        return settings;
     }
 
     private Settings settings(RescueStore.Stored s, RescueActivation a) {
@@ -307,11 +313,48 @@ public final class RescueService {
         return db.read(h -> currentBoot(h, token, now).stored().activation());
     }
 
-    /** The agent's configuration for the token's host: heartbeats and network SysRq from the rescue system. */
+    /**
+     * The agent's configuration for the token's host: heartbeats and network SysRq from the rescue
+     * system, with the activation's own key (never the installed system's).
+     */
     public String agentConfig(String token) {
         Instant now = now();
-        String host = db.read(h -> currentBoot(h, token, now).stored().activation().host());
-        return system.agentConfig().apply(host);
+        RescueActivation a = db.read(h -> currentBoot(h, token, now).stored().activation());
+        return system.agentConfig().apply(a.host(), a.id());
+    }
+
+    /** While a reboot out of rescue runs: the activation that just ended still names the agent's key. */
+    private record Leaving(String host, long activation) {}
+
+    private static final ScopedValue<Leaving> LEAVING = ScopedValue.newInstance();
+    private static final Duration AGENT_CACHE = Duration.ofSeconds(30);
+    private record Agent(java.util.OptionalLong activation, Instant expires, Instant checkedAt) {}
+    private final java.util.concurrent.ConcurrentMap<String, Agent> agents = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The activation whose rescue system {@code host} runs now (live, its system booted), whose key its
+     * agent holds: the watchdog checks heartbeats and SysRq signs requests with it. Asked per heartbeat,
+     * so answers are cached; every change this service makes updates the cache at once, and what it does
+     * not see (a host removed) is read again within 30 s.
+     */
+    public java.util.OptionalLong rescueAgent(String host) {
+        if (LEAVING.isBound() && LEAVING.get().host().equals(host)) return java.util.OptionalLong.of(LEAVING.get().activation());
+        Instant now = now();
+        Agent c = agents.get(host);
+        if (c == null || !now.isBefore(c.checkedAt().plus(AGENT_CACHE)) || now.isBefore(c.checkedAt())) {
+            c = db.read(h -> store.latest(h, host).map(RescueStore.Stored::activation)
+                    .filter(a -> a.live(now) && (a.state() == RescueActivation.State.BOOTED || a.state() == RescueActivation.State.READY))
+                    .map(a -> new Agent(java.util.OptionalLong.of(a.id()), a.expiresAt(), now))
+                    .orElse(new Agent(java.util.OptionalLong.empty(), Instant.MAX, now)));
+            agents.put(host, c);
+        }
+        return now.isBefore(c.expires()) ? c.activation() : java.util.OptionalLong.empty();
+    }
+
+    private void agentChanged(String host, Optional<RescueActivation> booted) {
+        Instant now = now();
+        agents.put(host, booted.map(a -> new Agent(java.util.OptionalLong.of(a.id()), a.expiresAt(), now))
+                .orElse(new Agent(java.util.OptionalLong.empty(), Instant.MAX, now)));
     }
 
     /** The rescue system reports its SSH host keys: once per boot, from the boot that fetched the settings, for its own host only. */
@@ -328,6 +371,15 @@ public final class RescueService {
         });
         hold(ready.host(), READY_HOLD, "rescue activation " + ready.id() + " is ready, its agent not heard yet", booting(ready.id()), "rescue");
         return ready;
+    }
+
+    /**
+     * Reboots a host whose agent may be a rescue system's holding an activation that has just ended
+     * (replaced or ended for this reboot): SysRq signs this one reboot with that activation's key.
+     */
+    private Reboots.Outcome rebootFrom(String host, java.util.OptionalLong agent, Reboot how, String actor) {
+        if (agent.isEmpty()) return reboots.reboot(host, how, actor);
+        return ScopedValue.where(LEAVING, new Leaving(host, agent.getAsLong())).call(() -> reboots.reboot(host, how, actor));
     }
 
     private static String booting(long activation) {

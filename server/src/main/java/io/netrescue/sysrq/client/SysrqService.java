@@ -110,7 +110,7 @@ public final class SysrqService {
 
     private Outcome viaAgent(String host, SysrqConfig c, SysrqKeys keys, long seq, int pauseMillis) throws IOException {
         SysrqMessage.Request r = new SysrqMessage.Request(host, random.nextLong(), seq, clock.millis(), pauseMillis, keys);
-        var res = agentSender.send(new InetSocketAddress(c.address(), c.agentPort()), r, HostKeys.derive(master.bytes(), host), agentTimeout);
+        var res = agentSender.send(new InetSocketAddress(c.address(), c.agentPort()), r, agentKey(host), agentTimeout);
         if (res.ack().isEmpty()) {
             return new Outcome(host, "agent", keys.keys(), seq, SysrqResult.NO_ACK, "no acknowledgement after " + res.transmissions()
                     + " transmissions in " + agentTimeout.toSeconds() + " s", null, null);
@@ -135,7 +135,7 @@ public final class SysrqService {
         long seq = db.inWriteTransaction(h -> store.nextSeq(h, host, clock.instant()));
         SysrqMessage.KexecRequest r = new SysrqMessage.KexecRequest(host, random.nextLong(), seq, clock.millis(), manifestUrl, manifestSha256);
         try {
-            var res = agentSender.send(new InetSocketAddress(c.address(), c.agentPort()), r, HostKeys.derive(master.bytes(), host), timeout);
+            var res = agentSender.send(new InetSocketAddress(c.address(), c.agentPort()), r, agentKey(host), timeout);
             if (res.ack().isEmpty()) {
                 return new KexecOutcome(seq, KexecResult.NO_ACK, "no answer from the agent at " + IpAddresses.format(c.address()) + ":" + c.agentPort()
                         + " after " + res.transmissions() + " transmissions in " + timeout.toSeconds() + " s");
@@ -225,8 +225,25 @@ public final class SysrqService {
      * The rescue system's agent configuration: the host's key, the keys its SysRq settings allow (or
      * {@code sub} when it has none); the rescue system adds where its heartbeats go.
      */
-    public String rescueAgentConfig(String host) {
-        return agentConfig(host, "'s rescue system", SysrqDefaults.AGENT_LISTEN, find(host).map(SysrqConfig::allowedKeys).orElse("sub"), List.of(), "");
+    public String rescueAgentConfig(String host, long activation) {
+        return agentConfig(host, "'s rescue system (activation " + activation + ")", HostKeys.deriveRescue(master.bytes(), host, activation),
+                SysrqDefaults.AGENT_LISTEN, find(host).map(SysrqConfig::allowedKeys).orElse("sub"), List.of(), "");
+    }
+
+    /**
+     * Tells this service which hosts run a rescue system now (the live activation whose system booted):
+     * their agent holds that activation's key, not the host's, so requests to it are signed with it.
+     */
+    public void rescueAgents(java.util.function.Function<String, java.util.OptionalLong> f) {
+        this.rescueAgents = f;
+    }
+
+    private volatile java.util.function.Function<String, java.util.OptionalLong> rescueAgents = h -> java.util.OptionalLong.empty();
+
+    /** The key {@code host}'s agent holds now: its rescue activation's while it runs the rescue system, else the host's. */
+    private byte[] agentKey(String host) {
+        java.util.OptionalLong rescue = rescueAgents.apply(host);
+        return rescue.isPresent() ? HostKeys.deriveRescue(master.bytes(), host, rescue.getAsLong()) : HostKeys.derive(master.bytes(), host);
     }
 
     /**
@@ -235,13 +252,14 @@ public final class SysrqService {
      * @param heartbeatTo the server's heartbeat address:port as the host reaches it ("" = no heartbeats)
      */
     public String agentConfig(String host, String listen, List<String> allowedSources, String heartbeatTo) {
-        return agentConfig(host, " (keep it 0600: it holds this host's SysRq key)", listen, config(host).allowedKeys(), allowedSources, heartbeatTo);
+        return agentConfig(host, " (keep it 0600: it holds this host's SysRq key)", HostKeys.derive(master.bytes(), host), listen,
+                config(host).allowedKeys(), allowedSources, heartbeatTo);
     }
 
-    private String agentConfig(String host, String note, String listen, String allowedKeys, List<String> allowedSources, String heartbeatTo) {
+    private String agentConfig(String host, String note, byte[] key, String listen, String allowedKeys, List<String> allowedSources, String heartbeatTo) {
         return "# netrescue agent configuration for " + host + note + "\n"
                 + "host = " + host + "\n"
-                + "key = " + HexFormat.of().formatHex(HostKeys.derive(master.bytes(), host)) + "\n"
+                + "key = " + HexFormat.of().formatHex(key) + "\n"
                 + "listen = " + listen + "\n"
                 + "allowed-keys = " + allowedKeys + "\n"
                 + "allowed-sources = " + String.join(",", allowedSources) + "\n"

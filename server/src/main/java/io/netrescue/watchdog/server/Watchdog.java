@@ -70,6 +70,7 @@ public final class Watchdog implements AutoCloseable {
     private final List<LadderPolicy> policies;
     private final Map<String, Tracked> tracked = new ConcurrentHashMap<>();
     private final Map<String, byte[]> keys = new ConcurrentHashMap<>();
+    private final java.util.function.Function<String, java.util.OptionalLong> rescueAgents;
     private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     private final Function<Tracked, Optional<InetAddress>> probeTarget;
     private HeartbeatReceiver receiver;
@@ -109,8 +110,13 @@ public final class Watchdog implements AutoCloseable {
         }
     }
 
+    /**
+     * @param rescueAgents the rescue activation whose system a host runs now, if any: its agent's
+     *                     heartbeats are signed with that activation's key, not the host's
+     */
     public Watchdog(WatchdogSettings settings, Database db, HostStore hosts, HealthStore store, EventStore events, byte[] master,
-                    Clock clock, Actions actions) {
+                    Clock clock, Actions actions, java.util.function.Function<String, java.util.OptionalLong> rescueAgents) {
+        this.rescueAgents = rescueAgents;
         this.settings = settings;
         this.db = db;
         this.hosts = hosts;
@@ -157,7 +163,7 @@ public final class Watchdog implements AutoCloseable {
         }
         Optional<InetSocketAddress> listen = settings.listenAddress();
         if (listen.isPresent()) {
-            receiver = new HeartbeatReceiver(listen.get(), host -> Optional.ofNullable(keys.get(host)), this::heartbeat);
+            receiver = new HeartbeatReceiver(listen.get(), this::heartbeatKey, this::heartbeat);
         }
         if (settings.probeValue().isPresent()) {
             prober = new Prober(settings.probeValue().get(), settings.probeIntervalValue(), settings.probeTimeoutValue(), this::probeCandidates,
@@ -448,6 +454,14 @@ public final class Watchdog implements AutoCloseable {
         } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("the watchdog did not answer in 30 s", e);
         }
+    }
+
+    /** The key a tracked host's heartbeats are signed with: its rescue activation's while it runs the rescue system, else its own. */
+    private Optional<byte[]> heartbeatKey(String host) {
+        byte[] own = keys.get(host);
+        if (own == null) return Optional.empty();
+        java.util.OptionalLong rescue = rescueAgents.apply(host);
+        return Optional.of(rescue.isPresent() ? HostKeys.deriveRescue(master, host, rescue.getAsLong()) : own);
     }
 
     private Tracked require(String host) {

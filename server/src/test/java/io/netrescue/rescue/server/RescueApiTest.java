@@ -276,4 +276,48 @@ class RescueApiTest {
         assertThat(Files.readAllLines(log)).containsExactly("cycle db4");
         assertThat(ok(s.api("GET", "events?host=db4&limit=1000", null)).body()).contains("rescue.activated", "\"actor\":\"watchdog\"");
     }
+
+    /**
+     * Attack H3: the rescue system's agent holds a key of its activation, not the host's own key, so a
+     * token seen on the wire never reaches the installed system's agent. While the rescue system runs,
+     * netrescue signs SysRq with that key; the reboot out of rescue ({@code rescue end --reboot sysrq})
+     * reaches it although the activation has just ended.
+     */
+    @Test
+    void theRescueSystemsAgentHoldsItsActivationsKeyAndTheRebootOutReachesIt() throws Exception {
+        host("db9", "52:54:00:00:00:89");
+        ok(s.api("PUT", "hosts/db9/sysrq", "{\"dialect\":\"agent\",\"address\":\"127.0.0.1\",\"agentPort\":1,\"allowedKeys\":\"sub\"}"));
+        String own = (String) json(ok(s.api("GET", "hosts/db9/sysrq/agent-config?listen=127.0.0.1:0", null))).get("config");
+        ok(s.api("POST", "hosts/db9/rescue", activate("db9", "none")));
+        String script = s.get("/boot.ipxe?mac=52-54-00-00-00-89&ip=127.0.0.1&uuid=&arch=x86_64&platform=pcbios");
+        Matcher m = Pattern.compile("rescue\\.token=(\\S+)").matcher(script);
+        assertThat(m.find()).as(script).isTrue();
+        String bearer = "Authorization: Bearer " + m.group(1);
+        assertThat(curl("-H", bearer, s.url() + "/rescue/settings").get(0)).isEqualTo("200");
+        String conf = curl("-H", bearer, s.url() + "/rescue/agent.conf").get(1);
+        String rescueKey = keyOf(conf), hostKey = keyOf(own);
+        assertThat(rescueKey).isNotEqualTo(hostKey);
+
+        java.util.Properties p = new java.util.Properties();
+        p.load(new java.io.StringReader(conf));
+        p.setProperty("listen", "127.0.0.1:0");
+        Path trigger = Files.createFile(dir.resolve("db9-trigger"));
+        p.setProperty("trigger", trigger.toString());
+        p.setProperty("state", dir.resolve("db9-agent-state").toString());
+        try (var agent = io.netrescue.agent.AgentMain.Agent.start(io.netrescue.agent.AgentConfig.of(p, "test"))) {
+            ok(s.api("PUT", "hosts/db9/sysrq", "{\"agentPort\":" + agent.port() + "}"));
+            Map<String, Object> ended = json(ok(s.api("POST", "hosts/db9/rescue/end", "{\"reboot\":\"sysrq\"}")));
+            assertThat(ended).containsEntry("state", "ended");
+            assertThat(ended.get("reboot").toString()).contains("result=ok");
+            long end = System.nanoTime() + 3_000_000_000L;
+            while (!Files.readString(trigger).equals("sub") && System.nanoTime() < end) Thread.sleep(20);
+            assertThat(Files.readString(trigger)).isEqualTo("sub");
+        }
+    }
+
+    private static String keyOf(String agentConfig) {
+        Matcher k = Pattern.compile("(?m)^key = ([0-9a-f]{64})$").matcher(agentConfig);
+        assertThat(k.find()).as(agentConfig).isTrue();
+        return k.group(1);
+    }
 }

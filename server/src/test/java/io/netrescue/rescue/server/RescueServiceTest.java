@@ -161,7 +161,9 @@ class RescueServiceTest {
         String first = boots("web1", "rescue");
         rescue.settings(first, "10.0.0.5");
         clock.advance(Duration.ofMinutes(1));
+        assertThat(rescue.alive(first).state()).isEqualTo(State.BOOTED);
         var second = rescue.activate("web1", List.of(OPERATOR), false, Duration.ofHours(1), Reboot.NONE, "api:op");
+        assertThatThrownBy(() -> rescue.alive(first)).isInstanceOf(RescueTokenRefused.class);
         assertThatThrownBy(() -> rescue.settings(first, "10.0.0.5")).isInstanceOf(RescueTokenRefused.class);
         assertThat(rescue.settings(boots("web1", "rescue"), "10.0.0.5").passwordHash()).isEmpty();
         var ended = rescue.end("web1", "api:op");

@@ -3,6 +3,8 @@ package io.netrescue.cli;
 import io.netrescue.rescue.server.RescueImageBuilder;
 import io.netrescue.rescue.server.RescueImages;
 import io.netrescue.server.ServerConfig;
+import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,23 +61,34 @@ final class RescueImageCommand {
 
         @Override
         public Integer call() throws Exception {
-            Optional<String> missing = RescueImageBuilder.missingRequirement();
-            if (missing.isPresent()) throw new CliException(missing.get());
             Optional<Path> agentDir = Optional.empty();
             if (!noAgent) {
                 agentDir = agent != null ? Optional.of(agent) : RescueImageBuilder.findAgent();
                 if (agentDir.isEmpty()) throw new CliException("no netrescue agent archive found (build it with mvn package, give --agent DIR, or --no-agent)");
             }
             var settings = new RescueImageBuilder.Settings(suite, mirror, securityMirror, include, agentDir, force);
+            Optional<String> missing = RescueImageBuilder.missingRequirement();
+            if (missing.isPresent()) throw new CliException(missing.get());
             ServerConfig c = where.config();
             Path work = c.dataDir().resolve("rescue-build");
             var images = new RescueImages(c.assetsDir());
             var builder = new RescueImageBuilder(images, work, cache != null ? cache : work.resolve("debs"));
             var err = spec.commandLine().getErr();
-            RescueImageBuilder.Result r = builder.build(settings, line -> {
-                err.println(line);
-                err.flush();
-            });
+            RescueImageBuilder.Result r;
+            try {
+                r = builder.build(settings, line -> {
+                    err.println(line);
+                    err.flush();
+                });
+            } catch (RescueImageBuilder.BuildFailed e) {
+                throw new CliException(e.getMessage()); // the script's lines are above already
+            } catch (IllegalStateException | java.io.UncheckedIOException e) {
+                throw new CliException("the built image was not published: " + e.getMessage());
+            } catch (FileSystemException e) {
+                throw new CliException("rescue image build: " + e.getFile() + ": " + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName()));
+            } catch (IOException e) {
+                throw new CliException("rescue image build: " + e.getMessage());
+            }
             var out = spec.commandLine().getOut();
             out.printf("rescue image %s %s in %.0f s: %s%n", r.image().key(), r.rebuilt() ? "built" : "up to date", r.took().toMillis() / 1000.0, r.image().dir());
             print(out, r.image());
@@ -96,7 +109,7 @@ final class RescueImageCommand {
             Optional<RescueImages.Image> img;
             try {
                 img = images.current();
-            } catch (IllegalStateException e) {
+            } catch (IllegalStateException | java.io.UncheckedIOException e) {
                 throw new CliException(e.getMessage());
             }
             if (img.isEmpty()) throw new CliException("no rescue image in " + images.root() + " (netrescue rescue image build)");

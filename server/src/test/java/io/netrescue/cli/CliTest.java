@@ -37,6 +37,16 @@ class CliTest {
     }
 
     @Test
+    void rescueImageBuildRefusesABadMirrorInOneLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.run(new String[] {"rescue", "image", "build", "--data", dir.toString(), "--no-agent",
+                "--mirror", "http://user:secret@mirror.example/debian"}, new PrintWriter(out), new PrintWriter(err));
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("netrescue: mirror must not carry a user name or password (they would show in the build's logs and "
+                + "process listings): use a mirror without a login, or a local proxy: http://***@mirror.example/debian\n");
+    }
+
+    @Test
     void rescueActivationPrintsThePasswordOnceAndKnownHostsNeedReadiness(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         assertThat(run("host", "add", "db9", "--mac", "52:54:00:00:10:99").code()).isZero();
         java.nio.file.Path key = java.nio.file.Files.writeString(dir.resolve("id.pub"),

@@ -13,7 +13,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -50,16 +53,33 @@ public final class RescueImageBuilder {
             }
         }
 
+        /**
+         * An http(s) mirror URL the script can pass on as it is: host name or address ({@code [v6]} too),
+         * optional port and path. No user name or password: apt would print them in its logs and they would
+         * show in process listings; no query, fragment, spaces or quotes.
+         */
         private static String url(String u, String what) {
-            try {
-                URI uri = new URI(u);
-                if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null
-                        || !u.matches("[A-Za-z0-9:/._~%+-]+")) {
-                    throw new InvalidInputException(what + " must be an http(s) URL without spaces or quotes: " + u);
-                }
-            } catch (URISyntaxException e) {
-                throw new InvalidInputException(what + " is not a URL: " + u);
+            if (u.matches("(?s)[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@.*")) {
+                throw new InvalidInputException(what + " must not carry a user name or password (they would show in the build's logs "
+                        + "and process listings): use a mirror without a login, or a local proxy: " + u.replaceFirst("://[^/?#]*@", "://***@"));
             }
+            for (int i = 0; i < u.length(); i++) {
+                char c = u.charAt(i);
+                if (!(c < 128 && (Character.isLetterOrDigit(c) || ":/._~%+-[]".indexOf(c) >= 0))) {
+                    throw new InvalidInputException(what + " must not contain " + (Character.isWhitespace(c) ? "whitespace" : "'" + c + "'")
+                            + " (letters, digits and : / . _ ~ % + - only, [ ] around an IPv6 address): " + u);
+                }
+            }
+            URI uri;
+            try {
+                uri = new URI(u);
+            } catch (URISyntaxException e) {
+                throw new InvalidInputException(what + " is not a URL (" + e.getReason() + "): " + u);
+            }
+            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+                throw new InvalidInputException(what + " must be an http:// or https:// URL: " + u);
+            }
+            if (uri.getHost() == null) throw new InvalidInputException(what + " has no host name or address: " + u);
             return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
         }
     }
@@ -70,53 +90,129 @@ public final class RescueImageBuilder {
     private final RescueImages images;
     private final Path work;
     private final Path cache;
+    private final Optional<Path> script;
 
     /**
      * @param work  the build's working directory (root file system, last output); about 1 GB while building
      * @param cache downloaded .deb files, kept between builds
      */
     public RescueImageBuilder(RescueImages images, Path work, Path cache) {
+        this(images, work, cache, Optional.empty());
+    }
+
+    /** With {@code script} instead of the jar's build.sh (tests: a build-like script without mmdebstrap). */
+    RescueImageBuilder(RescueImages images, Path work, Path cache, Optional<Path> script) {
         this.images = images;
         this.work = work;
         this.cache = cache;
+        this.script = script;
     }
 
-    /** Builds (or finds up to date) and publishes; {@code progress} gets the script's lines as they come. */
+    /**
+     * Builds (or finds up to date) and publishes; {@code progress} gets the script's lines as they come.
+     * Holds the lock of the work and cache directories throughout (a second build fails at once, see
+     * {@link BuildLock}); unmounts whatever a killed build of an older version left mounted under the work
+     * directory before the script cleans it; the script's whole process tree dies with this JVM ({@link BuildProcess}).
+     */
     public Result build(Settings s, Consumer<String> progress) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
-        Path scripts = Files.createDirectories(work.resolve("scripts"));
-        extractScripts(scripts);
-        Path out = Files.createDirectories(work.resolve("out"));
-        Files.createDirectories(cache);
-        List<String> cmd = List.of("bash", scripts.resolve("build.sh").toString());
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        var env = pb.environment();
-        env.put("OUT", out.toString());
-        env.put("WORK", Files.createDirectories(work.resolve("work")).toString());
-        env.put("CACHE", cache.toString());
-        env.put("SUITE", s.suite());
-        env.put("MIRROR", s.mirror());
-        env.put("SECMIRROR", s.securityMirror());
-        env.put("INCLUDE", String.join(" ", s.include()));
-        env.put("AGENT", s.agent().map(Path::toString).orElse(""));
-        env.put("FORCE", s.force() ? "1" : "0");
-        Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        try (BuildLock lock = BuildLock.acquire(List.of(work, cache))) {
+            Path scripts = Files.createDirectories(work.resolve("scripts"));
+            extractScripts(scripts);
+            Path out = Files.createDirectories(work.resolve("out"));
+            Path workDir = Files.createDirectories(work.resolve("work"));
+            unmountUnder(workDir);
+            Map<String, String> env = new LinkedHashMap<>();
+            env.put("OUT", out.toString());
+            env.put("WORK", workDir.toString());
+            env.put("CACHE", cache.toString());
+            env.put("SUITE", s.suite());
+            env.put("MIRROR", s.mirror());
+            env.put("SECMIRROR", s.securityMirror());
+            env.put("INCLUDE", String.join(" ", s.include()));
+            env.put("AGENT", s.agent().map(Path::toString).orElse(""));
+            env.put("FORCE", s.force() ? "1" : "0");
+            List<String> cmd = script.map(f -> List.of("bash", f.toString())).orElse(List.of("bash", scripts.resolve("build.sh").toString()));
+            boolean rebuilt = run(cmd, env, progress);
+            RescueImages.Image img = images.publish(out);
+            return new Result(img, rebuilt, Duration.ofNanos(System.nanoTime() - t0));
+        }
+    }
+
+    /** Runs the script; true when it really built. Throws {@link BuildFailed} with its last line when it fails. */
+    private static boolean run(List<String> cmd, Map<String, String> env, Consumer<String> progress) throws IOException, InterruptedException {
         boolean rebuilt = false;
         List<String> tail = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = r.readLine()) != null; ) {
-                if (line.contains("] building ")) rebuilt = true;
-                tail.add(line);
-                if (tail.size() > 40) tail.removeFirst();
-                progress.accept(line);
+        try (BuildProcess p = BuildProcess.start(cmd, env)) {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.output(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    if (line.contains("] building ")) rebuilt = true;
+                    tail.add(line);
+                    if (tail.size() > 40) tail.removeFirst();
+                    progress.accept(line);
+                }
             }
-        } finally {
-            if (p.isAlive()) p.destroy();
+            int rc = p.waitFor();
+            if (p.stopped()) throw new BuildFailed("the rescue image build was stopped; nothing was published", tail);
+            if (rc != 0) {
+                String why = tail.reversed().stream().map(String::strip).filter(l -> !l.isEmpty()).findFirst().orElse("no output");
+                throw new BuildFailed("the rescue image build failed (exit " + rc + "): " + why, tail);
+            }
+            return rebuilt;
         }
-        int rc = p.waitFor();
-        if (rc != 0) throw new BuildFailed("the rescue image build failed (exit " + rc + "); last lines:\n" + String.join("\n", tail));
-        RescueImages.Image img = images.publish(out);
-        return new Result(img, rebuilt, Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    /**
+     * Unmounts everything mounted below {@code dir} (not {@code dir} itself), deepest first, lazily when a
+     * plain unmount fails; throws when something stays mounted, so that nothing under a mount is ever deleted.
+     * Returns the mount points it unmounted.
+     */
+    static List<String> unmountUnder(Path dir) throws IOException, InterruptedException {
+        if (!Files.isDirectory(dir)) return List.of();
+        String prefix = dir.toRealPath() + "/";
+        List<String> done = new ArrayList<>();
+        for (int pass = 0; pass < 8; pass++) {
+            List<String> mounted = mountPoints().stream().filter(m -> m.startsWith(prefix)).toList();
+            if (mounted.isEmpty()) return done;
+            // deepest first; of two on the same depth, the later (upper) mount first
+            List<String> order = new ArrayList<>(mounted.reversed());
+            order.sort(Comparator.comparingLong((String m) -> m.chars().filter(c -> c == '/').count()).reversed());
+            for (String m : order) {
+                if (umount(List.of("umount", m)) || umount(List.of("umount", "--lazy", m))) done.add(m);
+            }
+        }
+        List<String> left = mountPoints().stream().filter(m -> m.startsWith(prefix)).toList();
+        if (!left.isEmpty()) throw new BuildFailed("cannot unmount " + String.join(", ", left) + ": unmount by hand before building again", List.of());
+        return done;
+    }
+
+    /** This process's mount points, in /proc/self/mountinfo order (octal escapes such as {@code \040} decoded). */
+    static List<String> mountPoints() throws IOException {
+        List<String> points = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
+            String[] f = line.split(" ");
+            if (f.length > 4) points.add(unescape(f[4]));
+        }
+        return points;
+    }
+
+    private static String unescape(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 3 < s.length() && s.substring(i + 1, i + 4).matches("[0-7]{3}")) {
+                b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    private static boolean umount(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        return p.waitFor() == 0;
     }
 
     /** Copies the build's files out of the jar (they are resources so that one jar is the whole product). */
@@ -164,10 +260,17 @@ public final class RescueImageBuilder {
         return Optional.empty();
     }
 
-    /** The build script failed: its last lines say why. */
+    /** The build failed or could not start; the message is one line, {@link #lines} the script's last lines (if it ran). */
     public static final class BuildFailed extends RuntimeException {
-        BuildFailed(String message) {
-            super(message);
+        private final List<String> lines;
+
+        BuildFailed(String message, List<String> lines) {
+            super(message, null, false, false);
+            this.lines = List.copyOf(lines);
+        }
+
+        public List<String> lines() {
+            return lines;
         }
     }
 }

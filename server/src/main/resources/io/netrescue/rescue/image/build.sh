@@ -56,8 +56,8 @@ agent_cpio() {
   [ -x "$AGENT/bin/netrescue-agent" ] && [ -x "$AGENT/runtime/bin/java" ] || { echo "no agent archive in $AGENT" >&2; exit 4; }
   local akey; akey=$( { cd "$AGENT" && find bin lib runtime VERSION -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum; cat "$HERE/build.sh"; } | sha256sum | cut -d' ' -f1)
   if [ "$FORCE" != 1 ] && [ -f "$OUT/agent.cpio.zst" ] && [ "$(cat "$OUT/AGENT_KEY" 2>/dev/null)" = "$akey" ]; then return; fi
-  local A=$WORK/agent; rm -rf "$A"; mkdir -p "$A/opt"
-  cp -a "$AGENT" "$A/opt/netrescue-agent"; rm -rf "$A/opt/netrescue-agent/systemd"
+  local A=$WORK/agent; rm -rf --one-file-system "$A"; mkdir -p "$A/opt"
+  cp -a "$AGENT" "$A/opt/netrescue-agent"; rm -rf --one-file-system "$A/opt/netrescue-agent/systemd"
   find "$A" -print0 | xargs -0r touch --no-dereference --date="@$SOURCE_DATE_EPOCH"
   mkcpio "$A" | zstd -q -15 -T1 > "$OUT/agent.cpio.zst.tmp"; mv "$OUT/agent.cpio.zst.tmp" "$OUT/agent.cpio.zst"
   echo "$akey" > "$OUT/AGENT_KEY"
@@ -85,7 +85,10 @@ fi
 log "building $(wc -l < "$WORK/resolved.txt") packages (base key $KEY)"
 
 # ---- 2. mmdebstrap into a directory; debs cached in $CACHE between builds ----
-R=$WORK/rootfs; rm -rf "$R"; mkdir -p "$R"
+# --one-file-system: should anything still be mounted in there (the caller unmounted what it found), fail
+# rather than empty it. The caller runs this script in its own PID and mount namespaces: mmdebstrap's
+# mounts vanish with them, and so does every process of the build if the caller dies.
+R=$WORK/rootfs; rm -rf --one-file-system "$R"; mkdir -p "$R"
 mmdebstrap "${COMMON[@]}" --format=directory --skip=essential/unlink \
   --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
   --setup-hook="sync-in $CACHE /var/cache/apt/archives/" \
@@ -99,7 +102,7 @@ chroot "$R" dpkg-query -W -f '${Package}=${Version}\n' | LC_ALL=C sort > "$WORK/
 # ---- 3. post-process: no secrets, no per-install state, nothing non-reproducible ----
 KVER=$(basename "$(ls -d "$R"/lib/modules/*)")
 cp "$R/boot/vmlinuz-$KVER" "$OUT/vmlinuz.tmp"
-rm -rf "$R"/boot/* "$R"/etc/ssh/ssh_host_* \
+rm -rf --one-file-system "$R"/boot/* "$R"/etc/ssh/ssh_host_* \
        "$R"/var/cache/ldconfig/aux-cache "$R"/var/log/* "$R"/var/cache/debconf/*-old \
        "$R"/var/lib/dpkg/*-old "$R"/usr/lib/udev/hwdb.bin "$R"/etc/udev/hwdb.bin \
        "$R"/var/lib/apt/lists/* "$R"/var/cache/apt/*.bin
@@ -112,7 +115,7 @@ if chroot "$R" dpkg-query -W python3 >/dev/null 2>&1 && [ -z "$(echo " $INCLUDE 
   rm -f "$R"/var/lib/dpkg/info/{python3,python3-minimal,python3.11,python3.11-minimal}.{prerm,postrm}
   chroot "$R" dpkg --purge --force-depends python3 python3-minimal python3.11 python3.11-minimal \
     libpython3-stdlib libpython3.11-stdlib libpython3.11-minimal media-types libicu72 >/dev/null 2>&1 || true
-  rm -rf "$R"/var/log/* "$R"/var/lib/dpkg/*-old
+  rm -rf --one-file-system "$R"/var/log/* "$R"/var/lib/dpkg/*-old
 fi
 # each module zstd-compressed (kmod reads .ko.zst): 150 MB less RAM once unpacked, same download
 find "$R/lib/modules/$KVER" -name '*.ko' -print0 | xargs -0r -P"$(nproc)" -n 64 zstd -q -19 -T1 --rm
@@ -146,5 +149,5 @@ echo "$KVER" > "$OUT/KERNEL"
 echo "$KEY" > "$OUT/BASE_KEY"
 log "initramfs: $(stat -c%s "$OUT/rescue.cpio.zst") B; kernel $KVER"
 finish
-rm -rf "$R"
+rm -rf --one-file-system "$R"
 log "done"

@@ -79,6 +79,10 @@ class RescueImagesTest {
         assertThatThrownBy(() -> new RescueImages(assets).current()).hasMessageContaining("does not name an image");
     }
 
+    private static String mirror(String url) {
+        return new RescueImageBuilder.Settings("bookworm", url, RescueImageBuilder.Settings.SECURITY_DEFAULT, List.of(), Optional.empty(), false).mirror();
+    }
+
     @Test
     void valuesThatReachTheBuildScriptAreChecked() {
         var ok = new RescueImageBuilder.Settings("bookworm", "http://deb.debian.org/debian/", "https://security.example/debian-security",
@@ -93,6 +97,17 @@ class RescueImagesTest {
             assertThatThrownBy(() -> new RescueImageBuilder.Settings("bookworm", url, RescueImageBuilder.Settings.SECURITY_DEFAULT, List.of(),
                     Optional.empty(), false)).as(url).isInstanceOf(InvalidInputException.class);
         }
+        assertThat(mirror("http://[::1]:8080/debian/")).as("an IPv6 literal mirror").isEqualTo("http://[::1]:8080/debian");
+        assertThat(mirror("https://10.0.0.1:3142/d")).isEqualTo("https://10.0.0.1:3142/d");
+        // each refusal says what is wrong; a password is not repeated
+        assertThatThrownBy(() -> mirror("http://user:pw@host/debian")).isInstanceOf(InvalidInputException.class)
+                .hasMessage("mirror must not carry a user name or password (they would show in the build's logs and process listings): "
+                        + "use a mirror without a login, or a local proxy: http://***@host/debian");
+        assertThatThrownBy(() -> mirror("http://x/deb ian")).hasMessageStartingWith("mirror must not contain whitespace (");
+        assertThatThrownBy(() -> mirror("http://x/'q'")).hasMessageStartingWith("mirror must not contain '" + "'" + "' (");
+        assertThatThrownBy(() -> mirror("ftp://x/debian")).hasMessage("mirror must be an http:// or https:// URL: ftp://x/debian");
+        assertThatThrownBy(() -> mirror("http:///debian")).hasMessage("mirror has no host name or address: http:///debian");
+        assertThatThrownBy(() -> mirror("http://[::1/d")).hasMessageStartingWith("mirror is not a URL (");
         assertThatThrownBy(() -> new RescueImageBuilder.Settings("book worm", RescueImageBuilder.Settings.MIRROR_DEFAULT,
                 RescueImageBuilder.Settings.SECURITY_DEFAULT, List.of(), Optional.empty(), false)).isInstanceOf(InvalidInputException.class);
     }

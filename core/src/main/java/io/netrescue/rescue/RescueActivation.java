@@ -15,10 +15,12 @@ import java.util.Optional;
 public record RescueActivation(long id, String host, Instant activatedAt, Instant expiresAt, State state,
                                List<SshPublicKey> sshKeys, boolean password, List<SshPublicKey> hostKeys,
                                Optional<Instant> readyAt, Optional<Instant> endedAt, String endReason) {
+    /** The limits as written for help texts (compile-time constants, so annotations can say them); the durations are these parsed. */
+    public static final String MIN_TEXT = "1m", MAX_TEXT = "7d", DEFAULT_TEXT = "2h";
     /** Short enough for "let me look, then it locks itself"; shorter could not even boot. */
-    public static final Duration MIN = Duration.ofMinutes(1);
-    public static final Duration MAX = Duration.ofDays(7);
-    public static final Duration DEFAULT = Duration.ofHours(2);
+    public static final Duration MIN = io.netrescue.boot.Durations.parse(MIN_TEXT);
+    public static final Duration MAX = io.netrescue.boot.Durations.parse(MAX_TEXT);
+    public static final Duration DEFAULT = io.netrescue.boot.Durations.parse(DEFAULT_TEXT);
 
     public enum State {
         ACTIVATED, BOOTED, READY, ENDED;

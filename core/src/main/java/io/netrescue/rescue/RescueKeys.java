@@ -11,21 +11,44 @@ import java.util.List;
  * ones. The same key given twice (whatever its comment) counts once, the given spelling first.
  */
 public final class RescueKeys {
-    /** At most this many keys per activation: every one is a way in as root. */
+    /**
+     * At most this many keys per activation, counted as the activation carries them: the given and the
+     * registered ones together, the same key once. Every one is a way in as root.
+     */
     public static final int MAX = 32;
 
     private RescueKeys() {}
 
     public static List<SshPublicKey> forActivation(String host, List<SshPublicKey> given, List<SshPublicKey> registered, boolean password) {
-        List<SshPublicKey> out = new ArrayList<>();
-        for (SshPublicKey k : given) add(out, k);
-        for (SshPublicKey k : registered) add(out, k);
+        List<SshPublicKey> out = distinct(given, registered);
         if (out.isEmpty() && !password) {
             throw new InvalidInputException("a rescue activation needs an SSH key or a password, and " + host + " has no registered SSH key:"
                     + " register one (netrescue host ssh-key add " + host + " FILE) or give --ssh-key FILE or --password");
         }
-        if (out.size() > MAX) throw new InvalidInputException("at most " + MAX + " SSH keys per activation (given and registered together)");
+        if (out.size() > MAX) throw tooMany(out.size(), distinct(given, List.of()).size(), distinct(registered, List.of()).size());
         return List.copyOf(out);
+    }
+
+    /**
+     * Refuses {@code given} when these keys alone are more than an activation can carry (before asking
+     * for the host's registered ones, which can only add to them).
+     */
+    public static void checkGiven(List<SshPublicKey> given) {
+        int n = distinct(given, List.of()).size();
+        if (n > MAX) throw tooMany(n, n, 0);
+    }
+
+    private static InvalidInputException tooMany(int carried, int given, int registered) {
+        return new InvalidInputException("a rescue activation carries at most " + MAX + " SSH keys, the given and the host's registered ones"
+                + " together (the same key counted once): this one would carry " + carried + " (" + given + " given, " + registered + " registered)");
+    }
+
+    /** The keys in order, each once (the first spelling wins), in linear time: a request may give many. */
+    private static List<SshPublicKey> distinct(List<SshPublicKey> first, List<SshPublicKey> then) {
+        java.util.Map<String, SshPublicKey> seen = new java.util.LinkedHashMap<>();
+        for (SshPublicKey k : first) seen.putIfAbsent(k.keyText(), k);
+        for (SshPublicKey k : then) seen.putIfAbsent(k.keyText(), k);
+        return new ArrayList<>(seen.values());
     }
 
     /**
@@ -46,9 +69,5 @@ public final class RescueKeys {
     /** The fingerprint in base64url, for a URL path ({@code /} would split it). */
     public static String urlSafe(String fingerprint) {
         return fingerprint(fingerprint).replace('+', '-').replace('/', '_');
-    }
-
-    private static void add(List<SshPublicKey> out, SshPublicKey k) {
-        if (out.stream().noneMatch(k::sameKey)) out.add(k);
     }
 }

@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * One OpenSSH public key line ({@code type base64 [comment]}), as an operator pastes it or a rescue
  * system reports its host key. Parsed strictly, because it ends up in a file a root shell trusts
- * ({@code authorized_keys}, {@code known_hosts}): one line of printable ASCII, a known key type, a
+ * ({@code authorized_keys}, {@code known_hosts}): one line of printable ASCII (no TAB or control characters) with fields
+ * separated by spaces, a known key type, a
  * blob whose structure matches the type, no {@code authorized_keys} options ({@code command=...}),
  * RSA of at least 2048 bits. {@link #line()} is the canonical re-encoding, never the input text.
  */
@@ -36,15 +37,21 @@ public record SshPublicKey(String type, String base64, String comment) {
     public SshPublicKey {
         if (!TYPES.containsKey(type)) throw new InvalidInputException("unsupported SSH key type");
         checkBlob(type, decode(base64));
-        if (comment.length() > MAX_COMMENT || !printable(comment)) throw new InvalidInputException("SSH key comment must be printable text of at most " + MAX_COMMENT + " characters");
+        if (comment.length() > MAX_COMMENT || unprintable(comment) >= 0) {
+            throw new InvalidInputException("SSH key comment must be printable ASCII (no TAB or control characters) of at most " + MAX_COMMENT + " characters");
+        }
     }
 
     public static SshPublicKey parse(String line) {
         if (line == null || line.isBlank()) throw new InvalidInputException("SSH public key is empty");
         if (line.length() > MAX_LINE) throw new InvalidInputException("SSH public key longer than " + MAX_LINE + " characters");
         String s = line.strip();
-        if (!printable(s)) throw new InvalidInputException("an SSH public key is one line of printable ASCII");
-        String[] f = s.split("[ \t]+", 3);
+        int bad = unprintable(s);
+        if (bad >= 0) {
+            throw new InvalidInputException("an SSH public key is one line of printable ASCII, separated by spaces: this one has "
+                    + describe(s.charAt(bad)) + " at character " + (line.indexOf(s) + bad + 1));
+        }
+        String[] f = s.split(" +", 3);
         if (!TYPES.containsKey(f[0])) {
             throw new InvalidInputException(f[0].contains("=") || f[0].contains(",") || f[0].contains("\"")
                     ? "authorized_keys options (command=, from=, ...) are not accepted: give the key alone"
@@ -157,11 +164,37 @@ public record SshPublicKey(String type, String base64, String comment) {
         return new InvalidInputException("not a valid SSH public key: " + why);
     }
 
-    private static boolean printable(String s) {
+    /**
+     * Each line parsed, a refusal naming the line ({@code where} of its 0-based index, such as "line 3 of
+     * id.pub" or "sshKeys[2]"): several keys are given at once, and "unsupported SSH key type" alone does not say which.
+     */
+    public static java.util.List<SshPublicKey> parseAll(java.util.List<String> lines, java.util.function.IntFunction<String> where) {
+        java.util.List<SshPublicKey> out = new java.util.ArrayList<>(lines.size());
+        for (int i = 0; i < lines.size(); i++) {
+            try {
+                out.add(parse(lines.get(i)));
+            } catch (InvalidInputException e) {
+                throw new InvalidInputException(where.apply(i) + ": " + e.getMessage());
+            }
+        }
+        return java.util.List.copyOf(out);
+    }
+
+    /** The index of the first character that is not printable ASCII (TAB and the other control characters are not), or -1. */
+    private static int unprintable(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if ((c < 0x20 && c != '\t') || c > 0x7e) return false;
+            if (c < 0x20 || c > 0x7e) return i;
         }
-        return true;
+        return -1;
+    }
+
+    private static String describe(char c) {
+        return switch (c) {
+            case '\t' -> "a TAB";
+            case '\r' -> "a carriage return (CR)";
+            case '\n' -> "a line break";
+            default -> c < 0x20 || c == 0x7f ? String.format("control character 0x%02x", (int) c) : String.format("the non-ASCII character U+%04X", (int) c);
+        };
     }
 }

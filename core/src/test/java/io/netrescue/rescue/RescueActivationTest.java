@@ -67,4 +67,12 @@ class RescueActivationTest {
         assertThatThrownBy(() -> RescueActivation.activate(1, "web1", T0, Duration.ofDays(8), List.of(KEY), false))
                 .isInstanceOf(InvalidInputException.class);
     }
+
+    /** Help texts say the limits with these constants: they are the limits, not a copy of them. */
+    @Test
+    void theLimitsAsWrittenAreTheLimits() {
+        assertThat(io.netrescue.boot.Durations.parse(RescueActivation.MIN_TEXT)).isEqualTo(RescueActivation.MIN).isEqualTo(Duration.ofMinutes(1));
+        assertThat(io.netrescue.boot.Durations.parse(RescueActivation.MAX_TEXT)).isEqualTo(RescueActivation.MAX);
+        assertThat(io.netrescue.boot.Durations.parse(RescueActivation.DEFAULT_TEXT)).isEqualTo(RescueActivation.DEFAULT);
+    }
 }

@@ -86,6 +86,25 @@ class SshPublicKeyTest {
         assertThatThrownBy(() -> SshPublicKey.parse("x".repeat(SshPublicKey.MAX_LINE + 1))).hasMessageContaining("longer");
     }
 
+    /** "Printable ASCII" means it: a TAB or a control character anywhere is refused, and the message says what and where. */
+    @Test
+    void tabsAndControlCharactersAreRefusedSayingWhereAndWhichLine() {
+        String key = RescueKeysTest.key(1, "op@desk");
+        String[] f = key.split(" ");
+        assertThat(SshPublicKey.parse(key).comment()).isEqualTo("op@desk");
+        assertThat(SshPublicKey.parse(key + "\r").comment()).as("a CRLF line's CR is trailing whitespace").isEqualTo("op@desk");
+        assertThatThrownBy(() -> SshPublicKey.parse(f[0] + " " + f[1] + " op\tdesk"))
+                .hasMessage("an SSH public key is one line of printable ASCII, separated by spaces: this one has a TAB at character " + (f[0].length() + f[1].length() + 5));
+        assertThatThrownBy(() -> SshPublicKey.parse(f[0] + "\t" + f[1])).hasMessageContaining("a TAB at character 12");
+        assertThatThrownBy(() -> SshPublicKey.parse(f[0] + " " + f[1] + " op\rdesk")).hasMessageContaining("a carriage return (CR) at character");
+        assertThatThrownBy(() -> SshPublicKey.parse(f[0] + " " + f[1] + " op\u0007")).hasMessageContaining("control character 0x07");
+        assertThatThrownBy(() -> new SshPublicKey(f[0], f[1], "op\tdesk")).hasMessageContaining("no TAB or control characters");
+        // several keys at once: the refusal names the one at fault
+        assertThatThrownBy(() -> SshPublicKey.parseAll(List.of(key, f[0] + " " + f[1] + " a\rb"), i -> "sshKeys[" + i + "]"))
+                .hasMessageStartingWith("sshKeys[1]: an SSH public key is one line of printable ASCII");
+        assertThat(SshPublicKey.parseAll(List.of(key, RescueKeysTest.key(2, "b")), i -> "line " + i)).hasSize(2);
+    }
+
     @Test
     void aHostKeyReportHoldsEachTypeOnce() throws Exception {
         String ed = Files.readString(keygen("h1", "-t", "ed25519"));

@@ -84,11 +84,21 @@ public final class ApiHandler extends Handler.Abstract {
 
     private record Result(int status, Object body) {}
 
-    /** Reads a JSON body with the API's limits; shared with feature routers. */
+    /**
+     * Reads a JSON body with the API's limits; shared with feature routers. Never null: a body of
+     * {@code null} (or anything but a JSON object) is a 400, like a malformed one, with the field at fault named.
+     */
     static <T> T parseBody(String s, Class<T> type) {
         if (s.length() > MAX_BODY) throw new InvalidInputException("request body larger than 1 MiB");
         if (s.isBlank()) throw new InvalidInputException("request body is empty");
-        return Json.MAPPER.readValue(s, type);
+        T value;
+        try {
+            value = Json.MAPPER.readValue(s, type);
+        } catch (tools.jackson.core.JacksonException e) {
+            throw new InvalidInputException(Json.problem(e));
+        }
+        if (value == null) throw new InvalidInputException("the request body must be a JSON object, not null");
+        return value;
     }
 
     private static final class Unauthorized extends RuntimeException {
@@ -113,7 +123,7 @@ public final class ApiHandler extends Handler.Abstract {
         } catch (InvalidInputException e) {
             r = new Result(400, new ErrorJson(e.getMessage()));
         } catch (tools.jackson.core.JacksonException e) {
-            r = new Result(400, new ErrorJson("malformed JSON: " + e.getOriginalMessage()));
+            r = new Result(400, new ErrorJson(Json.problem(e)));
         } catch (NotFoundException e) {
             r = new Result(404, new ErrorJson(e.getMessage()));
         } catch (ConflictException | io.netrescue.rescue.RescueConflict e) {
@@ -269,7 +279,7 @@ public final class ApiHandler extends Handler.Abstract {
     private BootJson setBoot(String name, BootChange c, String actor) {
         if (c == null) throw new InvalidInputException("request body is empty");
         BootMode mode = BootMode.of(c.mode(), c.profile());
-        var lasting = Optional.ofNullable(c.forDuration()).filter(x -> !x.isBlank()).map(Durations::parse);
+        var lasting = Optional.ofNullable(Json.optional(c.forDuration(), "for")).map(Durations::parse);
         return BootJson.of(bootModes.set(name, mode, lasting, actor, "").next());
     }
 
@@ -278,8 +288,7 @@ public final class ApiHandler extends Handler.Abstract {
         try {
             String s = Content.Source.asString(req, StandardCharsets.UTF_8);
             if (s.length() > MAX_BODY) throw new InvalidInputException("request body larger than 1 MiB");
-            if (s.isBlank()) throw new InvalidInputException("request body is empty");
-            return Json.MAPPER.readValue(s, type);
+            return parseBody(s, type);
         } catch (java.io.IOException e) {
             throw new InvalidInputException("cannot read request body: " + e.getMessage());
         }

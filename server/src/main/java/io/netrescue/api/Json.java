@@ -9,17 +9,94 @@ import io.netrescue.store.Event;
 import io.netrescue.store.EventStore;
 import java.util.List;
 import java.util.Map;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.MapperFeature;
+import tools.jackson.databind.cfg.CoercionAction;
+import tools.jackson.databind.cfg.CoercionInputShape;
+import tools.jackson.databind.exc.InvalidNullException;
+import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.type.LogicalType;
 
 /** The API's JSON shapes, shared by the server and the CLI; plain values so any client can use them. */
 public final class Json {
+    /**
+     * Strict on input: a field of the wrong JSON type is refused, not coerced ({@code "password":1} is not
+     * true, {@code "for":5} not "5", {@code "pause":"5"} not 5, no fractions for whole numbers); a field given
+     * twice, an unknown field, a {@code null} in a list or object, and anything after the value are refused.
+     */
     public static final JsonMapper MAPPER = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .withCoercionConfig(LogicalType.Textual, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail).setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+            .withCoercionConfig(LogicalType.Integer, c -> c.setCoercion(CoercionInputShape.Float, CoercionAction.Fail))
+            .withConfigOverride(List.class, o -> o.setNullHandling(JsonSetter.Value.forContentNulls(Nulls.FAIL)))
+            .withConfigOverride(Map.class, o -> o.setNullHandling(JsonSetter.Value.forContentNulls(Nulls.FAIL)))
             .changeDefaultPropertyInclusion(v -> v.withValueInclusion(JsonInclude.Include.NON_NULL))
             .build();
 
     private Json() {}
+
+    /**
+     * What is wrong with a request body, in the words of its JSON (the field, as {@code sshKeys[2]} or
+     * {@code labels.rack}, and the JSON type it needs), never Java class names.
+     */
+    public static String problem(JacksonException e) {
+        String field = field(e.getPath());
+        return switch (e) {
+            case UnrecognizedPropertyException u -> "unknown field \"" + field + "\"" + (u.getKnownPropertyIds() == null ? ""
+                    : " (known: " + String.join(", ", u.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList()) + ")");
+            case InvalidNullException n -> "\"" + field + "\" must not contain null";
+            case MismatchedInputException m when field.isEmpty() -> m.getOriginalMessage() != null && m.getOriginalMessage().startsWith("Trailing token")
+                    ? "malformed JSON: something follows the JSON value" : "the request body must be a JSON object";
+            case MismatchedInputException m -> "\"" + field + "\" must be " + kind(m.getTargetType());
+            case StreamReadException r -> {
+                String msg = r.getOriginalMessage() == null ? "" : r.getOriginalMessage();
+                var dup = java.util.regex.Pattern.compile("Duplicate Object property \"(.*)\"").matcher(msg);
+                yield dup.find() ? "field \"" + (field.isEmpty() ? "" : field + ".") + dup.group(1) + "\" is given twice"
+                        : "malformed JSON: " + msg.replaceAll("\\s+at \\[Source.*", "");
+            }
+            default -> "malformed JSON" + (field.isEmpty() ? "" : " at \"" + field + "\"");
+        };
+    }
+
+    private static String field(List<JacksonException.Reference> path) {
+        StringBuilder b = new StringBuilder();
+        for (JacksonException.Reference r : path == null ? List.<JacksonException.Reference>of() : path) {
+            if (r.getPropertyName() != null) b.append(b.isEmpty() ? "" : ".").append(r.getPropertyName());
+            else if (r.getIndex() >= 0) b.append('[').append(r.getIndex()).append(']');
+        }
+        return b.toString();
+    }
+
+    private static String kind(Class<?> t) {
+        if (t == null) return "of another JSON type";
+        if (t == Boolean.class || t == boolean.class) return "true or false";
+        if (CharSequence.class.isAssignableFrom(t) || t.isEnum()) return "a string";
+        if (t == Integer.class || t == int.class || t == Long.class || t == long.class || t == Short.class || t == short.class) return "a whole number";
+        if (Number.class.isAssignableFrom(t) || t.isPrimitive()) return "a number";
+        if (java.util.Collection.class.isAssignableFrom(t) || t.isArray()) return "a list";
+        return "an object";
+    }
+
+    /** A field that may be left out but, when given, must say something: {@code "for":""} is not the default. */
+    public static String optional(String value, String field) {
+        if (value != null && value.isBlank()) {
+            throw new io.netrescue.inventory.InvalidInputException("\"" + field + "\" must not be empty (leave it out for the default)");
+        }
+        return value;
+    }
 
     public record HostJson(String name, List<String> macs, String uuid, List<String> ips, Map<String, String> labels,
                            BootJson boot, Long version) {

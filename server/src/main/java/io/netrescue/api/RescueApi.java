@@ -6,9 +6,9 @@ import io.netrescue.api.Json.RescueEndJson;
 import io.netrescue.api.Json.RescueJson;
 import io.netrescue.api.Json.RescueRequestJson;
 import io.netrescue.boot.Durations;
-import io.netrescue.inventory.InvalidInputException;
 import io.netrescue.rescue.Reboot;
 import io.netrescue.rescue.RescueActivation;
+import io.netrescue.rescue.RescueKeys;
 import io.netrescue.rescue.SshPublicKey;
 import io.netrescue.rescue.server.RescueService;
 import io.netrescue.store.NotFoundException;
@@ -21,7 +21,6 @@ import java.util.Optional;
  * {@code /api/v1/hosts/NAME/rescue/known-hosts}: the verified {@code known_hosts} lines.
  */
 public final class RescueApi {
-    private static final int MAX_KEYS = 16;
     private final RescueService service;
 
     public RescueApi(RescueService service) {
@@ -33,7 +32,7 @@ public final class RescueApi {
             if (!"POST".equals(method)) return new SysrqApi.Reply(405, new ErrorJson("method not allowed"));
             String text = body.text();
             RescueEndJson r = text.isBlank() ? new RescueEndJson(null) : ApiHandler.parseBody(text, RescueEndJson.class);
-            return new SysrqApi.Reply(200, RescueJson.of(service.end(host, Reboot.parse(r.reboot()), actor)));
+            return new SysrqApi.Reply(200, RescueJson.of(service.end(host, Reboot.parse(Json.optional(r.reboot(), "reboot")), actor)));
         }
         if (sub != null) {
             if (!sub.equals("known-hosts")) throw new NotFoundException("no such API path");
@@ -45,11 +44,11 @@ public final class RescueApi {
                     .orElseThrow(() -> new NotFoundException(host + " was never sent to rescue")), Optional.empty()));
             case "POST" -> {
                 RescueRequestJson r = ApiHandler.parseBody(body.text(), RescueRequestJson.class);
-                Reboot reboot = Reboot.parse(r.reboot());
+                Reboot reboot = Reboot.parse(Json.optional(r.reboot(), "reboot"));
                 List<String> lines = r.sshKeys() == null ? List.of() : r.sshKeys();
-                if (lines.size() > MAX_KEYS) throw new InvalidInputException("at most " + MAX_KEYS + " SSH keys per activation");
-                List<SshPublicKey> keys = lines.stream().map(SshPublicKey::parse).toList();
-                var lasting = Optional.ofNullable(r.forDuration()).filter(d -> !d.isBlank()).map(Durations::parse).orElse(RescueActivation.DEFAULT);
+                List<SshPublicKey> keys = SshPublicKey.parseAll(lines, i -> "sshKeys[" + i + "]");
+                RescueKeys.checkGiven(keys); // the limit counts what the activation carries: RescueKeys.forActivation
+                var lasting = Optional.ofNullable(Json.optional(r.forDuration(), "for")).map(Durations::parse).orElse(RescueActivation.DEFAULT);
                 var a = service.activate(host, keys, Boolean.TRUE.equals(r.password()), lasting, reboot, actor);
                 yield new SysrqApi.Reply(201, RescueJson.of(a));
             }

@@ -34,7 +34,7 @@ public final class SshKeyApi {
                 SshKeysRequestJson r = ApiHandler.parseBody(body.text(), SshKeysRequestJson.class);
                 List<String> lines = r.keys() == null ? List.of() : r.keys();
                 if (lines.size() > SshKeyService.MAX_PER_HOST) throw new InvalidInputException("at most " + SshKeyService.MAX_PER_HOST + " SSH keys per host");
-                var added = service.add(host, lines.stream().map(SshPublicKey::parse).toList(), actor);
+                var added = service.add(host, SshPublicKey.parseAll(lines, i -> "keys[" + i + "]"), actor);
                 yield new SysrqApi.Reply(added.added().isEmpty() ? 200 : 201, new SshKeysAddedJson(host,
                         added.added().stream().map(SshKeyJson::of).toList(), added.unchanged().stream().map(SshKeyJson::of).toList()));
             }

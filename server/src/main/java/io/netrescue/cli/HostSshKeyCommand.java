@@ -4,10 +4,7 @@ import io.netrescue.api.Json.SshKeyJson;
 import io.netrescue.api.Json.SshKeysAddedJson;
 import io.netrescue.api.Json.SshKeysRequestJson;
 import io.netrescue.rescue.RescueKeys;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,13 +36,7 @@ final class HostSshKeyCommand {
 
         @Override
         public Integer call() {
-            List<String> keys = new ArrayList<>();
-            try {
-                for (String line : Files.readAllLines(file)) if (!line.isBlank() && !line.startsWith("#")) keys.add(line.strip());
-            } catch (IOException e) {
-                throw new CliException("cannot read " + file + ": " + e.getMessage());
-            }
-            if (keys.isEmpty()) throw new CliException(file + " holds no public key");
+            List<String> keys = SshKeyFiles.read(file);
             SshKeysAddedJson r = opts.client().send("POST", path(host), new SshKeysRequestJson(keys), SshKeysAddedJson.class);
             return Out.emit(spec, opts.json, r, out -> {
                 r.added().forEach(k -> out.println(host + ": registered " + describe(k)));

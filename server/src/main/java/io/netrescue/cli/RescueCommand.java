@@ -3,9 +3,8 @@ package io.netrescue.cli;
 import io.netrescue.api.Json.KnownHostsJson;
 import io.netrescue.api.Json.RescueJson;
 import io.netrescue.api.Json.RescueRequestJson;
-import java.io.IOException;
+import io.netrescue.rescue.RescueActivation;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,22 +33,21 @@ final class RescueCommand {
         @Parameters(paramLabel = "HOST") String host;
         @Option(names = "--ssh-key", paramLabel = "FILE", description = "An OpenSSH public key file (one key per line); repeatable.") List<Path> keyFiles = new ArrayList<>();
         @Option(names = "--password", description = "Issue a one-time root password, printed once.") boolean password;
-        @Option(names = "--for", paramLabel = "DURATION", description = "How long the activation lasts (5m to 7d; the server's default is 2h).") String lasting;
+        @Option(names = "--for", paramLabel = "DURATION", description = "How long the activation lasts ("
+                + RescueActivation.MIN_TEXT + " to " + RescueActivation.MAX_TEXT + "; the server's default is " + RescueActivation.DEFAULT_TEXT + ").") String lasting;
         @Option(names = "--reboot", paramLabel = "power|sysrq|none", defaultValue = "none",
                 description = "Reboot HOST into rescue once activated: power cycle through its power drivers, or SysRq sub (default: ${DEFAULT-VALUE}).") String reboot;
 
         @Override
-        public Integer call() throws IOException {
+        public Integer call() {
             List<String> keys = new ArrayList<>();
-            for (Path f : keyFiles) {
-                for (String line : Files.readAllLines(f)) if (!line.isBlank() && !line.startsWith("#")) keys.add(line.strip());
-            }
+            for (Path f : keyFiles) keys.addAll(SshKeyFiles.read(f));
             RescueJson r = opts.client().send("POST", "hosts/" + Out.path(host) + "/rescue", new RescueRequestJson(keys, password, lasting, reboot), RescueJson.class);
             boolean rebootFailed = r.reboot() != null && !"ok".equals(r.reboot().result());
             Out.emit(spec, opts.json, r, out -> {
                 out.println(host + ": rescue activation " + r.id() + " until " + r.expiresAt() + "; the next boot is the rescue system");
                 r.sshKeys().forEach(k -> out.println("  ssh key " + k));
-                if (r.password() != null) out.println("  root password (shown once, never again): " + r.password());
+                if (r.password() != null) out.println("  root password (shown once, never again): " + r.password() + "  (the dashes are part of it)");
                 if (r.reboot() != null) {
                     out.println("  reboot by " + r.reboot().how() + ": " + r.reboot().result() + " (" + r.reboot().detail() + ")");
                     if (rebootFailed) {

@@ -14,7 +14,7 @@ final class SecretFile {
 
     /** The file's bytes, after creating it with {@code bytes} random bytes if it does not exist. */
     static byte[] readOrCreate(Path f, int bytes) throws IOException {
-        Files.createDirectories(f.getParent());
+        OwnerOnly.createDirectories(f.getParent());
         if (!Files.exists(f)) {
             byte[] b = new byte[bytes];
             new SecureRandom().nextBytes(b);

@@ -84,6 +84,7 @@ public final class NetrescueServer implements AutoCloseable {
     public NetrescueServer start() throws Exception {
         Path data = config.dataDir();
         Path assets = config.assetsDir();
+        io.netrescue.secrets.OwnerOnly.createDirectories(data); // 0700 when we make it: the store and the secrets live there
         Files.createDirectories(assets);
         ApiToken token = ApiToken.loadOrCreate(data);
         MasterKey master = MasterKey.loadOrCreate(data);
@@ -147,6 +148,7 @@ public final class NetrescueServer implements AutoCloseable {
         pool.setName("http");
         pool.setVirtualThreadsExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
         jetty = new Server(pool);
+        jetty.setErrorHandler(new io.netrescue.http.JsonErrorHandler()); // {"error": ...} for 404, 414, 431, a refused path...
         HttpConfiguration hc = new HttpConfiguration();
         hc.setSendServerVersion(false);
         connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(hc));

@@ -43,7 +43,7 @@ public final class Database implements AutoCloseable {
 
     public static Database openEmbedded(Path dataDir) {
         try {
-            Files.createDirectories(dataDir);
+            io.netrescue.secrets.OwnerOnly.createDirectories(dataDir);
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot create data directory " + dataDir + ": " + e.getMessage(), e);
         }
@@ -53,6 +53,7 @@ public final class Database implements AutoCloseable {
 
     /** Opens (creating and migrating as needed) the SQLite store at {@code file}. */
     static Database open(Path file) {
+        ownerOnly(file, true);
         SQLiteDataSource migrations = dataSource(file, false);
         try {
             Flyway.configure().dataSource(migrations).locations("classpath:db/sqlite").load().migrate();
@@ -77,6 +78,7 @@ public final class Database implements AutoCloseable {
             writer.close();
             throw new IllegalStateException("cannot open the store " + file + ": " + e.getMessage(), e);
         }
+        ownerOnly(file, false); // the -wal and -shm SQLite just made take the file's mode; an older version's 0644 files are narrowed
         log.atInfo().addKeyValue("file", file).addKeyValue("journal", "wal").addKeyValue("synchronous", "full").log("store open");
         return new Database(file, readers, writer);
     }
@@ -96,6 +98,19 @@ public final class Database implements AutoCloseable {
         SQLiteDataSource ds = new SQLiteDataSource(c);
         ds.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
         return ds;
+    }
+
+    /**
+     * The store holds password hashes, token hashes and sealed secrets: the file is created 0600 before
+     * SQLite opens it (SQLite gives its -wal and -shm the database file's mode), and existing files are narrowed to 0600.
+     */
+    private static void ownerOnly(Path file, boolean create) {
+        try {
+            if (create) io.netrescue.secrets.OwnerOnly.createFile(file);
+            io.netrescue.secrets.OwnerOnly.restrict(file, Path.of(file + "-wal"), Path.of(file + "-shm"), Path.of(file + "-journal"));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot make the store " + file + " private (0600): " + e.getMessage(), e);
+        }
     }
 
     public Path file() {

@@ -26,6 +26,10 @@ class ApiTest {
     @Test
     void tokenFileIsOwnerOnlyAndEveryApiCallButHealthNeedsIt() throws Exception {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(s.dataDir().resolve("api-token")))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(s.dataDir()))).as("the data directory the server made").isEqualTo("rwx------");
+        for (String f : new String[] {"netrescue.db", "netrescue.db-wal", "netrescue.db-shm"}) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(s.dataDir().resolve(f)))).as(f).isEqualTo("rw-------");
+        }
         assertThat(s.request("GET", "/api/v1/health", null, null).status()).isEqualTo(200);
         assertThat(s.request("GET", "/api/v1/hosts", null, null).status()).isEqualTo(401);
         assertThat(s.request("POST", "/api/v1/hosts", "{\"name\":\"x\",\"macs\":[\"02:00:00:00:00:01\"]}", null).status()).isEqualTo(401);
@@ -56,7 +60,7 @@ class ApiTest {
         assertError(s.api("POST", "hosts", "{\"name\":\"b1\",\"macs\":[\"02:00:00:00:00:09\"],\"uuid\":\"nope\"}"), 400, "malformed UUID");
         assertError(s.api("POST", "hosts", "{\"name\":\"B 1\",\"macs\":[\"02:00:00:00:00:09\"]}"), 400, "invalid host name");
         assertError(s.api("POST", "hosts", "{\"name\":"), 400, "malformed JSON");
-        assertError(s.api("POST", "hosts", "{\"name\":\"b1\",\"macs\":[\"02:00:00:00:00:09\"],\"colour\":1}"), 400, "malformed JSON");
+        assertError(s.api("POST", "hosts", "{\"name\":\"b1\",\"macs\":[\"02:00:00:00:00:09\"],\"colour\":1}"), 400, "unknown field \"colour\"");
         assertThat(s.api("POST", "hosts", "{\"name\":\"dup\",\"macs\":[\"02:00:00:00:00:10\"]}").status()).isEqualTo(201);
         assertError(s.api("POST", "hosts", "{\"name\":\"dup\",\"macs\":[\"02:00:00:00:00:11\"]}"), 409, "host dup already exists");
         assertError(s.api("POST", "hosts", "{\"name\":\"dup2\",\"macs\":[\"02:00:00:00:00:10\"]}"), 409, "already belongs to host dup");
@@ -89,8 +93,77 @@ class ApiTest {
         assertThat(s.api("GET", "events?host=db1", null).body()).contains("boot.mode", "api:127.0.0.1");
     }
 
+    /** Every endpoint that reads a JSON body: {@code null} or a JSON value that is not an object is a 400 that says so, never a 500. */
+    @Test
+    void aBodyThatIsNotAJsonObjectIsA400Everywhere() {
+        assertThat(s.api("POST", "hosts", "{\"name\":\"j1\",\"macs\":[\"02:00:00:00:02:01\"]}").status()).isEqualTo(201);
+        String[][] endpoints = {{"POST", "hosts"}, {"PUT", "hosts/j1/boot"}, {"POST", "hosts/j1/boot"}, {"POST", "profiles"},
+                {"PUT", "hosts/j1/sysrq"}, {"POST", "hosts/j1/sysrq"}, {"POST", "hosts/j1/watchdog"}, {"POST", "hosts/j1/kernel-try"},
+                {"POST", "hosts/j1/power"}, {"PUT", "hosts/j1/power/exec"}, {"POST", "hosts/j1/rescue"}, {"POST", "hosts/j1/rescue/end"},
+                {"POST", "hosts/j1/ssh-keys"}};
+        for (String[] e : endpoints) {
+            for (String body : java.util.List.of("null", " null ", "[]", "1", "\"x\"", "true", "{} {}")) {
+                Reply r = s.api(e[0], e[1], body);
+                assertThat(r.status()).as("%s %s with %s: %s", e[0], e[1], body, r.body()).isEqualTo(400);
+                assertThat(r.body()).as("%s %s with %s", e[0], e[1], body).startsWith("{\"error\":").doesNotContain("internal error", "io.netrescue", "java.", "$");
+            }
+            assertThat(s.api(e[0], e[1], "null").body()).as("%s %s", e[0], e[1]).contains("JSON object");
+        }
+    }
+
+    /** No coercion, no duplicates, no Java in the messages: the field at fault, in JSON's words. */
+    @Test
+    void theJsonIsReadStrictlyAndErrorsNameTheField() {
+        assertThat(s.api("POST", "hosts", "{\"name\":\"k1\",\"macs\":[\"02:00:00:00:03:01\"]}").status()).isEqualTo(201);
+        assertError(s.api("PUT", "hosts/k1/boot", "{\"mode\":\"local\",\"for\":\"\"}"), 400, "\"for\" must not be empty");
+        assertError(s.api("PUT", "hosts/k1/boot", "{\"mode\":\"local\",\"mode\":\"once\"}"), 400, "field \"mode\" is given twice");
+        assertError(s.api("PUT", "hosts/k1/boot", "{\"mode\":1}"), 400, "\"mode\" must be a string");
+        assertError(s.api("POST", "hosts", "{\"name\":\"k2\",\"macs\":\"02:00:00:00:03:02\"}"), 400, "\"macs\" must be a list");
+        assertError(s.api("POST", "hosts", "{\"name\":\"k2\",\"macs\":[\"02:00:00:00:03:02\", 7]}"), 400, "\"macs[1]\" must be a string");
+        assertError(s.api("POST", "hosts", "{\"name\":\"k2\",\"macs\":[\"02:00:00:00:03:02\"],\"labels\":{\"rack\":1}}"), 400, "\"labels.rack\" must be a string");
+        assertError(s.api("POST", "hosts", "{\"name\":\"k2\",\"macs\":[\"02:00:00:00:03:02\",null]}"), 400, "\"macs[1]\" must not contain null");
+        assertError(s.api("POST", "hosts/k1/sysrq", "{\"keys\":\"s\",\"pause\":\"5\"}"), 400, "\"pause\" must be a whole number");
+        assertError(s.api("POST", "hosts/k1/sysrq", "{\"keys\":\"s\",\"pause\":5.5}"), 400, "\"pause\" must be a whole number");
+        assertError(s.api("POST", "hosts/k1/watchdog", "{\"maintenance\":1}"), 400, "\"maintenance\" must be true or false");
+        assertError(s.api("POST", "hosts/k1/watchdog", "{\"maintenance\":\"true\"}"), 400, "\"maintenance\" must be true or false");
+        Reply unknown = s.api("POST", "profiles", "{\"name\":\"p\",\"kernel\":\"k\",\"colour\":1}");
+        assertError(unknown, 400, "unknown field \"colour\" (known: cmdline, initrds, kernel, name, replace)");
+        assertThat(s.api("GET", "hosts/k2", null).status()).as("nothing refused was stored").isEqualTo(404);
+    }
+
+    /** Errors Jetty answers itself (no handler, or refused before one) are JSON too, as docs/api.md says of every error. */
+    @Test
+    void errorsJettyAnswersItselfAreJson() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        record Raw(int status, String type, String body) {}
+        java.util.function.BiFunction<String, java.util.Map<String, String>, Raw> get = (path, headers) -> {
+            var b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.url() + path));
+            headers.forEach(b::header);
+            try {
+                var r = http.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                return new Raw(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        var auth = java.util.Map.of("Authorization", "Bearer " + s.token());
+        Raw notFound = get.apply("/no/such/page", java.util.Map.of());
+        Raw tooLong = get.apply("/api/v1/hosts/" + "a".repeat(100_000), auth);
+        Raw hugeHeader = get.apply("/api/v1/hosts", java.util.Map.of("Authorization", "Bearer " + s.token(), "X-Big", "b".repeat(100_000)));
+        Raw nul = get.apply("/api/v1/hosts/a%00b", auth);
+        Raw slash = get.apply("/api/v1/hosts/a%2fb", auth);
+        assertThat(java.util.List.of(notFound.status(), tooLong.status(), hugeHeader.status(), nul.status(), slash.status()))
+                .containsExactly(404, 414, 431, 400, 400);
+        for (Raw r : java.util.List.of(notFound, tooLong, hugeHeader, nul, slash)) {
+            assertThat(r.type()).as(r.body()).startsWith("application/json");
+            assertThat(r.body()).as("status %d", r.status()).matches("\\{\"error\":\"[^\"<]+\"\\}\n").doesNotContainIgnoringCase("<html");
+            assertThat(Json.MAPPER.readValue(r.body(), Json.ErrorJson.class).error()).isNotBlank();
+        }
+    }
+
     private static void assertError(Reply r, int status, String text) {
         assertThat(r.status()).as(r.body()).isEqualTo(status);
-        assertThat(r.body()).startsWith("{\"error\":").contains(text);
+        assertThat(r.body()).startsWith("{\"error\":");
+        assertThat(Json.MAPPER.readValue(r.body(), Json.ErrorJson.class).error()).contains(text);
     }
 }

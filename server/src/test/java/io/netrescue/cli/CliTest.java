@@ -66,6 +66,51 @@ class CliTest {
         assertThat(run("host", "rm", "db9").code()).isZero();
     }
 
+    /** Key files are read with a limit, and what is wrong with one is said plainly, before anything is sent. */
+    @Test
+    void keyFilesAreReadWithALimitAndTheirProblemsNamed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        assertThat(run("host", "add", "db7", "--mac", "52:54:00:00:10:97").code()).isZero();
+        for (List<String> cmd : List.of(List.of("host", "ssh-key", "add", "db7"), List.of("rescue", "activate", "db7", "--ssh-key"))) {
+            java.util.function.Function<String, Run> with = f -> {
+                List<String> a = new ArrayList<>(cmd);
+                a.add(f);
+                return run(a.toArray(String[]::new));
+            };
+            Run zero = with.apply("/dev/zero");
+            assertThat(zero.code()).as(zero.err()).isEqualTo(1);
+            assertThat(zero.err()).isEqualTo("netrescue: /dev/zero is larger than 256 KiB: not an OpenSSH public key file\n");
+            assertThat(with.apply("/nonexistent").err()).isEqualTo("netrescue: no such file: /nonexistent\n");
+            java.nio.file.Path priv = java.nio.file.Files.writeString(dir.resolve("id_ed25519"),
+                    "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n");
+            assertThat(with.apply(priv.toString()).err()).startsWith("netrescue: " + priv + " looks like a private key: give the public key");
+            java.nio.file.Files.writeString(dir.resolve("id_ed25519.pub"), "x");
+            assertThat(with.apply(priv.toString()).err()).contains("give the public key (" + priv + ".pub)");
+            java.nio.file.Path cr = java.nio.file.Files.writeString(dir.resolve("cr.pub"),
+                    "# ours\r\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKJorwhW84BJK7gwpeH38Gs16ZH8IhlXNLmCBmD0j3dL op\rdesk\r\n");
+            assertThat(with.apply(cr.toString()).err()).isEqualTo("netrescue: line 2 of " + cr
+                    + ": an SSH public key is one line of printable ASCII, separated by spaces: this one has a carriage return (CR) at character 84\n");
+            java.nio.file.Path tab = java.nio.file.Files.writeString(dir.resolve("tab.pub"),
+                    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKJorwhW84BJK7gwpeH38Gs16ZH8IhlXNLmCBmD0j3dL op\tdesk\n");
+            assertThat(with.apply(tab.toString()).err()).startsWith("netrescue: line 1 of " + tab + ": ").contains("a TAB at character 84");
+        }
+        assertThat(run("host", "ssh-key", "list", "db7").out()).doesNotContain("ssh-ed25519"); // nothing was sent
+        assertThat(run("rescue", "status", "db7").code()).isEqualTo(1);
+        // a CRLF file is fine: its CRs end lines
+        java.nio.file.Path crlf = java.nio.file.Files.writeString(dir.resolve("crlf.pub"),
+                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKJorwhW84BJK7gwpeH38Gs16ZH8IhlXNLmCBmD0j3dL op@desk\r\n");
+        Run add = run("host", "ssh-key", "add", "db7", crlf.toString());
+        assertThat(add.code()).as(add.err()).isZero();
+        assertThat(run("host", "rm", "db7").code()).isZero();
+    }
+
+    @Test
+    void activateHelpSaysTheCoresLimits() {
+        Run h = run("rescue", "activate", "--help");
+        assertThat(h.out().replaceAll("\\s+", " ")).contains("(" + io.netrescue.rescue.RescueActivation.MIN_TEXT + " to "
+                + io.netrescue.rescue.RescueActivation.MAX_TEXT + "; the server's default is " + io.netrescue.rescue.RescueActivation.DEFAULT_TEXT + ")")
+                .contains("(1m to 7d;");
+    }
+
     @Test
     void registeredSshKeysAndRescueReboots(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         assertThat(run("host", "add", "db8", "--mac", "52:54:00:00:10:98").code()).isZero();

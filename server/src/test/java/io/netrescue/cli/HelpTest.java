@@ -151,6 +151,15 @@ class HelpTest {
         assertThat(listed).as("README.md's command table lists every command").containsAll(leaves);
     }
 
+    /** docs/api.md says the activation limits the core enforces (and the CLI's help prints). */
+    @Test
+    void theApiDocSaysTheActivationLimits() throws IOException {
+        String api = Files.readString(REPO.resolve("docs/api.md"));
+        assertThat(api).contains("`for` " + io.netrescue.rescue.RescueActivation.MIN_TEXT + " to " + io.netrescue.rescue.RescueActivation.MAX_TEXT
+                + ", default " + io.netrescue.rescue.RescueActivation.DEFAULT_TEXT);
+        assertThat(api).contains("at most " + io.netrescue.rescue.RescueKeys.MAX + " keys, given and registered together");
+    }
+
     @Test
     void everyCommandInTheTreeAnswersHelpAndVersion() throws IOException {
         CommandLine root = tree();

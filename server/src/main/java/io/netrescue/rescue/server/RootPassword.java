@@ -6,7 +6,7 @@ import org.apache.commons.codec.digest.Sha2Crypt;
 
 /**
  * One-time root passwords: 20 characters from an alphabet without look-alikes (about 116 bits),
- * grouped by four to be read aloud, and their SHA-512 crypt hash ({@code $6$}), the form
+ * grouped by four to be read aloud ({@code XXXX-XXXX-XXXX-XXXX-XXXX}: 24 characters, the dashes are part of the password), and their SHA-512 crypt hash ({@code $6$}), the form
  * {@code /etc/shadow} takes and the only form netrescue stores.
  */
 final class RootPassword {

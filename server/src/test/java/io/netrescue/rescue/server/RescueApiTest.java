@@ -156,6 +156,61 @@ class RescueApiTest {
         assertThat(s.api("GET", "hosts/web1/rescue/other", null).status()).isEqualTo(404);
     }
 
+    private static String error(TestServer.Reply r) {
+        assertThat(r.status()).as(r.body()).isEqualTo(400);
+        return (String) json(r).get("error");
+    }
+
+    /** The attacker pass's reproductions: a null body, lax JSON, keys with control characters. */
+    @Test
+    void nullBodiesAndLaxJsonAreRefusedNamingTheField() {
+        for (String path : List.of("hosts/web1/rescue", "hosts/web1/rescue/end", "hosts/web1/ssh-keys")) {
+            assertThat(error(s.api("POST", path, "null"))).as(path).isEqualTo("the request body must be a JSON object, not null");
+        }
+        assertThat(error(s.api("POST", "hosts/web1/rescue", "{\"password\":1}"))).isEqualTo("\"password\" must be true or false");
+        assertThat(error(s.api("POST", "hosts/web1/rescue", "{\"password\":true,\"for\":\"\"}"))).startsWith("\"for\" must not be empty");
+        assertThat(error(s.api("POST", "hosts/web1/rescue", "{\"password\":true,\"reboot\":\"\"}"))).startsWith("\"reboot\" must not be empty");
+        assertThat(error(s.api("POST", "hosts/web1/rescue/end", "{\"reboot\":\" \"}"))).startsWith("\"reboot\" must not be empty");
+        assertThat(error(s.api("POST", "hosts/web1/rescue", "{\"password\":true,\"for\":\"1h\",\"for\":\"7d\"}"))).isEqualTo("field \"for\" is given twice");
+        assertThat(error(s.api("POST", "hosts/web1/rescue", "{\"password\":true,\"sshkeys\":[]}")))
+                .isEqualTo("unknown field \"sshkeys\" (known: for, password, reboot, sshKeys)");
+        assertThat(error(s.api("POST", "hosts/web1/rescue", "{\"sshKeys\":\"" + KEY + "\"}"))).isEqualTo("\"sshKeys\" must be a list");
+        assertThat(error(s.api("POST", "hosts/web1/rescue", "{\"sshKeys\":[\"" + KEY + "\",\"" + TEAM.replace(" team", "\\tteam") + "\"]}")))
+                .startsWith("sshKeys[1]: an SSH public key is one line of printable ASCII, separated by spaces: this one has a TAB at character ");
+        assertThat(error(s.api("POST", "hosts/web1/ssh-keys", "{\"keys\":[\"" + KEY + "\",\"" + TEAM.replace("@", "\\r") + "\"]}")))
+                .startsWith("keys[1]: an SSH public key is one line of printable ASCII, separated by spaces: this one has a carriage return (CR)");
+        assertThat(ok(s.api("GET", "hosts/web1/ssh-keys", null)).body()).isEqualTo("[]\n");
+    }
+
+    /** A well-formed ed25519 public key line, distinct for each {@code i}. */
+    private static String key(int i) {
+        byte[] type = "ssh-ed25519".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] k = new byte[32];
+        k[0] = (byte) i;
+        k[31] = 1;
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + type.length + 4 + 32).putInt(type.length).put(type).putInt(32).put(k);
+        return "ssh-ed25519 " + java.util.Base64.getEncoder().encodeToString(b.array()) + " k" + i;
+    }
+
+    private static String keys(int from, int to) {
+        return String.join(",", java.util.stream.IntStream.range(from, to).mapToObj(i -> "\"" + key(i) + "\"").toList());
+    }
+
+    @Test
+    void theKeyLimitCountsWhatTheActivationCarries() {
+        host("kl1", "52:54:00:00:00:a1");
+        ok(s.api("POST", "hosts/kl1/ssh-keys", "{\"keys\":[" + keys(0, 16) + "]}"));
+        assertThat(json(ok(s.api("POST", "hosts/kl1/rescue", "{\"sshKeys\":[" + keys(100, 116) + "]}"))).get("sshKeys")).asList().hasSize(32);
+        assertThat(error(s.api("POST", "hosts/kl1/rescue", "{\"sshKeys\":[" + keys(100, 117) + "]}"))).isEqualTo("a rescue activation carries at most 32"
+                + " SSH keys, the given and the host's registered ones together (the same key counted once): this one would carry 33 (17 given, 16 registered)");
+        // given keys that are registered too count once
+        assertThat(json(ok(s.api("POST", "hosts/kl1/rescue", "{\"sshKeys\":[" + keys(0, 16) + "," + keys(100, 116) + "]}"))).get("sshKeys")).asList().hasSize(32);
+        // without registered keys, 17 given are fine (the old check refused them, saying "at most 16")
+        host("kl2", "52:54:00:00:00:a2");
+        assertThat(json(ok(s.api("POST", "hosts/kl2/rescue", "{\"sshKeys\":[" + keys(100, 117) + "]}"))).get("sshKeys")).asList().hasSize(17);
+        assertThat(error(s.api("POST", "hosts/kl2/rescue", "{\"sshKeys\":[" + keys(100, 133) + "]}"))).endsWith("would carry 33 (33 given, 0 registered)");
+    }
+
     private static void host(String name, String mac) {
         ok(s.api("POST", "hosts", "{\"name\":\"" + name + "\",\"macs\":[\"" + mac + "\"]}"));
     }

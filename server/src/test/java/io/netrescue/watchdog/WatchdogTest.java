@@ -243,6 +243,6 @@ class WatchdogTest {
         await("the ladder starts once the hold is over", Duration.ofSeconds(10), () -> timeline().stream().anyMatch(l -> l.startsWith("ladder.started")));
         assertThat(timeline()).anySatisfy(l -> assertThat(l).startsWith("ladder.silenced api:op no ladder actions until").endsWith(booting))
                 .anySatisfy(l -> assertThat(l).startsWith("ladder.silenced rescue no ladder actions until").endsWith(ready))
-                .anySatisfy(l -> assertThat(l).isEqualTo("ladder.silenced rescue silence lifted: " + ready + " is over"));
+                .anySatisfy(l -> assertThat(l).isEqualTo("ladder.silenced rescue silence lifted (it was: " + ready + ")"));
     }
 }

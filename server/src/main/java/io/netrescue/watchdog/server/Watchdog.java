@@ -542,7 +542,7 @@ public final class Watchdog implements AutoCloseable {
             t.silencedUntil = null;
             t.silenceReason = "";
             t.dirty = true;
-            note(t, now, "ladder.silenced", actor, "silence lifted: " + reason + " is over");
+            note(t, now, "ladder.silenced", actor, "silence lifted (it was: " + reason + ")");
             return null;
         });
     }

@@ -14,14 +14,14 @@
 #    marker. Prints medians and the ratio rescue/floor.
 # Everything lives in one temporary directory, removed on exit (KEEP=1 keeps it).
 #
-# Knobs: RUNS=3, MEMS="512 384 256", CACHE=DIR (a .deb cache to reuse: the cold figure then excludes
+# Knobs: RUNS=3, MEMS="1024 768 640 512", CACHE=DIR (a .deb cache to reuse: the cold figure then excludes
 # downloads), TIMEOUT=120 (s per boot), KEEP=1.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 RUNS="${RUNS:-3}"
-MEMS="${MEMS:-512 384 256}"
+MEMS="${MEMS:-1024 768 640 512}"
 TIMEOUT="${TIMEOUT:-120}"
 
 say() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -69,7 +69,8 @@ boot() {
   local pid=$! end=$(( $(date +%s) + TIMEOUT ))
   while [ "$(date +%s)" -lt "$end" ]; do
     if grep -aq "$marker" "$log" 2>/dev/null; then echo "$(now) - $start" | bc; kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; return; fi
-    if grep -aqE "Kernel panic|Out of memory" "$log" 2>/dev/null || ! kill -0 "$pid" 2>/dev/null; then break; fi
+    # not enough RAM shows as a panic, the OOM killer, or an initramfs that does not fit its tmpfs
+    if grep -aqE "Kernel panic|Out of memory|Initramfs unpacking failed|No space left on device" "$log" 2>/dev/null || ! kill -0 "$pid" 2>/dev/null; then break; fi
     sleep 0.1
   done
   kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true

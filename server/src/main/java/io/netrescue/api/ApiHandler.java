@@ -64,10 +64,12 @@ public final class ApiHandler extends Handler.Abstract {
     private final WatchdogApi watchdog;
     private final RescueApi rescue;
     private final SshKeyApi sshKeys;
+    private final JobApi jobs;
 
     public ApiHandler(HostService hosts, ProfileService profiles, BootModeService bootModes, EventService events,
                       ApiToken token, boolean openReads, SysrqApi sysrq, NetbootApi netboot,
-                      io.netrescue.console.server.ConsoleLog consoleLog, WatchdogApi watchdog, RescueApi rescue, SshKeyApi sshKeys) {
+                      io.netrescue.console.server.ConsoleLog consoleLog, WatchdogApi watchdog, RescueApi rescue, SshKeyApi sshKeys, JobApi jobs) {
+        this.jobs = jobs;
         this.rescue = rescue;
         this.sshKeys = sshKeys;
         this.consoleLog = consoleLog;
@@ -192,6 +194,11 @@ public final class ApiHandler extends Handler.Abstract {
                         SysrqApi.Reply x = rescue.route(method, s[1], s.length == 4 ? s[3] : null, () -> Content.Source.asString(req, StandardCharsets.UTF_8), actor);
                         yield new Result(x.status(), x.body());
                     }
+                    if (s[2].equals("jobs") && s.length == 3) {
+                        HostName.check(s[1]);
+                        SysrqApi.Reply x = jobs.host(method, s[1], () -> Content.Source.asString(req, StandardCharsets.UTF_8), actor);
+                        yield new Result(x.status(), x.body());
+                    }
                     if (s[2].equals("ssh-keys")) {
                         HostName.check(s[1]);
                         SysrqApi.Reply x = sshKeys.route(method, s[1], s.length == 4 ? s[3] : null, () -> Content.Source.asString(req, StandardCharsets.UTF_8), actor);
@@ -254,6 +261,17 @@ public final class ApiHandler extends Handler.Abstract {
                 NetbootApi.Reply x = netboot.route(method, s.length == 2 ? s[1] : null);
                 yield new Result(x.status(), x.body());
             }
+            case "jobs" -> {
+                if (s.length > 3) throw new NotFoundException("no such API path");
+                SysrqApi.Reply x;
+                try {
+                    x = jobs.jobs(method, s, Request.extractQueryParameters(req), actor);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted");
+                }
+                yield new Result(x.status(), x.body());
+            }
             case "watchdog" -> {
                 if (s.length > 2) throw new NotFoundException("no such API path");
                 WatchdogApi.Reply x = watchdog.all(method, s.length == 2 ? s[1] : null);
@@ -305,7 +323,7 @@ public final class ApiHandler extends Handler.Abstract {
         }
     }
 
-    private static int intParam(Fields q, String name, int def, int min, int max) {
+    static int intParam(Fields q, String name, int def, int min, int max) {
         String v = q.getValue(name);
         if (v == null || v.isEmpty()) return def;
         try {

@@ -12,7 +12,7 @@ import picocli.CommandLine.Mixin;
                 "Every command answers --help (-h); `netrescue completion bash` prints the shell completion."},
         subcommands = {ServeCommand.class, HostCommand.class, ProfileCommand.class, BootCommand.class, EventsCommand.class,
                 SysrqCommand.class, AgentCommand.class, NetbootCommand.class, ConsoleCommand.class, WatchdogCommand.class,
-                PowerCommand.class, KernelCommand.class, RescueCommand.class, CompletionCommand.class,
+                PowerCommand.class, KernelCommand.class, RescueCommand.class, JobCommand.class, CompletionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     @Mixin HelpOptions help;

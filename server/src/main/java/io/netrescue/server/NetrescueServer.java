@@ -71,6 +71,7 @@ public final class NetrescueServer implements AutoCloseable {
     private NetconsoleReceiver netconsole;
     private ConsoleLog consoleLog;
     private volatile io.netrescue.watchdog.server.Watchdog watchdog;
+    private io.netrescue.job.server.JobService jobs;
     private io.netrescue.boot.trial.KernelTrials trials;
     private final Sightings sightings = new Sightings(SIGHTINGS);
     /** Boot clients remembered (MAC -> UUID, arch) between their DHCP exchange and their TFTP lookups. */
@@ -141,6 +142,8 @@ public final class NetrescueServer implements AutoCloseable {
                                 if (watchdog != null) watchdog.release(host, reason, actor);
                             }
                         }));
+        jobs = new io.netrescue.job.server.JobService(db, hosts, new io.netrescue.job.server.JobStore(), events, rescue, clock,
+                io.netrescue.job.server.JobService.DEFAULT_MAX_OUTPUT).start();
         io.netrescue.boot.trial.KexecManifests kexecManifests = new io.netrescue.boot.trial.KexecManifests(assets.toRealPath(), clock);
 
         // Handlers run on virtual threads: they block on the store without tying up a platform thread.
@@ -171,11 +174,13 @@ public final class NetrescueServer implements AutoCloseable {
                 new BootHandler(boot, config.http().publicUrl()),
                 new io.netrescue.boot.trial.KexecManifestHandler(kexecManifests),
                 new io.netrescue.rescue.server.RescueHandler(rescue),
+                new io.netrescue.job.server.JobHandler(jobs, clock),
                 new ApiHandler(hostService, profileService, bootModes, eventService,
                         token, config.api().openReads(), new SysrqApi(sysrqService),
                         new NetbootApi(this::dhcp, this::tftp, new LeaseStore(db), inventory), consoleLog,
                         new io.netrescue.api.WatchdogApi(this::watchdog, power, () -> trials), new io.netrescue.api.RescueApi(rescue),
-                        new io.netrescue.api.SshKeyApi(new io.netrescue.rescue.server.SshKeyService(db, hosts, sshKeys, events, clock)))));
+                        new io.netrescue.api.SshKeyApi(new io.netrescue.rescue.server.SshKeyService(db, hosts, sshKeys, events, clock)),
+                        new io.netrescue.api.JobApi(jobs, clock))));
         jetty.start();
         watchdog = new io.netrescue.watchdog.server.Watchdog(config.watchdog(), db, hosts, new io.netrescue.watchdog.server.HealthStore(),
                 events, master.bytes(), clock, new io.netrescue.watchdog.server.LadderEffects(rescue, reboots, eventService,
@@ -305,6 +310,7 @@ public final class NetrescueServer implements AutoCloseable {
     public void close() {
         if (trials != null) trials.close();
         if (watchdog != null) watchdog.close();
+        if (jobs != null) jobs.close();
         if (netconsole != null) netconsole.close();
         if (consoleLog != null) consoleLog.close();
         if (dhcp != null) dhcp.close();

@@ -11,26 +11,26 @@ import java.util.Map;
  * until the window turns. The table is bounded too: a flood from many sources resets it rather than
  * growing it. Time is an argument, so the rule is tested with a fake clock.
  */
-final class RefusalLimiter {
+public final class RefusalLimiter {
     private static final int MAX_SOURCES = 4096;
     private final int max;
     private final Duration window;
     private final Map<String, Integer> counts = new HashMap<>();
     private Instant windowStart = Instant.MIN;
 
-    RefusalLimiter(int max, Duration window) {
+    public RefusalLimiter(int max, Duration window) {
         this.max = max;
         this.window = window;
     }
 
     /** Whether {@code source} may be heard now (it has not used up its refusals in this window). */
-    synchronized boolean allowed(String source, Instant now) {
+    public synchronized boolean allowed(String source, Instant now) {
         turn(now);
         return counts.getOrDefault(source, 0) < max;
     }
 
     /** Counts a refusal; true for the one that used up the source's allowance (log it once). */
-    synchronized boolean refused(String source, Instant now) {
+    public synchronized boolean refused(String source, Instant now) {
         turn(now);
         if (counts.size() >= MAX_SOURCES && !counts.containsKey(source)) counts.clear();
         return counts.merge(source, 1, Integer::sum) == max;

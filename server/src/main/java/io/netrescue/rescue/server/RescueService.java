@@ -313,6 +313,28 @@ public final class RescueService {
         return db.read(h -> currentBoot(h, token, now).stored().activation());
     }
 
+    /** Who a per-boot token speaks for: the host, its live activation and the boot (its token's hash) that runs the rescue system. */
+    public record Speaker(String host, long activation, String boot) {}
+
+    /**
+     * The running rescue system a token belongs to (the boot that fetched the activation's settings),
+     * for channels beside this one (the job channel); refused as {@code /rescue/alive} refuses. Read only.
+     */
+    public Speaker speaker(String token) {
+        Instant now = now();
+        return db.read(h -> {
+            Claim c = currentBoot(h, token, now);
+            return new Speaker(c.stored().activation().host(), c.stored().activation().id(), c.hash());
+        });
+    }
+
+    /** Whether {@code boot} is still the running rescue system of the live activation {@code activation} of {@code host}. */
+    public boolean stillRunning(String host, long activation, String boot) {
+        Instant now = now();
+        return db.read(h -> store.latest(h, host).filter(s -> s.activation().id() == activation && s.activation().live(now))
+                .flatMap(RescueStore.Stored::boot).map(b -> b.tokenHash().equals(boot)).orElse(false));
+    }
+
     /**
      * The agent's configuration for the token's host: heartbeats and network SysRq from the rescue
      * system, with the activation's own key (never the installed system's).

@@ -1,0 +1,171 @@
+package io.netrescue.cli;
+
+import io.netrescue.api.JobApi.ChunkJson;
+import io.netrescue.api.JobApi.JobJson;
+import io.netrescue.api.JobApi.JobRequestJson;
+import io.netrescue.api.JobApi.OutputJson;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tools.jackson.core.type.TypeReference;
+
+@Command(name = "job", description = {"Run work in a host's rescue system through its agent, and follow its output.",
+        "  job run web1 --script repair.sh --timeout 30m --env DISK=/dev/sda",
+        "  job logs 17 -f",
+        "  job list web1",
+        "  job cancel 17",
+        "A job waits (queued) until HOST's rescue system asks for it; one job runs per host at a time."},
+        subcommands = {JobCommand.Run.class, JobCommand.Logs.class, JobCommand.ListJobs.class, JobCommand.Cancel.class})
+final class JobCommand {
+    @Mixin HelpOptions help;
+
+    /** The largest script file read (the server takes 1 MiB). */
+    static final int MAX_SCRIPT = 1 << 20;
+
+    @Command(name = "run", description = {"Queue a script for HOST; prints the job's id (follow it with job logs ID -f)."})
+    static final class Run extends ApiCommand {
+        @Parameters(paramLabel = "HOST") String host;
+        @Option(names = "--script", paramLabel = "FILE", required = true, description = "A shell script (run by /bin/sh in the rescue system).") Path script;
+        @Option(names = "--timeout", paramLabel = "DURATION", description = "Killed with its whole process tree after this long (default 30m, at most 24h).") String timeout;
+        @Option(names = "--env", paramLabel = "NAME=VALUE", description = "An environment variable for the script; repeatable.") List<String> env = new ArrayList<>();
+
+        @Override
+        public Integer call() {
+            byte[] bytes = readScript(script);
+            Map<String, String> vars = new LinkedHashMap<>();
+            for (String e : env) {
+                int eq = e.indexOf('=');
+                if (eq <= 0) throw new CliException("--env " + e + ": expected NAME=VALUE");
+                if (vars.put(e.substring(0, eq), e.substring(eq + 1)) != null) throw new CliException("--env " + e.substring(0, eq) + " is given twice");
+            }
+            JobJson j = opts.client().send("POST", "hosts/" + Out.path(host) + "/jobs",
+                    new JobRequestJson(script.getFileName().toString(), new String(bytes, StandardCharsets.UTF_8), vars, timeout), JobJson.class);
+            return Out.emit(spec, opts.json, j, out -> out.println(j.id()));
+        }
+    }
+
+    static byte[] readScript(Path file) {
+        try (var in = Files.newInputStream(file)) {
+            byte[] b = in.readNBytes(MAX_SCRIPT + 1);
+            if (b.length > MAX_SCRIPT) throw new CliException(file + ": larger than 1 MiB; a job's script is at most that");
+            if (b.length == 0) throw new CliException(file + ": empty");
+            return b;
+        } catch (NoSuchFileException e) {
+            throw new CliException("no such file: " + file);
+        } catch (IOException e) {
+            throw new CliException("cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    @Command(name = "logs", description = {"A job's output, stdout and stderr marked (err| ), then how it ended and how long it took.",
+            "-f follows a queued or running job until it ends."})
+    static final class Logs extends ApiCommand {
+        @Parameters(paramLabel = "JOB") long id;
+        @Option(names = {"-f", "--follow"}, description = "Wait for more output until the job ends.") boolean follow;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintStream out = System.out;
+            long after = 0;
+            boolean atLineStart = true;
+            String lastStream = "out";
+            JobJson job;
+            while (true) {
+                OutputJson o = opts.client().get("jobs/" + id + "/output?after=" + after + (follow ? "&wait=25" : ""), new TypeReference<OutputJson>() {});
+                job = o.job();
+                for (ChunkJson c : o.chunks()) {
+                    byte[] data = Base64.getDecoder().decode(c.data());
+                    if (opts.json) {
+                        out.println(io.netrescue.api.Json.MAPPER.writeValueAsString(c));
+                    } else {
+                        if (!c.stream().equals(lastStream) && !atLineStart) { // the other stream's text starts on its own line
+                            out.println();
+                            atLineStart = true;
+                        }
+                        lastStream = c.stream();
+                        atLineStart = write(out, c.stream(), data, atLineStart);
+                    }
+                    after = c.seq();
+                }
+                out.flush();
+                boolean more = !o.chunks().isEmpty() && after < job.chunks();
+                if (more) continue;
+                if (!follow || job.state().equals("succeeded") || job.state().equals("failed") || job.state().equals("cancelled")
+                        || job.state().equals("timed-out") || job.state().equals("lost")) {
+                    break;
+                }
+            }
+            if (!opts.json) {
+                if (!atLineStart) out.println();
+                out.println("-- job " + job.id() + " " + job.name() + " on " + job.host() + ": " + job.state()
+                        + (job.end() != null ? " (" + job.end() + ")" : "") + (job.reason() != null ? ": " + job.reason() : "")
+                        + (job.seconds() != null ? String.format(java.util.Locale.ROOT, ", %.1f s", job.seconds()) : "")
+                        + (job.truncated() ? "; output truncated at " + job.outputBytes() + " bytes" : ""));
+            }
+            return switch (job.state()) {
+                case "succeeded" -> 0;
+                case "queued", "running" -> 0;
+                default -> 1;
+            };
+        }
+
+        /** Writes {@code data}, each stderr line prefixed "err| "; returns whether the output now stands at a line start. */
+        static boolean write(PrintStream out, String stream, byte[] data, boolean atLineStart) {
+            boolean err = stream.equals("err");
+            for (byte b : data) {
+                if (err && atLineStart) out.print("err| ");
+                out.write(b);
+                atLineStart = b == '\n';
+            }
+            return atLineStart;
+        }
+    }
+
+    @Command(name = "list", description = "Jobs, newest first: every host's, or HOST's.")
+    static final class ListJobs extends ApiCommand {
+        @Parameters(paramLabel = "HOST", arity = "0..1") String host;
+
+        @Override
+        public Integer call() {
+            List<JobJson> jobs = host == null ? opts.client().get("jobs", new TypeReference<List<JobJson>>() {})
+                    : opts.client().get("hosts/" + Out.path(host) + "/jobs", new TypeReference<List<JobJson>>() {});
+            return Out.emit(spec, opts.json, jobs, out -> {
+                Table t = new Table("ID", "HOST", "NAME", "STATE", "END", "SECONDS", "OUTPUT", "CREATED");
+                for (JobJson j : jobs) {
+                    t.row(String.valueOf(j.id()), j.host(), j.name(), j.state(), j.end() == null ? "" : j.end(),
+                            j.seconds() == null ? "" : String.format(java.util.Locale.ROOT, "%.1f", j.seconds()),
+                            j.outputBytes() + (j.truncated() ? "+" : ""), j.createdAt());
+                }
+                t.print(out);
+            });
+        }
+    }
+
+    @Command(name = "cancel", description = "Cancel a job: a queued one at once; a running one is killed with its process tree by its agent.")
+    static final class Cancel extends ApiCommand {
+        @Parameters(paramLabel = "JOB") long id;
+
+        @Override
+        public Integer call() {
+            JobJson j = opts.client().send("POST", "jobs/" + id + "/cancel", null, JobJson.class);
+            return Out.emit(spec, opts.json, j, out -> print(out, j));
+        }
+    }
+
+    static void print(PrintWriter out, JobJson j) {
+        out.println("job " + j.id() + " " + j.name() + " on " + j.host() + ": " + j.state() + (Boolean.TRUE.equals(j.cancelRequested()) ? " (cancel asked for)" : ""));
+    }
+}

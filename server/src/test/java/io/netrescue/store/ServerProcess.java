@@ -15,10 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** {@code netrescue serve} as its own process on a data directory, as an operator runs it, to be killed for real. */
-final class ServerProcess implements AutoCloseable {
+public final class ServerProcess implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     final Process process;
-    final int port;
+    public final int port;
     final Path data;
 
     private ServerProcess(Process process, int port, Path data) {
@@ -28,8 +28,12 @@ final class ServerProcess implements AutoCloseable {
     }
 
     /** Starts the server on {@code data} (logs beside it in {@code logs}) and waits until it answers. */
-    static ServerProcess start(Path logs, Path data) throws Exception {
-        int port = freePort();
+    public static ServerProcess start(Path logs, Path data) throws Exception {
+        return start(logs, data, freePort());
+    }
+
+    /** The same on a given port (a restart where clients, such as an agent, know the old address). */
+    public static ServerProcess start(Path logs, Path data, int port) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED", "-cp",
                 System.getProperty("java.class.path"), "io.netrescue.cli.Main", "serve", "--data", data.toString(),
@@ -43,17 +47,17 @@ final class ServerProcess implements AutoCloseable {
         return s;
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
 
-    String token() throws IOException {
+    public String token() throws IOException {
         return Files.readString(data.resolve("api-token")).strip();
     }
 
-    HttpResponse<String> call(String method, String path, String body) throws Exception {
+    public HttpResponse<String> call(String method, String path, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/" + path)).timeout(Duration.ofSeconds(30));
         if (!path.equals("health")) b.header("Authorization", "Bearer " + token());
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
@@ -74,7 +78,7 @@ final class ServerProcess implements AutoCloseable {
     }
 
     /** SIGKILL: no shutdown hook, no flush. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         int code = process.waitFor();
         assertThat(code).as("killed by SIGKILL").isEqualTo(137);

@@ -251,7 +251,7 @@ public final class JobRunner {
                 if (p.isAlive()) p.descendants().forEach(seen::add);
                 for (ProcessHandle h : List.copyOf(seen)) if (h.isAlive()) h.descendants().forEach(seen::add);
                 List<Long> members = ProcessGroups.sessionMembers(sid);
-                boolean alive = p.isAlive() || !members.isEmpty() || seen.stream().anyMatch(ProcessHandle::isAlive);
+                boolean alive = p.isAlive() || !members.isEmpty() || seen.stream().anyMatch(h -> h.isAlive() && ProcessGroups.running(h.pid()));
                 if (!alive) return;
                 if (System.nanoTime() >= until) {
                     ProcessGroups.signalGroup(sid, ProcessGroups.SIGKILL);

@@ -61,6 +61,16 @@ final class ProcessGroups {
         }
     }
 
+    /** Whether the process exists and is not a zombie (an orphan's zombie lingers where PID 1 does not reap). */
+    static boolean running(long pid) {
+        try {
+            String s = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return !s.substring(s.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Every live process (zombies excluded) whose session is {@code sid}. */
     static List<Long> sessionMembers(long sid) {
         List<Long> out = new ArrayList<>();

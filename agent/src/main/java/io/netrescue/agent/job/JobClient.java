@@ -8,10 +8,9 @@ import io.netrescue.job.JobSpec;
 import io.netrescue.job.OutputChunk;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -23,13 +22,15 @@ import java.util.Optional;
  * caller retries. 403 is {@link JobRefused}, 400/404/413 {@link JobRejected}, anything else that is
  * not the expected answer (no connection, 429, 5xx, a body that does not decode) a plain IOException.
  * Answers are read up to a bound, never whole whatever their size.
+ * <p>{@link HttpURLConnection}, not {@code java.net.http.HttpClient}: the agent's jlinked runtime
+ * holds {@code java.base} alone (as {@code KexecRunner}'s fetches); it speaks HTTP/1.1 and keeps
+ * connections alive by itself.
  */
 public final class JobClient {
     /** The largest answer: a spec with a 1 MiB script and 64 env lines of 1 KiB, with room. */
     static final int MAX_ANSWER = JobCodec.MAX_SCRIPT + 128 * 1024;
-    private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+    private static final int CONNECT_MILLIS = 10_000, SEND_MILLIS = 30_000;
 
-    private final HttpClient http;
     private final String base;
     private final String auth;
 
@@ -38,22 +39,25 @@ public final class JobClient {
         while (b.endsWith("/")) b = b.substring(0, b.length() - 1);
         this.base = b;
         this.auth = "Bearer " + token;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
     /** Long-polls for the next job; empty when the server had none within {@code wait} (204). */
     public Optional<JobSpec> next(Duration wait) throws IOException, InterruptedException {
         long s = Math.max(0, Math.min(30, wait.toSeconds()));
-        HttpRequest r = request("/rescue/jobs/next?wait=" + s, Duration.ofSeconds(s + 20)).GET().build();
-        HttpResponse<InputStream> a = http.send(r, HttpResponse.BodyHandlers.ofInputStream());
-        byte[] body = read(a);
-        if (a.statusCode() == 204) return Optional.empty();
-        check(a, body, "fetch the next job");
+        HttpURLConnection c = open("/rescue/jobs/next?wait=" + s, (int) (s + 20) * 1000);
         try {
-            return Optional.of(JobCodec.decodeSpec(body));
-        } catch (InvalidInputException e) {
-            throw new IOException("the server's job does not decode: " + e.getMessage(), e);
+            c.setRequestMethod("GET");
+            int st = c.getResponseCode();
+            byte[] body = read(c, st);
+            if (st == 204) return Optional.empty();
+            check(st, body, "fetch the next job");
+            try {
+                return Optional.of(JobCodec.decodeSpec(body));
+            } catch (InvalidInputException e) {
+                throw new IOException("the server's job does not decode: " + e.getMessage(), e);
+            }
+        } finally {
+            if (Thread.interrupted()) throw new InterruptedException();
         }
     }
 
@@ -68,24 +72,36 @@ public final class JobClient {
     }
 
     private Ack post(String path, byte[] body, String what) throws IOException, InterruptedException {
-        HttpRequest r = request(path, SEND_TIMEOUT).header("Content-Type", "application/octet-stream")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-        HttpResponse<InputStream> a = http.send(r, HttpResponse.BodyHandlers.ofInputStream());
-        byte[] answer = read(a);
-        if (a.statusCode() != 409) check(a, answer, what);
+        if (Thread.interrupted()) throw new InterruptedException();
+        HttpURLConnection c = open(path, SEND_MILLIS);
+        c.setRequestMethod("POST");
+        c.setDoOutput(true);
+        c.setFixedLengthStreamingMode(body.length);
+        c.setRequestProperty("Content-Type", "application/octet-stream");
+        try (OutputStream o = c.getOutputStream()) {
+            o.write(body);
+        }
+        int st = c.getResponseCode();
+        byte[] answer = read(c, st);
+        if (st != 409) check(st, answer, what);
         try {
             return JobCodec.decodeAck(answer);
         } catch (InvalidInputException e) {
-            throw new IOException("cannot " + what + ": HTTP " + a.statusCode() + " with an answer that does not decode: " + e.getMessage(), e);
+            throw new IOException("cannot " + what + ": HTTP " + st + " with an answer that does not decode: " + e.getMessage(), e);
         }
     }
 
-    private HttpRequest.Builder request(String path, Duration timeout) {
-        return HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout).header("Authorization", auth);
+    private HttpURLConnection open(String path, int readMillis) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) URI.create(base + path).toURL().openConnection();
+        c.setConnectTimeout(CONNECT_MILLIS);
+        c.setReadTimeout(readMillis);
+        c.setInstanceFollowRedirects(false);
+        c.setUseCaches(false);
+        c.setRequestProperty("Authorization", auth);
+        return c;
     }
 
-    private static void check(HttpResponse<?> a, byte[] body, String what) throws IOException {
-        int st = a.statusCode();
+    private static void check(int st, byte[] body, String what) throws IOException {
         if (st == 200) return;
         String msg = "cannot " + what + ": HTTP " + st + message(body);
         if (st == 403) throw new JobRefused(msg);
@@ -98,8 +114,10 @@ public final class JobClient {
         return s.isEmpty() ? "" : ": " + s;
     }
 
-    private static byte[] read(HttpResponse<InputStream> a) throws IOException {
-        try (InputStream in = a.body()) {
+    private static byte[] read(HttpURLConnection c, int status) throws IOException {
+        InputStream stream = status >= 400 ? c.getErrorStream() : c.getInputStream();
+        if (stream == null) return new byte[0];
+        try (InputStream in = stream) {
             byte[] b = new byte[8192];
             int n = 0;
             while (true) {

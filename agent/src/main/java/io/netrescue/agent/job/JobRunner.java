@@ -37,7 +37,8 @@ import java.util.concurrent.TimeoutException;
  *     from 1 across both streams;
  * <li>a sender (a virtual thread) posts the chunks strictly in order, each until acknowledged, with
  *     backoff from 1 s doubling to 30 s, without end: the server may be away for minutes; on 409 it
- *     resends from the server's {@code acked + 1}. Unacknowledged chunks are held up to 64 MiB, then
+ *     resends from the server's {@code acked + 1}. Unacknowledged chunks are held up to 8 MiB (the
+ *     agent runs with a 32 MiB heap), then
  *     the readers stop reading and the job blocks on its pipe (backpressure) until the server is back;
  * <li>timeout and cancel ({@code cancel yes} in an ack) kill the session: SIGTERM to the process group,
  *     after 5 s SIGKILL to the group, to every member of the session and to every descendant seen;
@@ -53,7 +54,8 @@ import java.util.concurrent.TimeoutException;
  */
 public final class JobRunner {
     private static final System.Logger log = System.getLogger("netrescue.agent");
-    public static final long MAX_PENDING = 64L << 20;
+    /** Unacknowledged output held per job: the agent's heap is 32 MiB (-Xmx32m in its launcher). */
+    public static final long MAX_PENDING = 8L << 20;
     static final long QUIET_MILLIS = 200, MAX_AGE_MILLIS = 1000;
     static final Map<String, String> BASE_ENV = Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", "HOME", "/root", "LANG", "C.UTF-8");
 

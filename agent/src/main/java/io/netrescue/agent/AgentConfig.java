@@ -28,11 +28,22 @@ import java.util.Properties;
  * heartbeat-to = 10.0.0.1:6100      # the server's heartbeat port (empty: no heartbeats)
  * heartbeat-seconds = 5
  * allowed-kexec = false             # and the other kexec settings: see KexecSettings
+ * jobs-url = http://10.0.0.1:8080    # the server's base URL for jobs (docs/protocols/jobs.md); empty: no jobs
+ * jobs-token = per-boot token        # [A-Za-z0-9_-]{16,128}; given together with jobs-url
  * </pre>
  */
 public record AgentConfig(String host, byte[] key, InetSocketAddress listen, String allowedKeys, List<Cidr> allowedSources,
                           long windowMillis, Path trigger, Path state, java.util.Optional<InetSocketAddress> heartbeatTo,
-                          int heartbeatSeconds, KexecSettings kexec) {
+                          int heartbeatSeconds, KexecSettings kexec, java.util.Optional<Jobs> jobs) {
+    private static final java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{16,128}");
+
+    /** Where the agent fetches jobs and the per-boot token it shows ({@code jobs-url}, {@code jobs-token}). */
+    public record Jobs(java.net.URI url, String token) {
+        @Override
+        public String toString() {
+            return "Jobs[url=" + url + ", token=(" + token.length() + " characters)]";
+        }
+    }
 
     public static AgentConfig load(Path file) throws IOException {
         Properties p = new Properties();
@@ -86,7 +97,24 @@ public record AgentConfig(String host, byte[] key, InetSocketAddress listen, Str
         return new AgentConfig(host, key, addr, allowed, sources, window,
                 Path.of(p.getProperty("trigger", "/proc/sysrq-trigger").strip()),
                 Path.of(p.getProperty("state", "/var/lib/netrescue-agent/sysrq.seq").strip()), heartbeatTo, hbSeconds,
-                KexecSettings.of(p, where));
+                KexecSettings.of(p, where), jobs(p, where));
+    }
+
+    private static java.util.Optional<Jobs> jobs(Properties p, String where) {
+        String url = p.getProperty("jobs-url", "").strip(), token = p.getProperty("jobs-token", "").strip();
+        if (url.isEmpty() && token.isEmpty()) return java.util.Optional.empty();
+        if (url.isEmpty() || token.isEmpty()) throw new InvalidInputException(where + ": jobs-url and jobs-token go together (or neither)");
+        java.net.URI u;
+        try {
+            u = new java.net.URI(url);
+        } catch (java.net.URISyntaxException e) {
+            u = null;
+        }
+        if (u == null || !("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null
+                || u.getRawQuery() != null || u.getRawFragment() != null || u.getRawUserInfo() != null)
+            throw new InvalidInputException(where + ": jobs-url must be an http or https URL like http://10.0.0.1:8080, not '" + url + "'");
+        if (!TOKEN.matcher(token).matches()) throw new InvalidInputException(where + ": jobs-token must be 16-128 characters A-Z a-z 0-9 _ -");
+        return java.util.Optional.of(new Jobs(u, token));
     }
 
     private static InetSocketAddress address(String v, String where, String key) {

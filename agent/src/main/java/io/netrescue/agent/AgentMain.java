@@ -29,7 +29,8 @@ public final class AgentMain {
             usage: netrescue-agent run [--config FILE]
             Runs the agent on this host until it is stopped (systemd: netrescue-agent.service): answers the server's
             authenticated network SysRq requests, sends signed heartbeats when the configuration names the server's
-            heartbeat port, and kexecs into a test kernel on request when it allows kexec.
+            heartbeat port, kexecs into a test kernel on request when it allows kexec, and runs the server's jobs
+            when it names a jobs-url.
               --config FILE   the agent's configuration (default /etc/netrescue/agent.conf, 0600): what
                               `netrescue host agent-config HOST` prints on the server
               -h, --help      print this help and exit
@@ -126,15 +127,19 @@ public final class AgentMain {
         final SysrqReceiver receiver;
         private final Thread thread;
         private final HeartbeatSender heartbeats;
+        private final io.netrescue.agent.job.JobLoop jobs;
 
-        private Agent(DatagramChannel channel, SysrqTrigger trigger, SysrqReceiver receiver, HeartbeatSender heartbeats) {
+        private Agent(DatagramChannel channel, SysrqTrigger trigger, SysrqReceiver receiver, HeartbeatSender heartbeats,
+                      io.netrescue.agent.job.JobLoop jobs) {
             this.channel = channel;
             this.trigger = trigger;
             this.receiver = receiver;
             this.heartbeats = heartbeats;
+            this.jobs = jobs;
             // A platform thread: the loop blocks in receive() all its life and must not depend on a carrier.
             this.thread = Thread.ofPlatform().name("sysrq-receiver").daemon(false).start(receiver);
             if (heartbeats != null) Thread.ofPlatform().name("heartbeat").daemon(true).start(heartbeats);
+            if (jobs != null) jobs.start();
         }
 
         public static Agent start(AgentConfig c) throws IOException {
@@ -171,7 +176,14 @@ public final class AgentMain {
                 }
                 log.log(System.Logger.Level.INFO, "heartbeats to " + c.heartbeatTo().get() + " every " + c.heartbeatSeconds() + " s");
             }
-            return new Agent(ch, trigger, new SysrqReceiver(c, ch, trigger, System::currentTimeMillis), hb);
+            io.netrescue.agent.job.JobLoop jobs = null;
+            if (c.jobs().isPresent()) {
+                var j = c.jobs().get();
+                var client = new io.netrescue.agent.job.JobClient(j.url(), j.token());
+                jobs = new io.netrescue.agent.job.JobLoop(client, new io.netrescue.agent.job.JobRunner(client));
+                log.log(System.Logger.Level.INFO, "jobs from " + j.url());
+            }
+            return new Agent(ch, trigger, new SysrqReceiver(c, ch, trigger, System::currentTimeMillis), hb, jobs);
         }
 
         /**
@@ -206,6 +218,7 @@ public final class AgentMain {
         @Override
         public void close() throws IOException {
             if (heartbeats != null) heartbeats.stop();
+            if (jobs != null) jobs.stop();
             channel.close();
             try {
                 thread.join(2000);

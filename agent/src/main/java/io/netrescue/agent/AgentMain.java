@@ -180,7 +180,8 @@ public final class AgentMain {
             if (c.jobs().isPresent()) {
                 var j = c.jobs().get();
                 var client = new io.netrescue.agent.job.JobClient(j.url(), j.token());
-                jobs = new io.netrescue.agent.job.JobLoop(client, new io.netrescue.agent.job.JobRunner(client));
+                // beside the SysRq sequence state: survives an agent restart, not a reboot (which loses the job anyway)
+                jobs = new io.netrescue.agent.job.JobLoop(client, new io.netrescue.agent.job.JobRunner(client, c.state().resolveSibling("jobs.started")));
                 log.log(System.Logger.Level.INFO, "jobs from " + j.url());
             }
             return new Agent(ch, trigger, new SysrqReceiver(c, ch, trigger, System::currentTimeMillis), hb, jobs);

@@ -53,6 +53,8 @@ import java.util.concurrent.TimeoutException;
  * {@code failed agent restarted} with {@code seq = acked}.
  */
 public final class JobRunner {
+    /** A job quiet this long is probed (an empty chunk): the answer may say cancel. */
+    static final Duration PROBE_AFTER = Duration.ofSeconds(5);
     private static final System.Logger log = System.getLogger("netrescue.agent");
     /** Unacknowledged output held per job: the agent's heap is 32 MiB (-Xmx32m in its launcher). */
     public static final long MAX_PENDING = 8L << 20;
@@ -67,6 +69,31 @@ public final class JobRunner {
 
     public JobRunner(JobClient client) {
         this(client, Path.of(System.getProperty("java.io.tmpdir")), MAX_PENDING, Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(5));
+    }
+
+    /**
+     * With a journal of the jobs this host's agents started ({@code started}, one id per line, written
+     * and synced before a job starts): a job handed out again after the agent restarted mid-job is
+     * reported failed, never run a second time (before any output the server cannot tell the two apart).
+     */
+    public JobRunner(JobClient client, Path started) {
+        this(client);
+        this.started = started;
+    }
+
+    private Path started;
+
+    /** Whether the journal says job {@code id} was started here before; records it when not. */
+    private boolean startedBefore(long id) throws IOException {
+        if (started == null) return false;
+        String line = id + "\n";
+        if (Files.exists(started) && Files.readAllLines(started).contains(String.valueOf(id))) return true;
+        try (var ch = java.nio.channels.FileChannel.open(started, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+                java.nio.file.StandardOpenOption.APPEND)) {
+            ch.write(java.nio.ByteBuffer.wrap(line.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            ch.force(true);
+        }
+        return false;
     }
 
     JobRunner(JobClient client, Path tmp, long maxPending, Duration backoffMin, Duration backoffMax, Duration killGrace) {
@@ -89,7 +116,15 @@ public final class JobRunner {
      * gives up delivery and throws.
      */
     public JobEnd run(JobSpec spec) throws InterruptedException {
-        if (spec.acked() > 0) {
+        boolean again;
+        try {
+            again = startedBefore(spec.id());
+        } catch (IOException e) {
+            JobEnd end = JobEnd.Failed.of("cannot record that the job starts: " + e.getMessage());
+            deliverDone(spec.id(), new Done(spec.acked(), end));
+            return end;
+        }
+        if (spec.acked() > 0 || again) {
             JobEnd end = new JobEnd.Failed("agent restarted");
             log.log(System.Logger.Level.WARNING, "job " + spec.id() + " was started by an earlier agent (acked " + spec.acked() + "): reporting it failed");
             deliverDone(spec.id(), new Done(spec.acked(), end));
@@ -214,7 +249,7 @@ public final class JobRunner {
         private void send() {
             try {
                 while (true) {
-                    OutputChunk c = outbox.oldest();
+                    OutputChunk c = outbox.oldest(PROBE_AFTER.toNanos());
                     if (c == null) break;
                     Ack a = deliver(() -> client.output(spec.id(), c), "output " + c.seq() + " of job " + spec.id());
                     if (a.cancel() && stop.complete(new JobEnd.Cancelled()))

@@ -44,9 +44,28 @@ final class Outbox {
 
     /** The oldest chunk not acknowledged; waits for one; null once closed (or abandoned) with nothing held. */
     OutputChunk oldest() throws InterruptedException {
+        return oldest(Long.MAX_VALUE);
+    }
+
+    /**
+     * The same, waiting at most {@code nanos}; after a quiet spell, a probe: an empty chunk that asks the
+     * server whether to go on (a cancel reaches a job that prints nothing). The probe repeats the last
+     * acknowledged seq, which the server answers as a duplicate and does not store; before any output it
+     * is an empty chunk 1, which the server stores (empty). Null once closed or abandoned with nothing held.
+     */
+    OutputChunk oldest(long nanos) throws InterruptedException {
         lock.lock();
         try {
-            while (held.isEmpty() && !closed && !abandoned) changed.await();
+            long left = nanos;
+            while (held.isEmpty() && !closed && !abandoned) {
+                if (left <= 0) {
+                    if (dropped >= 1) return new OutputChunk(dropped, OutputStream.OUT, new byte[0]);
+                    OutputChunk first = new OutputChunk(nextSeq++, OutputStream.OUT, new byte[0]);
+                    held.addLast(first);
+                    return first;
+                }
+                left = changed.awaitNanos(left);
+            }
             return abandoned ? null : held.peekFirst();
         } finally {
             lock.unlock();

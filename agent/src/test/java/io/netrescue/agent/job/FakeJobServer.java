@@ -39,7 +39,7 @@ final class FakeJobServer implements AutoCloseable {
         long acked;
         boolean started, cancel, cancelOnFirstOutput;
         Done done;
-        int duplicates, gaps, doneRefused;
+        int duplicates, gaps, doneRefused, probes;
 
         Job(JobSpec spec) {
             this.spec = spec;
@@ -170,7 +170,10 @@ final class FakeJobServer implements AutoCloseable {
         }
         OutputChunk c = JobCodec.decodeChunk(body);
         if (j.cancelOnFirstOutput) j.cancel = true;
-        if (c.seq() <= j.acked) {
+        if (c.seq() <= j.acked && c.data().length == 0) {
+            j.probes++; // a quiet job's agent asking whether to go on
+            status[0] = 200;
+        } else if (c.seq() <= j.acked) {
             OutputChunk stored = j.chunks.get((int) (c.seq() - 1 - j.spec.acked()));
             if (stored.stream() != c.stream() || !Arrays.equals(stored.data(), c.data())) throw new AssertionError("seq " + c.seq() + " resent with other bytes");
             j.duplicates++;

@@ -7,9 +7,10 @@
 # 1. Builds the rescue image with `netrescue rescue image build` into a fresh data dir: cold (empty
 #    output; the .deb cache given by CACHE, default a fresh one, so the debs download too) and again
 #    unchanged (cached). Prints both times, the image's sizes compressed and unpacked.
-# 2. Boots it in QEMU TCG (direct kernel boot, no network server: the rescue system then starts sshd
-#    without credentials) RUNS times at each memory size in MEMS, timing QEMU start -> "RESCUE-READY"
-#    (sshd up) on the serial console; a size where it panics or does not get there counts as failed.
+# 2. Boots it in QEMU TCG (direct kernel boot; QEMU's user-mode network with restrict=on gives it DHCP
+#    and nothing else; no netrescue server, so it starts sshd without credentials) RUNS times at each
+#    memory size in MEMS, timing QEMU start -> "RESCUE-READY" (sshd up) on the serial console; a size
+#    where it panics, runs out of memory or does not get there counts as failed.
 # 3. Boots the floor the same way: the image's own kernel, a busybox initramfs whose /init prints a
 #    marker. Prints medians and the ratio rescue/floor.
 # Everything lives in one temporary directory, removed on exit (KEEP=1 keeps it).
@@ -63,8 +64,9 @@ chmod 0755 "$tmp/floor/init"
 boot() {
   local initrd=$1 marker=$2 mem=$3 log="$tmp/boot-$RANDOM.log"
   local start; start=$(now)
-  qemu-system-x86_64 -accel tcg -m "$mem" -smp 1 -nographic -no-reboot -nic none \
-    -kernel "$img/vmlinuz" -initrd "$initrd" -append "console=ttyS0,115200n8 panic=-1 loglevel=4" \
+  qemu-system-x86_64 -accel tcg -m "$mem" -smp 1 -nographic -no-reboot \
+    -nic user,model=virtio-net-pci,restrict=on,mac=52:54:00:12:34:56 \
+    -kernel "$img/vmlinuz" -initrd "$initrd" -append "console=ttyS0,115200n8 panic=-1 loglevel=4 rescue.mac=52:54:00:12:34:56" \
     -serial "file:$log" -monitor none -display none > /dev/null 2>&1 &
   local pid=$! end=$(( $(date +%s) + TIMEOUT ))
   while [ "$(date +%s)" -lt "$end" ]; do

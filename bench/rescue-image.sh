@@ -100,8 +100,9 @@ echo "| | figure |"
 echo "|---|---|"
 echo "| compressed: kernel + rescue + agent initramfs | $(mb "$img/vmlinuz") + $(mb "$img/rescue.cpio.zst") + $(mb "$img/agent.cpio.zst") = $(mb "$img/vmlinuz" "$img/rescue.cpio.zst" "$img/agent.cpio.zst") MB |"
 echo "| unpacked: rescue + agent | $(unpacked "$img/rescue.cpio.zst") + $(unpacked "$img/agent.cpio.zst") MB |"
-echo "| build: cold / cached | ${cold%.*} s / ${cached} s |"
+r1() { case "$1" in *fail*) echo "$1";; *) printf '%.1f' "$1";; esac; }
+echo "| build: cold / cached | $(r1 "$cold") s / $(r1 "$cached") s |"
 for mem in $MEMS; do
   ratio=$(case "${rescue[$mem]}${floor[$mem]}" in *fail*) echo "-";; *) echo "scale=2; ${rescue[$mem]} / ${floor[$mem]}" | bc;; esac)
-  echo "| ${mem} MiB: QEMU start -> sshd up (rescue) / -> init (floor), median of $RUNS | ${rescue[$mem]} s / ${floor[$mem]} s (x$ratio) |"
+  echo "| ${mem} MiB: QEMU start -> sshd up (rescue) / -> init (floor), median of $RUNS | $(r1 "${rescue[$mem]}") s / $(r1 "${floor[$mem]}") s (x$ratio) |"
 done

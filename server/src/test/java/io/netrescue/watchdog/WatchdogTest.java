@@ -174,12 +174,7 @@ class WatchdogTest {
     @Test
     void operatorsCanHoldAndDriveTheLadder() throws Exception {
         ok(s.api("POST", "hosts/web1/watchdog", "{\"silence\":\"1h\",\"reason\":\"kernel test\"}"));
-        agent = startAgent(UUID.randomUUID().toString());
-        await("up", Duration.ofSeconds(10), () -> state().equals("up"));
-        agent.close();
-        agent = null;
-        await("down", Duration.ofSeconds(10), () -> state().equals("down"));
-        await("held", Duration.ofSeconds(5), () -> health().get("held") != null);
+        upThenDownAndHeld();
         assertThat((String) health().get("held")).contains("silenced until", "kernel test");
         Thread.sleep(1500);
         assertThat(timeline()).noneMatch(l -> l.startsWith("ladder.started"));
@@ -222,12 +217,7 @@ class WatchdogTest {
         w.hold("web1", Duration.ofMinutes(10), booting, "", "api:op");
         w.release("web1", "rescue activation 6 is booting", "rescue"); // not its own: stays
         assertThat(health()).containsEntry("silenceReason", booting);
-        agent = startAgent(UUID.randomUUID().toString());
-        await("up", Duration.ofSeconds(10), () -> state().equals("up"));
-        agent.close();
-        agent = null;
-        await("down", Duration.ofSeconds(10), () -> state().equals("down"));
-        await("held", Duration.ofSeconds(5), () -> health().get("held") != null);
+        upThenDownAndHeld();
         assertThat((String) health().get("held")).contains("silenced until", booting);
         Thread.sleep(1500);
         assertThat(timeline()).noneMatch(l -> l.startsWith("ladder.started"));
@@ -244,5 +234,15 @@ class WatchdogTest {
         assertThat(timeline()).anySatisfy(l -> assertThat(l).startsWith("ladder.silenced api:op no ladder actions until").endsWith(booting))
                 .anySatisfy(l -> assertThat(l).startsWith("ladder.silenced rescue no ladder actions until").endsWith(ready))
                 .anySatisfy(l -> assertThat(l).isEqualTo("ladder.silenced rescue silence lifted (it was: " + ready + ")"));
+    }
+
+    /** The host's agent heartbeats, then stops: the host goes down and, being silenced, is held. */
+    private void upThenDownAndHeld() throws Exception {
+        agent = startAgent(UUID.randomUUID().toString());
+        await("up", Duration.ofSeconds(10), () -> state().equals("up"));
+        agent.close();
+        agent = null;
+        await("down", Duration.ofSeconds(10), () -> state().equals("down"));
+        await("held", Duration.ofSeconds(5), () -> health().get("held") != null);
     }
 }

@@ -143,7 +143,7 @@ public final class NetrescueServer implements AutoCloseable {
                             }
                         }));
         jobs = new io.netrescue.job.server.JobService(db, hosts, new io.netrescue.job.server.JobStore(), events, rescue, clock,
-                io.netrescue.job.server.JobService.DEFAULT_MAX_OUTPUT).start();
+                config.jobs().maxOutputMb() * 1024L * 1024L).start();
         io.netrescue.boot.trial.KexecManifests kexecManifests = new io.netrescue.boot.trial.KexecManifests(assets.toRealPath(), clock);
 
         // Handlers run on virtual threads: they block on the store without tying up a platform thread.

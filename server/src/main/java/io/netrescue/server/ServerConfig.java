@@ -23,7 +23,14 @@ import tools.jackson.dataformat.toml.TomlMapper;
  * subsystem; {@link #validate()} names the setting that is wrong.
  */
 public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sysrq, DhcpSettings dhcp, TftpSettings tftp, Console console,
-                           io.netrescue.watchdog.server.WatchdogSettings watchdog) {
+                           io.netrescue.watchdog.server.WatchdogSettings watchdog, Jobs jobs) {
+
+    /** @param maxOutputMb output stored per job (MiB); beyond, chunks are counted and the job marked truncated */
+    public record Jobs(Integer maxOutputMb) {
+        public Jobs {
+            maxOutputMb = maxOutputMb == null ? 16 : maxOutputMb;
+        }
+    }
 
     /** @param listen address:port the HTTP server binds; @param publicUrl how machines reach us (empty: from each request's Host header) */
     public record Http(String listen, String publicUrl, String assets) {
@@ -102,26 +109,31 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
         tftp = tftp == null ? TftpSettings.defaults() : tftp;
         console = console == null ? new Console(null, null) : console;
         watchdog = watchdog == null ? io.netrescue.watchdog.server.WatchdogSettings.defaults() : watchdog;
+        jobs = jobs == null ? new Jobs(null) : jobs;
     }
 
     public ServerConfig(Http http, Store store, Boot boot, Api api) {
-        this(http, store, boot, api, null, null, null, null, null);
+        this(http, store, boot, api, null, null, null, null, null, null);
     }
 
     public static ServerConfig defaults() {
-        return new ServerConfig(null, null, null, null, null, null, null, null, null);
+        return new ServerConfig(null, null, null, null, null, null, null, null, null, null);
     }
 
     public ServerConfig withDhcp(DhcpSettings d) {
-        return new ServerConfig(http, store, boot, api, sysrq, d, tftp, console, watchdog);
+        return new ServerConfig(http, store, boot, api, sysrq, d, tftp, console, watchdog, jobs);
     }
 
     public ServerConfig withWatchdog(io.netrescue.watchdog.server.WatchdogSettings w) {
-        return new ServerConfig(http, store, boot, api, sysrq, dhcp, tftp, console, w);
+        return new ServerConfig(http, store, boot, api, sysrq, dhcp, tftp, console, w, jobs);
+    }
+
+    public ServerConfig withJobs(Jobs j) {
+        return new ServerConfig(http, store, boot, api, sysrq, dhcp, tftp, console, watchdog, j);
     }
 
     public ServerConfig withConsole(Console c) {
-        return new ServerConfig(http, store, boot, api, sysrq, dhcp, tftp, c, watchdog);
+        return new ServerConfig(http, store, boot, api, sysrq, dhcp, tftp, c, watchdog, jobs);
     }
 
     /** The netconsole listen address, or null when off. */
@@ -142,7 +154,7 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
     }
 
     public ServerConfig withTftp(TftpSettings t) {
-        return new ServerConfig(http, store, boot, api, sysrq, dhcp, t, console, watchdog);
+        return new ServerConfig(http, store, boot, api, sysrq, dhcp, t, console, watchdog, jobs);
     }
 
     /**
@@ -179,19 +191,19 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
     }
 
     public ServerConfig withData(String data) {
-        return data == null ? this : new ServerConfig(http, new Store(data, store.journalSegmentMb(), store.journalSegments()), boot, api, sysrq, dhcp, tftp, console, watchdog);
+        return data == null ? this : new ServerConfig(http, new Store(data, store.journalSegmentMb(), store.journalSegments()), boot, api, sysrq, dhcp, tftp, console, watchdog, jobs);
     }
 
     public ServerConfig withListen(String listen) {
-        return listen == null ? this : new ServerConfig(new Http(listen, http.publicUrl(), http.assets()), store, boot, api, sysrq, dhcp, tftp, console, watchdog);
+        return listen == null ? this : new ServerConfig(new Http(listen, http.publicUrl(), http.assets()), store, boot, api, sysrq, dhcp, tftp, console, watchdog, jobs);
     }
 
     public ServerConfig withAssets(String assets) {
-        return assets == null ? this : new ServerConfig(new Http(http.listen(), http.publicUrl(), assets), store, boot, api, sysrq, dhcp, tftp, console, watchdog);
+        return assets == null ? this : new ServerConfig(new Http(http.listen(), http.publicUrl(), assets), store, boot, api, sysrq, dhcp, tftp, console, watchdog, jobs);
     }
 
     public ServerConfig withPublicUrl(String url) {
-        return url == null ? this : new ServerConfig(new Http(http.listen(), url, http.assets()), store, boot, api, sysrq, dhcp, tftp, console, watchdog);
+        return url == null ? this : new ServerConfig(new Http(http.listen(), url, http.assets()), store, boot, api, sysrq, dhcp, tftp, console, watchdog, jobs);
     }
 
     public Path dataDir() {
@@ -297,6 +309,7 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
         consoleListen();
         watchdog.validate();
         if (console.maxLogKb() < 16) throw new InvalidInputException("console.max-log-kb must be at least 16");
+        if (jobs.maxOutputMb() < 1 || jobs.maxOutputMb() > 1024) throw new InvalidInputException("jobs.max-output-mb must be from 1 to 1024");
         if (tftp.enabled() && tftpBaseUrl(listenPort()).isEmpty()) {
             throw new InvalidInputException("tftp.listen " + tftp.listen() + " is a wildcard address: set http.public-url, the URL"
                     + " booted systems reach our HTTP server at (PXELINUX/GRUB configs over TFTP need it)");

@@ -90,8 +90,9 @@ class RescueSystemQemuTest extends PxeLabTests {
         int mark = vm.serialText().length();
         String activated = nr.cli("rescue", "activate", "vm1", "--ssh-key", key1 + ".pub", "--password", "--for", "30m", "--reboot", "power");
         assertThat(activated).contains("reboot by power: ok");
-        String password = activated.lines().filter(l -> l.contains("root password")).map(l -> l.substring(l.lastIndexOf(' ') + 1))
-                .findFirst().orElseThrow(() -> new AssertionError("no password in: " + activated));
+        java.util.regex.Matcher shown = java.util.regex.Pattern.compile("root password \\(shown once, never again\\): (\\S+)").matcher(activated);
+        assertTrue(shown.find(), () -> "no password in: " + activated);
+        String password = shown.group(1);
         assertThat(nr.cli("profile", "list")).contains("rescue/" + image.key() + "/vmlinuz");
         List<String> knownHosts = awaitKnownHosts(nr, vm, Duration.ofSeconds(240));
         System.out.printf("[RescueSystemQemuTest] rescue ready %.1f s after QEMU started (%s)%n", vm.elapsed().toMillis() / 1000.0,

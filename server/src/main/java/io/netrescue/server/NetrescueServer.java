@@ -168,13 +168,14 @@ public final class NetrescueServer implements AutoCloseable {
         files.setDirAllowed(false);
         files.setUseFileMapping(true);
         ContextHandler assetsContext = new ContextHandler(files, "/assets");
+        io.netrescue.rescue.server.RefusalLimiter refusals = io.netrescue.rescue.server.RescueHandler.refusalLimiter();
         jetty.setHandler(new Handler.Sequence(
                 assetsContext,
                 ipxeBinaries(dhcpSettings),
                 new BootHandler(boot, config.http().publicUrl()),
                 new io.netrescue.boot.trial.KexecManifestHandler(kexecManifests),
-                new io.netrescue.rescue.server.RescueHandler(rescue),
-                new io.netrescue.job.server.JobHandler(jobs, clock),
+                new io.netrescue.rescue.server.RescueHandler(rescue, java.time.Clock.systemUTC(), refusals),
+                new io.netrescue.job.server.JobHandler(jobs, java.time.Clock.systemUTC(), refusals),
                 new ApiHandler(hostService, profileService, bootModes, eventService,
                         token, config.api().openReads(), new SysrqApi(sysrqService),
                         new NetbootApi(this::dhcp, this::tftp, new LeaseStore(db), inventory), consoleLog,

@@ -40,11 +40,13 @@ public final class JobHandler extends Handler.Abstract {
     private static final Duration MAX_WAIT = Duration.ofSeconds(30);
     private final JobService jobs;
     private final Clock clock;
-    private final RefusalLimiter refusals = new RefusalLimiter(30, Duration.ofMinutes(1));
+    private final RefusalLimiter refusals;
 
-    public JobHandler(JobService jobs, Clock clock) {
+    /** @param refusals the rescue channel's limiter ({@code RescueHandler.refusalLimiter()}), shared */
+    public JobHandler(JobService jobs, Clock clock, RefusalLimiter refusals) {
         this.jobs = jobs;
         this.clock = clock;
+        this.refusals = refusals;
     }
 
     @Override
@@ -68,8 +70,7 @@ public final class JobHandler extends Handler.Abstract {
             Http.send(resp, cb, 429, TEXT, "too many refused requests from " + from + "; try again in a minute\n");
             return true;
         }
-        String auth = req.getHeaders().get(HttpHeader.AUTHORIZATION);
-        String token = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : null;
+        String token = io.netrescue.rescue.server.RescueHandler.bearer(req);
         try {
             if (token == null || token.isEmpty()) throw new RescueTokenRefused("no per-boot token (Authorization: Bearer TOKEN)");
             if (next) {

@@ -183,7 +183,9 @@ public final class JobService implements AutoCloseable {
         long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
             Instant now = now();
-            Optional<JobSpec> spec = db.inWriteTransaction(h -> claim(h, sp, now));
+            // a read first: a long poll asks every second, and a write transaction is only needed when there is work
+            boolean work = db.read(h -> store.running(h, sp.host()).isPresent() || store.nextQueued(h, sp.host()).isPresent());
+            Optional<JobSpec> spec = work ? db.inWriteTransaction(h -> claim(h, sp, now)) : Optional.empty();
             if (spec.isPresent() || System.nanoTime() >= deadline) return spec;
             pause(deadline);
         }

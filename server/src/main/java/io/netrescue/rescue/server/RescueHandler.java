@@ -31,15 +31,28 @@ public final class RescueHandler extends Handler.Abstract {
     static final int REFUSALS_PER_MINUTE = 30;
     private final RescueService service;
     private final java.time.Clock clock;
-    private final RefusalLimiter refusals = new RefusalLimiter(REFUSALS_PER_MINUTE, java.time.Duration.ofMinutes(1));
+    private final RefusalLimiter refusals;
 
     public RescueHandler(RescueService service) {
-        this(service, java.time.Clock.systemUTC());
+        this(service, java.time.Clock.systemUTC(), refusalLimiter());
     }
 
-    RescueHandler(RescueService service, java.time.Clock clock) {
+    /** @param refusals shared with the job channel's handler: a source's refusals count once, wherever they happen */
+    public RescueHandler(RescueService service, java.time.Clock clock, RefusalLimiter refusals) {
         this.service = service;
         this.clock = clock;
+        this.refusals = refusals;
+    }
+
+    /** The limit on refused requests of the rescue system's channels: {@link #REFUSALS_PER_MINUTE} per source. */
+    public static RefusalLimiter refusalLimiter() {
+        return new RefusalLimiter(REFUSALS_PER_MINUTE, java.time.Duration.ofMinutes(1));
+    }
+
+    /** The per-boot token of {@code Authorization: Bearer TOKEN} (the scheme is case-insensitive, RFC 9110 11.1), or null. */
+    public static String bearer(Request req) {
+        String auth = req.getHeaders().get(HttpHeader.AUTHORIZATION);
+        return auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : null;
     }
 
     @Override
@@ -54,9 +67,7 @@ public final class RescueHandler extends Handler.Abstract {
             return true;
         }
         String from = IpAddresses.format(Http.remoteAddress(req));
-        String auth = req.getHeaders().get(HttpHeader.AUTHORIZATION);
-        // the scheme is case-insensitive (RFC 9110 11.1)
-        String token = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : null;
+        String token = bearer(req);
         if (!refusals.allowed(from, clock.instant())) {
             Http.send(resp, cb, 429, TEXT, "too many refused requests from " + from + "; try again in a minute\n");
             return true;

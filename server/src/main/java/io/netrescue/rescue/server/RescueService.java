@@ -153,7 +153,7 @@ public final class RescueService {
             return a;
         });
         bootModes.committed(host);
-        agentChanged(host, Optional.empty()); // a replaced activation's rescue system no longer speaks for the host
+        agentGone(host); // a replaced activation's rescue system no longer speaks for the host
         if (reboot == Reboot.NONE) return new Activated(stored, pw, reboot, Optional.empty());
         return new Activated(stored, pw, reboot, Optional.of(reboot(stored, reboot, actor, agent)));
     }
@@ -247,7 +247,7 @@ public final class RescueService {
             return e;
         });
         bootModes.committed(host);
-        agentChanged(host, Optional.empty());
+        agentGone(host);
         return ended;
     }
 
@@ -373,10 +373,8 @@ public final class RescueService {
         return now.isBefore(c.expires()) ? c.activation() : java.util.OptionalLong.empty();
     }
 
-    private void agentChanged(String host, Optional<RescueActivation> booted) {
-        Instant now = now();
-        agents.put(host, booted.map(a -> new Agent(java.util.OptionalLong.of(a.id()), a.expiresAt(), now))
-                .orElse(new Agent(java.util.OptionalLong.empty(), Instant.MAX, now)));
+    private void agentGone(String host) {
+        agents.put(host, new Agent(java.util.OptionalLong.empty(), Instant.MAX, now()));
     }
 
     /** The rescue system reports its SSH host keys: once per boot, from the boot that fetched the settings, for its own host only. */

@@ -45,6 +45,7 @@ class RescueFloodTest {
         }
         for (int i = 0; i < 200; i++) assertThat(get("/rescue/settings", "Bearer forged-more-" + i)).isEqualTo(429);
         assertThat(get("/rescue/alive", null)).isEqualTo(429);
+        assertThat(get("/rescue/jobs/next", "Bearer forged")).as("the job channel shares the limit").isEqualTo(429);
         // the operator's API is not affected
         assertThat(s.api("GET", "hosts", null).status()).isEqualTo(200);
     }

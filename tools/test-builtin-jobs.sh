@@ -197,7 +197,7 @@ for v in "img.raw:" "img.raw.gz:" "img.raw.xz:" "img.raw.zst:" "noext:gz"; do
     run ri reinstall.sh IMAGE_URL="$U/$f" IMAGE_SHA256="$imgsha" DISK="$B" REINSTALL_ALLOW_LOOP=1 ${fmt:+IMAGE_FORMAT=$fmt}
     check "reinstall $f${fmt:+ (IMAGE_FORMAT=$fmt)}: exit 0" [ "$(rc ri)" = 0 ] || cat "$W/ri.out" "$W/ri.err"
     check "reinstall $f: disk holds the image" cmp -s -n "$imglen" "$W/www/img.raw" "$B"
-    check "reinstall $f: reports bytes written" grep -q "written: $imglen bytes" "$W/ri.out"
+    check "reinstall $f: reports bytes written, time, rate" grep -qE "written: $imglen bytes in [0-9.]+ s \([0-9.]+ MiB/s\)" "$W/ri.out"
 done
 check "reinstall: the partition table was re-read (${B}p1 exists)" [ -b "${B}p1" ]
 # Refusals: nothing may be written.

@@ -138,7 +138,7 @@ if command -v mdadm >/dev/null 2>&1; then
 fi
 if command -v vgchange >/dev/null 2>&1; then
     echo "vgchange -ay"
-    timeout 120 vgchange -ay </dev/null >&2 2>&1 || true
+    LVM_SUPPRESS_FD_WARNINGS=1 timeout 120 vgchange -ay </dev/null >&2 2>&1 || true
 fi
 
 # ---- every block device's identity, probed (no cache, no udev) ----

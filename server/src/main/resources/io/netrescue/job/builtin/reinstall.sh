@@ -129,7 +129,7 @@ say "image:  $url ($format)"
 say "disk:   $disk ($size bytes)"
 say "sha256: $sha (uncompressed)"
 say "writing; everything on $disk is being overwritten"
-start=$(date +%s)
+start=$(date +%s.%N)
 
 sha256sum <"$tmp/fifo" >"$tmp/stream.sha" &
 shapid=$!
@@ -139,26 +139,26 @@ shapid=$!
     { dd of="$disk" bs=4M iflag=fullblock oflag=direct conv=fsync status=progress 2>&1; echo $? >"$tmp/dd.rc"; } |
     tr '\r' '\n' | awk -v lf="$tmp/dd.log" '
         /bytes .* copied/ { last = $0; if (++n % 10 == 0) { print "progress: " $0; fflush() } }
-        /error|failed|No space|Invalid/ { print "dd: " $0; fflush() }
+        /error|failed|No space|Invalid/ { print; fflush() }
         { print > lf }
         END { if (last != "") print last > (lf ".last") }'
 wait "$shapid"
 sharc=$?
-end=$(date +%s)
+end=$(date +%s.%N)
 
 rc_of() { if [ -s "$tmp/$1.rc" ]; then cat "$tmp/$1.rc"; else echo 255; fi; }
 curl_rc=$(rc_of curl); dec_rc=$(rc_of dec); tee_rc=$(rc_of tee); dd_rc=$(rc_of dd)
 bytes=$(awk '{ n = $1 } END { print n + 0 }' "$tmp/dd.log.last" 2>/dev/null)
 [ -n "$bytes" ] || bytes=0
-secs=$((end - start)); [ "$secs" -gt 0 ] || secs=1
 
+# The stage nearest the disk first: an upstream exit 141 (SIGPIPE) follows from it.
 errors=
-[ "$curl_rc" = 0 ] || errors="$errors download (curl exit $curl_rc);"
-[ "$dec_rc" = 0 ] || errors="$errors decompression ($1 exit $dec_rc);"
-[ "$tee_rc" = 0 ] || errors="$errors tee (exit $tee_rc);"
 [ "$dd_rc" = 0 ] || errors="$errors write to $disk (dd exit $dd_rc);"
+[ "$tee_rc" = 0 ] || errors="$errors tee (exit $tee_rc);"
+[ "$dec_rc" = 0 ] || errors="$errors decompression ($1 exit $dec_rc);"
+[ "$curl_rc" = 0 ] || errors="$errors download (curl exit $curl_rc);"
 [ "$sharc" = 0 ] || errors="$errors sha256sum of the stream (exit $sharc);"
-say "written: $bytes bytes in $secs s ($((bytes / secs / 1048576)) MiB/s)"
+say "written: $bytes bytes in $(awk -v a="$start" -v b="$end" -v n="$bytes" 'BEGIN { t = b - a; if (t <= 0) t = 0.001; printf "%.1f s (%.1f MiB/s)", t, n / t / 1048576 }')"
 if [ -n "$errors" ]; then
     if [ "$bytes" -eq 0 ]; then
         fail "failed:$errors nothing was written to $disk"

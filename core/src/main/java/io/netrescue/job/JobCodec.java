@@ -30,6 +30,7 @@ public final class JobCodec {
         b.append("job ").append(s.id()).append('\n');
         b.append("timeout ").append(s.timeoutSeconds()).append('\n');
         b.append("acked ").append(s.acked()).append('\n');
+        b.append("kind ").append(s.builtin().map(n -> "builtin " + n).orElse("script")).append('\n');
         for (JobSpec.Env e : s.env()) b.append("env ").append(e.name()).append(' ').append(e.value()).append('\n');
         b.append("script-bytes ").append(s.script().length).append("\n\n");
         return withPayload(b, s.script());
@@ -65,6 +66,12 @@ public final class JobCodec {
         long id = in.number("job", 1, Long.MAX_VALUE);
         int timeout = (int) in.number("timeout", 1, MAX_TIMEOUT);
         long acked = in.number("acked", 0, Long.MAX_VALUE);
+        in.expect("kind");
+        String k = in.value();
+        java.util.Optional<String> builtin;
+        if (k.equals("script")) builtin = java.util.Optional.empty();
+        else if (k.startsWith("builtin ") && JobSpec.BUILTIN.matcher(k.substring(8)).matches()) builtin = java.util.Optional.of(k.substring(8));
+        else throw in.bad("expected 'kind script' or 'kind builtin NAME' (NAME " + JobSpec.BUILTIN.pattern() + ")");
         List<JobSpec.Env> env = new ArrayList<>();
         while (in.next("env", "script-bytes")) {
             String rest = in.value();
@@ -77,7 +84,7 @@ public final class JobCodec {
         }
         int size = (int) in.number("script-bytes", 0, MAX_SCRIPT);
         byte[] script = in.payload(size);
-        return in.build(() -> new JobSpec(id, timeout, acked, env, script));
+        return in.build(() -> new JobSpec(id, timeout, acked, env, script, builtin));
     }
 
     public static OutputChunk decodeChunk(byte[] b) {

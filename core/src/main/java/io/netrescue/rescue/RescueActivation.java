@@ -37,7 +37,17 @@ public record RescueActivation(long id, String host, Instant activatedAt, Instan
 
     /** A new activation; at least one credential (an SSH key or a password) or nobody could log in. */
     public static RescueActivation activate(long id, String host, Instant now, Duration lasting, List<SshPublicKey> keys, boolean password) {
-        if (keys.isEmpty() && !password) throw new InvalidInputException("a rescue activation needs an SSH key or a password: nobody could log in otherwise");
+        return activate(id, host, now, lasting, keys, password, false);
+    }
+
+    /**
+     * {@code forJobs}: the activation exists for the host's queued jobs, which its agent runs, so it
+     * may carry no login at all; otherwise it needs an SSH key or a password.
+     */
+    public static RescueActivation activate(long id, String host, Instant now, Duration lasting, List<SshPublicKey> keys, boolean password, boolean forJobs) {
+        if (keys.isEmpty() && !password && !forJobs) {
+            throw new InvalidInputException("a rescue activation needs an SSH key or a password: nobody could log in otherwise");
+        }
         if (lasting.compareTo(MIN) < 0 || lasting.compareTo(MAX) > 0) {
             throw new InvalidInputException("a rescue activation lasts from " + MIN.toMinutes() + " minute to " + MAX.toDays() + " days");
         }

@@ -20,8 +20,13 @@ public final class RescueKeys {
     private RescueKeys() {}
 
     public static List<SshPublicKey> forActivation(String host, List<SshPublicKey> given, List<SshPublicKey> registered, boolean password) {
+        return forActivation(host, given, registered, password, false);
+    }
+
+    /** {@code forJobs}: an activation for the host's jobs may carry no key (see {@link RescueActivation#activate}). */
+    public static List<SshPublicKey> forActivation(String host, List<SshPublicKey> given, List<SshPublicKey> registered, boolean password, boolean forJobs) {
         List<SshPublicKey> out = distinct(given, registered);
-        if (out.isEmpty() && !password) {
+        if (out.isEmpty() && !password && !forJobs) {
             throw new InvalidInputException("a rescue activation needs an SSH key or a password, and " + host + " has no registered SSH key:"
                     + " register one (netrescue host ssh-key add " + host + " FILE) or give --ssh-key FILE or --password");
         }

@@ -26,7 +26,7 @@ class JobCodecTest {
         JobSpec s = new JobSpec(17, 1800, 0, List.of(new JobSpec.Env("DISK", "/dev/sda"), new JobSpec.Env("MSG", "a b  c")), ascii("echo hi\n"));
         byte[] b = JobCodec.encode(s);
         assertThat(new String(b, StandardCharsets.US_ASCII))
-                .isEqualTo("job 17\ntimeout 1800\nacked 0\nenv DISK /dev/sda\nenv MSG a b  c\nscript-bytes 8\n\necho hi\n");
+                .isEqualTo("job 17\ntimeout 1800\nacked 0\nkind script\nenv DISK /dev/sda\nenv MSG a b  c\nscript-bytes 8\n\necho hi\n");
         JobSpec d = JobCodec.decodeSpec(b);
         assertThat(d.id()).isEqualTo(17);
         assertThat(d.timeoutSeconds()).isEqualTo(1800);
@@ -77,7 +77,7 @@ class JobCodecTest {
 
     @Test
     void specRefusals() {
-        String ok = "job 17\ntimeout 1800\nacked 0\nscript-bytes 2\n\nhi";
+        String ok = "job 17\ntimeout 1800\nacked 0\nkind script\nscript-bytes 2\n\nhi";
         assertThat(JobCodec.decodeSpec(ascii(ok)).script()).isEqualTo(ascii("hi"));
         Function<byte[], ?> d = JobCodec::decodeSpec;
         refused(d, "", "job line 1: expected 'job', found the end of the body");
@@ -97,24 +97,31 @@ class JobCodecTest {
         refused(d, "job 17\ntimeout 0\n", "line 2: timeout must be 1-86400, not 0");
         refused(d, "job 17\ntimeout 86401\n", "line 2: timeout must be 1-86400");
         refused(d, "job 17\nacked 0\n", "line 2: expected 'timeout ...', found 'acked'");
-        refused(d, "job 17\ntimeout 5\nacked 0\n", "line 4: expected 'env' or 'script-bytes', found the end of the body");
-        refused(d, "job 17\ntimeout 5\nacked 0\nenv lower x\nscript-bytes 0\n\n", "line 4: env name 'lower' must match");
-        refused(d, "job 17\ntimeout 5\nacked 0\nenv 1A x\nscript-bytes 0\n\n", "env name '1A' must match");
-        refused(d, "job 17\ntimeout 5\nacked 0\nenv " + "A".repeat(65) + " x\nscript-bytes 0\n\n", "must match");
-        refused(d, "job 17\ntimeout 5\nacked 0\nenv NOVALUE\nscript-bytes 0\n\n", "line 4: expected 'env NAME value'");
-        refused(d, "job 17\ntimeout 5\nacked 0\nenv A x\u0001\nscript-bytes 0\n\n", "line 4: byte 8 is not printable ASCII");
-        refused(d, "job 17\ntimeout 5\nacked 0\nenv A \u00e9\nscript-bytes 0\n\n", "not printable ASCII");
-        refused(d, "job 17\ntimeout 5\nacked 0\nenv A " + "v".repeat(1025) + "\nscript-bytes 0\n\n", "env A: value longer than 1024");
-        refused(d, "job 17\ntimeout 5\nacked 0\nenv A 1\nenv A 2\nscript-bytes 0\n\n", "line 5: env A given twice");
-        StringBuilder many = new StringBuilder("job 17\ntimeout 5\nacked 0\n");
+        refused(d, "job 17\ntimeout 5\nacked 0\n", "line 4: expected 'kind', found the end of the body");
+        refused(d, "job 17\ntimeout 5\nacked 0\nkind script\nenv lower x\nscript-bytes 0\n\n", "line 5: env name 'lower' must match");
+        refused(d, "job 17\ntimeout 5\nacked 0\nkind script\nenv 1A x\nscript-bytes 0\n\n", "env name '1A' must match");
+        refused(d, "job 17\ntimeout 5\nacked 0\nkind script\nenv " + "A".repeat(65) + " x\nscript-bytes 0\n\n", "must match");
+        refused(d, "job 17\ntimeout 5\nacked 0\nkind script\nenv NOVALUE\nscript-bytes 0\n\n", "line 5: expected 'env NAME value'");
+        refused(d, "job 17\ntimeout 5\nacked 0\nkind script\nenv A x\u0001\nscript-bytes 0\n\n", "line 5: byte 8 is not printable ASCII");
+        refused(d, "job 17\ntimeout 5\nacked 0\nkind script\nenv A \u00e9\nscript-bytes 0\n\n", "not printable ASCII");
+        refused(d, "job 17\ntimeout 5\nacked 0\nkind script\nenv A " + "v".repeat(1025) + "\nscript-bytes 0\n\n", "env A: value longer than 1024");
+        refused(d, "job 17\ntimeout 5\nacked 0\nkind script\nenv A 1\nenv A 2\nscript-bytes 0\n\n", "line 6: env A given twice");
+        StringBuilder many = new StringBuilder("job 17\ntimeout 5\nacked 0\nkind script\n");
         for (int i = 0; i <= 64; i++) many.append("env E").append(i).append(" v\n");
-        refused(d, many + "script-bytes 0\n\n", "line 68: more than 64 env lines");
-        refused(d, "job 17\ntimeout 5\nacked 0\nscript 2\n\nhi", "line 4: expected 'env' or 'script-bytes', found 'script'");
-        refused(d, "job 17\ntimeout 5\nacked 0\nscript-bytes 2\nhi", "line 5: expected a blank line before the 2 bytes");
-        refused(d, "job 17\ntimeout 5\nacked 0\nscript-bytes 2\n\nh", "declared 2 bytes after the blank line, found 1");
-        refused(d, "job 17\ntimeout 5\nacked 0\nscript-bytes 2\n\nhi\n", "declared 2 bytes after the blank line, found 3");
-        refused(d, "job 17\ntimeout 5\nacked 0\nscript-bytes 1048577\n\n", "script-bytes must be 0-1048576");
-        refused(d, "job 17\ntimeout 5\nacked 0\nscript-bytes 2000000000\n\n", "script-bytes must be 0-1048576");
+        refused(d, many + "script-bytes 0\n\n", "line 69: more than 64 env lines");
+        refused(d, "job 17\ntimeout 5\nacked 0\nkind script\nscript 2\n\nhi", "line 5: expected 'env' or 'script-bytes', found 'script'");
+        refused(d, "job 17\ntimeout 5\nacked 0\nkind script\nscript-bytes 2\nhi", "line 6: expected a blank line before the 2 bytes");
+        refused(d, "job 17\ntimeout 5\nacked 0\nkind script\nscript-bytes 2\n\nh", "declared 2 bytes after the blank line, found 1");
+        refused(d, "job 17\ntimeout 5\nacked 0\nkind script\nscript-bytes 2\n\nhi\n", "declared 2 bytes after the blank line, found 3");
+        refused(d, "job 17\ntimeout 5\nacked 0\nkind script\nscript-bytes 1048577\n\n", "script-bytes must be 0-1048576");
+        refused(d, "job 17\ntimeout 5\nacked 0\nkind script\nscript-bytes 2000000000\n\n", "script-bytes must be 0-1048576");
+        refused(d, "job 17\ntimeout 5\nacked 0\nkind builtin\nscript-bytes 0\n\n", "line 4: expected 'kind script' or 'kind builtin NAME'");
+        refused(d, "job 17\ntimeout 5\nacked 0\nkind builtin Disks\nscript-bytes 0\n\n", "line 4: expected 'kind script' or 'kind builtin NAME'");
+        refused(d, "job 17\ntimeout 5\nacked 0\nkind binary\nscript-bytes 0\n\n", "line 4: expected 'kind script'");
+        refused(d, "job 17\ntimeout 5\nacked 0\nenv A 1\nscript-bytes 0\n\n", "line 4: expected 'kind ...', found 'env'");
+        JobSpec b = new JobSpec(3, 60, 0, List.of(), ascii("x"), java.util.Optional.of("mount-root"));
+        assertThat(new String(JobCodec.encode(b), StandardCharsets.US_ASCII)).contains("acked 0\nkind builtin mount-root\nscript-bytes 1\n");
+        assertThat(JobCodec.decodeSpec(JobCodec.encode(b)).builtin()).contains("mount-root");
     }
 
     @Test

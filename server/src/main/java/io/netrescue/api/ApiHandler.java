@@ -199,6 +199,11 @@ public final class ApiHandler extends Handler.Abstract {
                         SysrqApi.Reply x = jobs.host(method, s[1], () -> Content.Source.asString(req, StandardCharsets.UTF_8), actor);
                         yield new Result(x.status(), x.body());
                     }
+                    if (s[2].equals("disks") && s.length == 3) {
+                        HostName.check(s[1]);
+                        SysrqApi.Reply x = jobs.disks(method, s[1]);
+                        yield new Result(x.status(), x.body());
+                    }
                     if (s[2].equals("ssh-keys")) {
                         HostName.check(s[1]);
                         SysrqApi.Reply x = sshKeys.route(method, s[1], s.length == 4 ? s[3] : null, () -> Content.Source.asString(req, StandardCharsets.UTF_8), actor);

@@ -31,7 +31,17 @@ final class ApiClient {
         return type == Void.class || s.isEmpty() ? null : Json.MAPPER.readValue(s, type);
     }
 
+    /** GET {@code path}; empty when the server answers 404. */
+    <T> java.util.Optional<T> find(String path, Class<T> type) {
+        String s = send("GET", path, null, true);
+        return s == null ? java.util.Optional.empty() : java.util.Optional.of(Json.MAPPER.readValue(s, type));
+    }
+
     private String send(String method, String path, Object body) {
+        return send(method, path, body, false);
+    }
+
+    private String send(String method, String path, Object body, boolean absentOk) {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve("/api/v1/" + path)).timeout(Duration.ofSeconds(30));
         if (token != null) b.header("Authorization", "Bearer " + token);
         if (body != null) {
@@ -51,6 +61,7 @@ final class ApiClient {
             Thread.currentThread().interrupt();
             throw new CliException("interrupted");
         }
+        if (absentOk && r.statusCode() == 404) return null;
         if (r.statusCode() / 100 != 2) {
             String msg;
             try {

@@ -69,6 +69,19 @@ final class HostCommand {
         }
 
         @Override
+        public Integer call() {
+            HostJson h = opts.client().send("GET", "hosts/" + Out.path(name), null, HostJson.class);
+            if (opts.json) return Out.emit(spec, true, h, out -> {});
+            java.util.Optional<io.netrescue.api.JobApi.DisksJson> disks = opts.client().find("hosts/" + Out.path(name) + "/disks",
+                    io.netrescue.api.JobApi.DisksJson.class);
+            return Out.emit(spec, false, h, out -> {
+                print(out, h);
+                out.println("disks:   " + disks.map(d -> "reported " + d.collectedAt() + " by job " + d.job()).orElse("- (job run " + h.name() + " --builtin disks)"));
+                disks.ifPresent(d -> DiskReport.print(out, d.report()));
+            });
+        }
+
+        @Override
         void print(PrintWriter out, HostJson h) {
             out.println("name:    " + h.name());
             out.println("macs:    " + String.join(", ", h.macs()));

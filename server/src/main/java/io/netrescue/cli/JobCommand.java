@@ -24,36 +24,94 @@ import tools.jackson.core.type.TypeReference;
 
 @Command(name = "job", description = {"Run work in a host's rescue system through its agent, and follow its output.",
         "  job run web1 --script repair.sh --timeout 30m --env DISK=/dev/sda",
+        "  job run web1 --builtin disks --rescue",
+        "  job run web1 --builtin reinstall --image https://img/debian.raw.zst --sha256 HEX --disk /dev/sda --end-rescue",
         "  job logs 17 -f",
         "  job list web1",
         "  job cancel 17",
         "A job waits (queued) until HOST's rescue system asks for it; one job runs per host at a time."},
-        subcommands = {JobCommand.Run.class, JobCommand.Logs.class, JobCommand.ListJobs.class, JobCommand.Cancel.class})
+        subcommands = {JobCommand.Run.class, JobCommand.Logs.class, JobCommand.ListJobs.class, JobCommand.Cancel.class, JobCommand.ListBuiltins.class})
 final class JobCommand {
     @Mixin HelpOptions help;
 
     /** The largest script file read (the server takes 1 MiB). */
     static final int MAX_SCRIPT = 1 << 20;
 
-    @Command(name = "run", description = {"Queue a script for HOST; prints the job's id (follow it with job logs ID -f)."})
+    @Command(name = "run", description = {"Queue a script or a built-in job for HOST; prints the job's id (follow it with job logs ID -f).",
+            "Built-ins (job builtins lists them): disks, fsck, mount-root [--device DEV], chroot --command CMD,",
+            "reinstall --image URL --sha256 HEX --disk DEV [--format raw|gz|xz|zst]."})
     static final class Run extends ApiCommand {
         @Parameters(paramLabel = "HOST") String host;
-        @Option(names = "--script", paramLabel = "FILE", required = true, description = "A shell script (run by /bin/sh in the rescue system).") Path script;
-        @Option(names = "--timeout", paramLabel = "DURATION", description = "Killed with its whole process tree after this long (default 30m, at most 24h).") String timeout;
+        @Option(names = "--script", paramLabel = "FILE", description = "A shell script (run by /bin/sh in the rescue system).") Path script;
+        @Option(names = "--builtin", paramLabel = "NAME", description = "A built-in job instead of a script.") String builtin;
+        @Option(names = "--image", paramLabel = "URL", description = "reinstall: the image's http(s) URL.") String image;
+        @Option(names = "--sha256", paramLabel = "HEX", description = "reinstall: SHA-256 of the uncompressed image.") String sha256;
+        @Option(names = "--disk", paramLabel = "DEV", description = "reinstall: the whole disk to write.") String disk;
+        @Option(names = "--format", paramLabel = "FORMAT", description = "reinstall: raw, gz, xz, zst or auto (default: by the URL's suffix).") String format;
+        @Option(names = "--device", paramLabel = "DEV", description = "mount-root: the root filesystem's device (default: found).") String device;
+        @Option(names = "--command", paramLabel = "CMD", description = "chroot: the command to run inside the mounted system.") String command;
+        @Option(names = "--arg", paramLabel = "NAME=VALUE", description = "Any built-in argument by name; repeatable.") List<String> arg = new ArrayList<>();
+        @Option(names = "--timeout", paramLabel = "DURATION", description = "Killed with its whole process tree after this long (default 30m, a built-in's own; at most 24h).") String timeout;
         @Option(names = "--env", paramLabel = "NAME=VALUE", description = "An environment variable for the script; repeatable.") List<String> env = new ArrayList<>();
+        @Option(names = "--rescue", description = "Activate rescue for HOST's jobs and reboot it into the rescue system now (unless an activation is live).") boolean rescue;
+        @Option(names = "--end-rescue", description = "When the job succeeds, end HOST's rescue activation and reboot it into its own system.") boolean endRescue;
+        @Option(names = "--installed", description = "Run it on HOST's installed, running system instead of its rescue system (its agent must allow it: allowed-jobs).") boolean installed;
 
         @Override
         public Integer call() {
-            byte[] bytes = readScript(script);
-            Map<String, String> vars = new LinkedHashMap<>();
-            for (String e : env) {
-                int eq = e.indexOf('=');
-                if (eq <= 0) throw new CliException("--env " + e + ": expected NAME=VALUE");
-                if (vars.put(e.substring(0, eq), e.substring(eq + 1)) != null) throw new CliException("--env " + e.substring(0, eq) + " is given twice");
+            if ((script == null) == (builtin == null)) throw new CliException("give --script FILE or --builtin NAME");
+            Map<String, String> vars = pairs("--env", env);
+            Map<String, String> args = pairs("--arg", arg);
+            putArg(args, "image", image);
+            putArg(args, "sha256", sha256);
+            putArg(args, "disk", disk);
+            putArg(args, "format", format);
+            putArg(args, "device", device);
+            putArg(args, "command", command);
+            JobRequestJson req;
+            if (script != null) {
+                if (!args.isEmpty()) throw new CliException("--image, --sha256, --disk, --format, --device, --command and --arg are for --builtin");
+                byte[] bytes = readScript(script);
+                req = new JobRequestJson(script.getFileName().toString(), new String(bytes, StandardCharsets.UTF_8), null, null, vars, timeout,
+                        endRescue ? Boolean.TRUE : null, rescue ? Boolean.TRUE : null, installed ? Boolean.TRUE : null);
+            } else {
+                req = new JobRequestJson(null, null, builtin, args, vars, timeout, endRescue ? Boolean.TRUE : null, rescue ? Boolean.TRUE : null,
+                        installed ? Boolean.TRUE : null);
             }
-            JobJson j = opts.client().send("POST", "hosts/" + Out.path(host) + "/jobs",
-                    new JobRequestJson(script.getFileName().toString(), new String(bytes, StandardCharsets.UTF_8), vars, timeout), JobJson.class);
-            return Out.emit(spec, opts.json, j, out -> out.println(j.id()));
+            JobJson j = opts.client().send("POST", "hosts/" + Out.path(host) + "/jobs", req, JobJson.class);
+            return Out.emit(spec, opts.json, j, out -> {
+                out.println(j.id());
+                if (j.rescue() != null) System.err.println(j.rescue().detail());
+            });
+        }
+
+        private static void putArg(Map<String, String> args, String name, String value) {
+            if (value == null) return;
+            if (args.put(name, value) != null) throw new CliException("--" + name + " is given twice (also as --arg)");
+        }
+    }
+
+    static Map<String, String> pairs(String option, List<String> given) {
+        Map<String, String> vars = new LinkedHashMap<>();
+        for (String e : given) {
+            int eq = e.indexOf('=');
+            if (eq <= 0) throw new CliException(option + " " + e + ": expected NAME=VALUE");
+            if (vars.put(e.substring(0, eq), e.substring(eq + 1)) != null) throw new CliException(option + " " + e.substring(0, eq) + " is given twice");
+        }
+        return vars;
+    }
+
+    @Command(name = "builtins", description = "The built-in jobs and their arguments.")
+    static final class ListBuiltins extends ApiCommand {
+        @Override
+        public Integer call() {
+            List<io.netrescue.api.JobApi.BuiltinJson> all = opts.client().get("jobs/builtins", new TypeReference<List<io.netrescue.api.JobApi.BuiltinJson>>() {});
+            return Out.emit(spec, opts.json, all, out -> {
+                for (var b : all) {
+                    out.println(b.name() + " (default timeout " + b.timeoutSeconds() + " s): " + b.summary());
+                    for (var a : b.args()) out.println("    --" + a.name() + (a.required() ? " (required)" : "") + ": " + a.help());
+                }
+            });
         }
     }
 

@@ -175,17 +175,18 @@ public final class NetrescueServer implements AutoCloseable {
                 new BootHandler(boot, config.http().publicUrl()),
                 new io.netrescue.boot.trial.KexecManifestHandler(kexecManifests),
                 new io.netrescue.rescue.server.RescueHandler(rescue, java.time.Clock.systemUTC(), refusals),
-                new io.netrescue.job.server.JobHandler(jobs, java.time.Clock.systemUTC(), refusals),
+                new io.netrescue.job.server.JobHandler(jobs, java.time.Clock.systemUTC(), refusals,
+                        new io.netrescue.job.server.AgentAuth(master.bytes(), java.time.Clock.systemUTC(), name -> db.read(h -> hosts.get(h, name)).isPresent())),
                 new ApiHandler(hostService, profileService, bootModes, eventService,
                         token, config.api().openReads(), new SysrqApi(sysrqService),
                         new NetbootApi(this::dhcp, this::tftp, new LeaseStore(db), inventory), consoleLog,
                         new io.netrescue.api.WatchdogApi(this::watchdog, power, () -> trials), new io.netrescue.api.RescueApi(rescue),
                         new io.netrescue.api.SshKeyApi(new io.netrescue.rescue.server.SshKeyService(db, hosts, sshKeys, events, clock)),
-                        new io.netrescue.api.JobApi(jobs, clock))));
+                        new io.netrescue.api.JobApi(jobs, rescue, clock))));
         jetty.start();
         watchdog = new io.netrescue.watchdog.server.Watchdog(config.watchdog(), db, hosts, new io.netrescue.watchdog.server.HealthStore(),
                 events, master.bytes(), clock, new io.netrescue.watchdog.server.LadderEffects(rescue, reboots, eventService,
-                io.netrescue.watchdog.server.HandsOnWebhook.from(config.watchdog(), clock), this::consoleTail), rescue::rescueAgent).start();
+                io.netrescue.watchdog.server.HandsOnWebhook.from(config.watchdog(), clock), this::consoleTail, jobs::pending), rescue::rescueAgent).start();
         sysrqService.rescueAgents(rescue::rescueAgent);
         trials = new io.netrescue.boot.trial.KernelTrials(db, hosts, profiles, inventory, events, power, this::watchdog, sysrqService,
                 kexecManifests, new TokenStore(), this::kexecBaseUrl, clock, java.time.Duration.ofSeconds(1));

@@ -86,6 +86,15 @@ public final class HostStore {
                 .bind(0, SqlTime.of(now)).bind(1, name).bind(2, SqlTime.of(now)).execute();
     }
 
+    /**
+     * Ends the removed host's queued and running jobs as cancelled: a job queued for one machine must
+     * never run on a new host that is given the same name.
+     */
+    public int cancelJobs(Handle h, String name, Instant now) {
+        return h.createUpdate("UPDATE jobs SET state = 'cancelled', finished_at = ?, reason = 'host removed' WHERE host = ? AND state IN ('queued', 'running')")
+                .bind(0, SqlTime.of(now)).bind(1, name).execute();
+    }
+
     public List<Host> list(Handle h) {
         List<Row> rows = h.createQuery("SELECT * FROM hosts ORDER BY name").map((rs, ctx) -> row(rs)).list();
         Map<Long, List<MacAddress>> macs = new TreeMap<>();

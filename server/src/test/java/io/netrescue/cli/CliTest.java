@@ -187,6 +187,7 @@ class CliTest {
                 ips:     - (any)
                 labels:  -
                 boot:    local
+                disks:   - (job run web2 --builtin disks)
                 """);
         assertThat(run("host", "list", "--label", "rack").err()).contains("malformed label");
         assertThat(run("host", "discovered").out().lines().toList().getFirst())

@@ -59,6 +59,8 @@ public final class HostService {
             int rescues = hosts.remove(h, name, now);
             events.append(h, Event.of(now, name, "host.removed", actor, null));
             if (rescues > 0) events.append(h, Event.of(now, name, "rescue.ended", actor, "its live rescue activation: host removed"));
+            int jobs = hosts.cancelJobs(h, name, now);
+            if (jobs > 0) events.append(h, Event.of(now, name, "job.cancel", actor, jobs + " queued or running job(s) cancelled: host removed"));
             return null;
         });
         inventory.refreshHost(name);

@@ -28,37 +28,44 @@ import org.slf4j.LoggerFactory;
 /**
  * The agent's side of the job channel ({@code docs/protocols/jobs.md}): {@code GET /rescue/jobs/next},
  * {@code POST /rescue/jobs/ID/output}, {@code POST /rescue/jobs/ID/done}, authenticated by the rescue
- * system's per-boot token as {@code Authorization: Bearer}. Bodies go through {@link JobCodec}; this
+ * system's per-boot token as {@code Authorization: Bearer}; the same under {@code /agent/jobs/} for an
+ * installed system's agent, each request signed with the host's agent key ({@link AgentAuth}). Bodies go through {@link JobCodec}; this
  * class only moves bytes and maps refusals to status codes.
  */
 public final class JobHandler extends Handler.Abstract {
     private static final Logger log = LoggerFactory.getLogger(JobHandler.class);
     private static final String TEXT = "text/plain; charset=us-ascii";
-    private static final Pattern PATH = Pattern.compile("/rescue/jobs/(?:(next)|([1-9][0-9]{0,17})/(output|done))");
+    private static final Pattern PATH = Pattern.compile("/(rescue|agent)/jobs/(?:(next)|([1-9][0-9]{0,17})/(output|done))");
     /** The largest body: a full chunk and its header lines. */
     private static final int MAX_BODY = JobCodec.MAX_CHUNK + 256;
     private static final Duration MAX_WAIT = Duration.ofSeconds(30);
     private final JobService jobs;
     private final Clock clock;
     private final RefusalLimiter refusals;
+    private final AgentAuth agents;
 
-    /** @param refusals the rescue channel's limiter ({@code RescueHandler.refusalLimiter()}), shared */
-    public JobHandler(JobService jobs, Clock clock, RefusalLimiter refusals) {
+    /**
+     * @param refusals the rescue channel's limiter ({@code RescueHandler.refusalLimiter()}), shared
+     * @param agents   checks installed hosts' signed requests ({@code /agent/jobs/*})
+     */
+    public JobHandler(JobService jobs, Clock clock, RefusalLimiter refusals, AgentAuth agents) {
         this.jobs = jobs;
         this.clock = clock;
         this.refusals = refusals;
+        this.agents = agents;
     }
 
     @Override
     public boolean handle(Request req, Response resp, Callback cb) throws Exception {
         String path = Request.getPathInContext(req);
-        if (!path.startsWith("/rescue/jobs/")) return false;
+        if (!path.startsWith("/rescue/jobs/") && !path.startsWith("/agent/jobs/")) return false;
         Matcher m = PATH.matcher(path);
         if (!m.matches()) {
             Http.send(resp, cb, 404, TEXT, "no such job path\n");
             return true;
         }
-        boolean next = m.group(1) != null;
+        boolean installed = m.group(1).equals("agent");
+        boolean next = m.group(2) != null;
         String method = req.getMethod();
         if (!(next ? "GET" : "POST").equals(method)) {
             resp.getHeaders().put(HttpHeader.ALLOW, next ? "GET" : "POST");
@@ -70,12 +77,20 @@ public final class JobHandler extends Handler.Abstract {
             Http.send(resp, cb, 429, TEXT, "too many refused requests from " + from + "; try again in a minute\n");
             return true;
         }
-        String token = io.netrescue.rescue.server.RescueHandler.bearer(req);
         try {
-            if (token == null || token.isEmpty()) throw new RescueTokenRefused("no per-boot token (Authorization: Bearer TOKEN)");
+            byte[] body = next ? new byte[0] : body(req);
+            JobService.Runner runner;
+            if (installed) {
+                String pq = path + (req.getHttpURI().getQuery() == null ? "" : "?" + req.getHttpURI().getQuery());
+                runner = agents.check(req.getHeaders().get(HttpHeader.AUTHORIZATION), method, pq, body);
+            } else {
+                String token = io.netrescue.rescue.server.RescueHandler.bearer(req);
+                if (token == null || token.isEmpty()) throw new RescueTokenRefused("no per-boot token (Authorization: Bearer TOKEN)");
+                runner = jobs.rescueRunner(token);
+            }
             if (next) {
                 Duration wait = wait(Request.extractQueryParameters(req).getValue("wait"));
-                Optional<JobSpec> spec = jobs.next(token, wait);
+                Optional<JobSpec> spec = jobs.next(runner, wait);
                 if (spec.isEmpty()) {
                     resp.setStatus(204);
                     resp.write(true, ByteBuffer.allocate(0), cb);
@@ -84,9 +99,8 @@ public final class JobHandler extends Handler.Abstract {
                 }
                 return true;
             }
-            long id = Long.parseLong(m.group(2));
-            byte[] body = body(req);
-            Ack ack = m.group(3).equals("output") ? jobs.output(token, id, JobCodec.decodeChunk(body)) : jobs.done(token, id, JobCodec.decodeDone(body));
+            long id = Long.parseLong(m.group(3));
+            Ack ack = m.group(4).equals("output") ? jobs.output(runner, id, JobCodec.decodeChunk(body)) : jobs.done(runner, id, JobCodec.decodeDone(body));
             send(resp, cb, 200, JobCodec.encode(ack));
         } catch (JobService.OutOfOrder e) {
             send(resp, cb, 409, JobCodec.encode(e.ack()));

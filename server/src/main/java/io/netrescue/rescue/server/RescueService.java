@@ -130,6 +130,24 @@ public final class RescueService {
      * refused before anything is stored, and one that fails leaves the activation standing.
      */
     public Activated activate(String host, List<SshPublicKey> given, boolean password, Duration lasting, Reboot reboot, String actor) {
+        return activate(host, given, password, lasting, reboot, actor, false);
+    }
+
+    /**
+     * An activation for the host's queued jobs ({@code job run --rescue}, the ladder's rescue step):
+     * it carries the host's registered SSH keys if it has any, and needs none, since the jobs are the
+     * work; the best reboot the host has ({@link Reboot#best}) takes it there.
+     */
+    public Activated activateForJobs(String host, Duration lasting, String actor) {
+        return activate(host, List.of(), false, lasting, Reboot.best(reboots.means(host)), actor, true);
+    }
+
+    /** Ends the live activation and reboots the host out of rescue the best way it has (a job that asked for it succeeded). */
+    public Ended endAndLeave(String host, String actor) {
+        return end(host, Reboot.best(reboots.means(host)), actor);
+    }
+
+    private Activated activate(String host, List<SshPublicKey> given, boolean password, Duration lasting, Reboot reboot, String actor, boolean forJobs) {
         system.imageCheck().run(); // a freshly built image becomes the rescue profile before this host boots it
         Instant now = now();
         reboots.check(host, reboot);
@@ -138,8 +156,8 @@ public final class RescueService {
         java.util.OptionalLong agent = rescueAgent(host); // a rescue system this activation replaces, which a SysRq reboot reaches
         RescueActivation stored = db.inWriteTransaction(h -> {
             BootState current = hosts.require(h, host).boot();
-            List<SshPublicKey> keys = RescueKeys.forActivation(host, given, sshKeys.keys(h, host), password);
-            RescueActivation fresh = RescueActivation.activate(0, host, now, lasting, keys, password); // refuses before anything is written
+            List<SshPublicKey> keys = RescueKeys.forActivation(host, given, sshKeys.keys(h, host), password, forJobs);
+            RescueActivation fresh = RescueActivation.activate(0, host, now, lasting, keys, password, forJobs); // refuses before anything is written
             Optional<RescueStore.Stored> before = store.latest(h, host).filter(s -> s.activation().live(now));
             before.ifPresent(s -> end(h, s.activation(), now, "replaced by a new activation", actor));
             // replacing an activation keeps what the host booted before the first one
@@ -149,6 +167,7 @@ public final class RescueService {
             events.append(h, Event.of(now, host, "rescue.activated", actor, "activation " + a.id() + " until " + a.expiresAt()
                     + "; ssh keys: " + (keys.isEmpty() ? "none" : keys.stream().map(SshPublicKey::fingerprint).collect(Collectors.joining(", ")))
                     + "; root password: " + (password ? "issued (shown once to " + actor + ")" : "none")
+                    + (forJobs ? "; for the host's jobs" : "")
                     + (reboot == Reboot.NONE ? "" : "; reboot: " + reboot.word())));
             return a;
         });

@@ -31,10 +31,16 @@ public final class LadderEffects implements Watchdog.Actions {
     private final EventService events;
     private final Optional<HandsOn> handsOn;
     private final java.util.function.Function<String, List<String>> consoleTail;
+    private final java.util.function.ToIntFunction<String> pendingJobs;
 
-    /** @param consoleTail the host's last netconsole lines, for the hands-on request (empty when none) */
+    /**
+     * @param consoleTail the host's last netconsole lines, for the hands-on request (empty when none)
+     * @param pendingJobs how many jobs the host has queued or running (work for its rescue system)
+     */
     public LadderEffects(RescueService rescue, Reboots reboots, EventService events,
-                         Optional<HandsOn> handsOn, java.util.function.Function<String, List<String>> consoleTail) {
+                         Optional<HandsOn> handsOn, java.util.function.Function<String, List<String>> consoleTail,
+                         java.util.function.ToIntFunction<String> pendingJobs) {
+        this.pendingJobs = pendingJobs;
         this.rescue = rescue;
         this.reboots = reboots;
         this.events = events;
@@ -59,9 +65,10 @@ public final class LadderEffects implements Watchdog.Actions {
 
     /**
      * A rescue activation with the host's registered SSH keys (no password: nobody would see it), then
-     * a power cycle, or SysRq {@code sub} without a power driver. Without a registered key the step
-     * fails and stores nothing: a rescue system nobody can log in to helps no one, and the ladder moves
-     * on to hands-on. An operator's live activation is kept (a new one would end their credentials).
+     * a power cycle, or SysRq {@code sub} without a power driver. Jobs queued for the host are the
+     * rescue system's work (the agent there runs them), so with one the step needs no key. Without a
+     * registered key and without a job the step fails and stores nothing: a rescue system nobody can
+     * log in to and nothing to run helps no one, and the ladder moves on to hands-on. An operator's live activation is kept (a new one would end their credentials).
      */
     private Result rescue(String host) {
         try {
@@ -73,12 +80,15 @@ public final class LadderEffects implements Watchdog.Actions {
                 activation = "kept live rescue activation " + live.get().id();
                 rebooted = how == Reboot.NONE ? Optional.empty() : Optional.of(rescue.reboot(host, how, ACTOR));
             } else {
-                if (rescue.registeredKeys(host).isEmpty()) {
-                    return new Result(false, "no SSH key registered for " + host + " (netrescue host ssh-key add " + host + " FILE)");
+                int jobs = pendingJobs.applyAsInt(host);
+                if (rescue.registeredKeys(host).isEmpty() && jobs == 0) {
+                    return new Result(false, "no SSH key registered for " + host + " (netrescue host ssh-key add " + host + " FILE)"
+                            + " and no job queued for its rescue system (netrescue job run " + host + " ...)");
                 }
-                RescueService.Activated a = rescue.activate(host, List.of(), false, RescueActivation.DEFAULT, how, ACTOR);
+                RescueService.Activated a = jobs > 0 ? rescue.activateForJobs(host, RescueActivation.DEFAULT, ACTOR)
+                        : rescue.activate(host, List.of(), false, RescueActivation.DEFAULT, how, ACTOR);
                 activation = "rescue activation " + a.activation().id() + " until " + a.activation().expiresAt()
-                        + " with " + a.activation().sshKeys().size() + " registered SSH key(s)";
+                        + " with " + a.activation().sshKeys().size() + " registered SSH key(s)" + (jobs > 0 ? " for " + jobs + " queued job(s)" : "");
                 rebooted = a.rebooted();
             }
             return rebooted.map(o -> new Result(o.ok(), activation + "; " + how.word() + ": " + o.detail()))

@@ -24,7 +24,7 @@ for p in $INCLUDE; do [[ "$p" =~ ^[a-z0-9][a-z0-9+.-]{0,62}$ ]] || { echo "not a
 for t in mmdebstrap cpio zstd chroot; do command -v "$t" >/dev/null || { echo "needs $t (apt-get install mmdebstrap cpio zstd)" >&2; exit 3; }; done
 
 PKGS=(linux-image-amd64 openssh-server busybox e2fsprogs xfsprogs btrfs-progs dosfstools mdadm lvm2
-      cryptsetup parted gdisk fdisk smartmontools nvme-cli rsync curl ca-certificates kmod procps
+      cryptsetup parted gdisk fdisk smartmontools nvme-cli rsync curl ca-certificates kmod procps zstd xz-utils
       tiny-initramfs)   # tiny-initramfs satisfies the kernel's "initramfs-tools | linux-initramfs-tool"
                         # dependency with a 150 KB tool instead of initramfs-tools and a mkinitramfs run
 PKGS+=($INCLUDE)

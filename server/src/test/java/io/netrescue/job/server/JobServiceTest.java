@@ -227,4 +227,107 @@ class JobServiceTest {
         assertThatThrownBy(() -> jobs.submit("nosuch", "x", "a".getBytes(), List.of(), Duration.ofMinutes(1), "t")).isInstanceOf(NotFoundException.class);
         assertThat(jobs.list(Optional.empty(), 100)).isEmpty();
     }
+
+    // ---- built-ins, the disk report, ending rescue ----------------------------------------------
+
+    Job builtin(String host, String name, Map<String, String> args, boolean endRescue) {
+        Builtins.Builtin b = Builtins.require(name);
+        return jobs.submit(host, new JobService.Submission(Builtins.jobName(b, args), Builtins.script(b), Builtins.env(b, args), b.timeout(),
+                Optional.of(name), endRescue), "api:op");
+    }
+
+    @Test
+    void everyBuiltinShipsAShellScript() {
+        for (Builtins.Builtin b : Builtins.all()) {
+            assertThat(new String(Builtins.script(b), StandardCharsets.UTF_8)).as(b.name()).startsWith("#!/bin/sh\n");
+        }
+    }
+
+    @Test
+    void builtinArgumentsAreCheckedBeforeAnythingIsQueued() {
+        Builtins.Builtin re = Builtins.require("reinstall");
+        String sha = "AB".repeat(32);
+        Map<String, String> good = Map.of("image", "https://images.example/debian.raw.zst", "sha256", sha, "disk", "/dev/sda");
+        assertThat(Builtins.env(re, good)).contains(new Job.EnvVar("IMAGE_SHA256", sha.toLowerCase()), new Job.EnvVar("DISK", "/dev/sda"));
+        for (Map.Entry<String, String> bad : List.of(Map.entry("disk", "/dev/sda; touch /tmp/pwned"), Map.entry("disk", "/dev/../etc/passwd"),
+                Map.entry("disk", "sda"), Map.entry("image", "file:///etc/shadow"), Map.entry("image", "https://x/a b"),
+                Map.entry("image", "https://x/$(reboot)"), Map.entry("sha256", "12ab"), Map.entry("format", "rar"))) {
+            Map<String, String> args = new java.util.HashMap<>(good);
+            args.put(bad.getKey(), bad.getValue());
+            assertThatThrownBy(() -> Builtins.env(re, args)).as(bad.toString()).isInstanceOf(InvalidInputException.class).hasMessageContaining(bad.getKey());
+        }
+        assertThatThrownBy(() -> Builtins.env(re, Map.of("image", "https://x/i.raw"))).hasMessageContaining("needs sha256");
+        assertThatThrownBy(() -> Builtins.env(Builtins.require("disks"), Map.of("disk", "/dev/sda"))).hasMessageContaining("takes no arguments");
+        assertThatThrownBy(() -> Builtins.require("rm-rf")).hasMessageContaining("no built-in job 'rm-rf'");
+    }
+
+    @Test
+    void aSuccessfulDisksJobLeavesItsReportOnTheHost() throws Exception {
+        jobs = new JobService(db, f.hostStore(), new JobStore(), f.eventStore(), rescue, clock, 1 << 20);
+        Job j = builtin("web1", "disks", Map.of(), false);
+        assertThat(j.builtin()).contains("disks");
+        String token = rescueSystem("web1");
+        jobs.next(token, Duration.ZERO);
+        jobs.output(token, j.id(), out(1, "{\"version\":1,\"disks\":[{\"name\":\"vda\",\"size_bytes\":"));
+        jobs.output(token, j.id(), new OutputChunk(2, OutputStream.ERR, "smartctl: not a SMART device\n".getBytes(StandardCharsets.UTF_8)));
+        jobs.output(token, j.id(), out(3, "268435456}]}\n"));
+        jobs.done(token, j.id(), new Done(3, new JobEnd.Exit(0)));
+        JobStore.DiskReport r = jobs.disks("web1").orElseThrow();
+        assertThat(r.json()).isEqualTo("{\"version\":1,\"disks\":[{\"name\":\"vda\",\"size_bytes\":268435456}]}");
+        assertThat(r.job()).isEqualTo(j.id());
+        assertThat(timeline()).contains("host.disks rescue disk report from job " + j.id() + ": 1 disk(s)");
+        assertThat(jobs.disks("web2")).isEmpty();
+        // a report that is not one (a script job's output never is one; a failing disks job neither)
+        Job bad = builtin("web1", "disks", Map.of(), false);
+        jobs.next(token, Duration.ZERO);
+        jobs.output(token, bad.id(), out(1, "{\"disks\": 1}"));
+        jobs.done(token, bad.id(), new Done(1, new JobEnd.Exit(0)));
+        assertThat(jobs.disks("web1").orElseThrow().job()).isEqualTo(j.id());
+        assertThat(timeline()).contains("job.note netrescue job " + bad.id() + " disks: no disk report kept, its output is not a JSON object with a \"disks\" array");
+        f.hosts().remove("web1", "t");
+        Optional<JobStore.DiskReport> gone = db.read(h -> new JobStore().disks(h, "web1"));
+        assertThat(gone).isEmpty();
+    }
+
+    @Test
+    void aJobThatEndsRescueDoesSoOnlyWhenItSucceeds() throws Exception {
+        Job failing = submit("web1", "false");
+        Job repair = jobs.submit("web1", new JobService.Submission("repair.sh", "true".getBytes(StandardCharsets.UTF_8), List.of(), Duration.ofMinutes(5),
+                Optional.empty(), true), "api:op");
+        assertThat(repair.endRescue()).isTrue();
+        String token = rescueSystem("web1");
+        jobs.next(token, Duration.ZERO);
+        jobs.done(token, failing.id(), new Done(0, new JobEnd.Exit(1)));
+        Thread.sleep(100);
+        assertThat(rescue.status("web1").orElseThrow().live(clock.instant())).isTrue();
+        jobs.next(token, Duration.ZERO);
+        jobs.done(token, repair.id(), new Done(0, new JobEnd.Exit(0)));
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (rescue.status("web1").orElseThrow().live(clock.instant()) && System.nanoTime() < deadline) Thread.sleep(50);
+        assertThat(rescue.status("web1").orElseThrow().live(clock.instant())).as("activation ended by the job").isFalse();
+        assertThat(f.hosts().require("web1").boot().mode()).isEqualTo(new BootMode.Local());
+        assertThat(timeline()).contains("rescue.ended job " + repair.id());
+
+        // a failing end-rescue job leaves the rescue system to a person, and says so
+        Job second = jobs.submit("web2", new JobService.Submission("repair.sh", "false".getBytes(StandardCharsets.UTF_8), List.of(), Duration.ofMinutes(5),
+                Optional.empty(), true), "api:op");
+        String t2 = rescueSystem("web2");
+        jobs.next(t2, Duration.ZERO);
+        jobs.done(t2, second.id(), new Done(0, new JobEnd.Exit(3)));
+        Thread.sleep(JobService.END_RESCUE_DELAY.toMillis() + 300);
+        assertThat(rescue.status("web2").orElseThrow().live(clock.instant())).isTrue();
+        assertThat(timeline()).contains("job.note netrescue job " + second.id() + " repair.sh did not succeed (failed)");
+    }
+
+    @Test
+    void removingAHostCancelsItsJobsSoAHostOfTheSameNameNeverRunsThem() throws Exception {
+        Job q = submit("web1", "echo for the old machine");
+        f.hosts().remove("web1", "api:op");
+        assertThat(jobs.get(q.id()).state()).isEqualTo(JobState.CANCELLED);
+        assertThat(jobs.get(q.id()).reason()).contains("host removed");
+        f.hosts().add(new HostStore.NewHost("web1", List.of(MacAddress.parse("52:54:00:00:00:09")), Optional.empty(), List.of(), Map.of()), "t");
+        String token = rescueSystem("web1");
+        assertThat(jobs.next(token, Duration.ZERO)).isEmpty();
+        assertThat(timeline()).contains("job.cancel api:op 1 queued or running job(s) cancelled: host removed");
+    }
 }

@@ -45,12 +45,13 @@ class LadderEffectsTest {
     private InventoryFixture f;
     private RescueFixture fx;
     private LadderEffects effects;
+    private int pendingJobs;
 
     @BeforeEach
     void open() {
         f = InventoryFixture.open(dir, clock);
         fx = RescueFixture.open(f, dir, "rescue", clock);
-        effects = new LadderEffects(fx.rescue(), fx.reboots(), f.events(), Optional.empty(), h -> List.of());
+        effects = new LadderEffects(fx.rescue(), fx.reboots(), f.events(), Optional.empty(), h -> List.of(), h -> pendingJobs);
         f.profiles().save(new Profile("rescue", "rescue/vmlinuz", List.of(), "rescue.token={token}"), false, "t");
         f.hosts().add(new HostStore.NewHost("web1", List.of(MacAddress.parse("52:54:00:00:00:01")), Optional.empty(), List.of(), Map.of()), "t");
     }
@@ -81,10 +82,26 @@ class LadderEffectsTest {
         powerScript();
         var r = step();
         assertThat(r.ok()).isFalse();
-        assertThat(r.detail()).isEqualTo("no SSH key registered for web1 (netrescue host ssh-key add web1 FILE)");
+        assertThat(r.detail()).isEqualTo("no SSH key registered for web1 (netrescue host ssh-key add web1 FILE)"
+                + " and no job queued for its rescue system (netrescue job run web1 ...)");
         assertThat(fx.rescue().status("web1")).isEmpty();
         assertThat(f.hosts().require("web1").boot().mode()).isEqualTo(new BootMode.Local());
         assertThat(dir.resolve("power.log")).doesNotExist(); // no reboot into a boot mode nobody can log in to
+    }
+
+    @Test
+    void aQueuedJobIsWorkForTheRescueSystemWithoutAnyKey() throws Exception {
+        Path log = powerScript();
+        pendingJobs = 2;
+        var r = step();
+        assertThat(r.ok()).as(r.detail()).isTrue();
+        RescueActivation a = fx.rescue().status("web1").orElseThrow();
+        assertThat(a.sshKeys()).isEmpty();
+        assertThat(a.password()).isFalse();
+        assertThat(f.hosts().require("web1").boot().mode()).isEqualTo(new BootMode.Rescue(Optional.empty()));
+        assertThat(Files.readAllLines(log)).containsExactly("cycle web1");
+        assertThat(r.detail()).contains("0 registered SSH key(s) for 2 queued job(s)", "power: exec: ");
+        assertThat(timeline()).anySatisfy(l -> assertThat(l).startsWith("rescue.activated watchdog activation " + a.id()).contains("for the host's jobs"));
     }
 
     @Test

@@ -35,6 +35,9 @@
 #   NR_IF=eth0            NIC name (default eth0)
 #   BROKEN=fstab          add an /etc/fstab line for a filesystem that does not exist, so the
 #                         boot stops at mount -a (default: empty, a sound fstab)
+#   BREAK_AFTER=25        the admin's risky change, later: the sound system, once its agent has
+#                         run this many seconds, appends that fstab line, syncs and reboots
+#                         (SysRq b), printing "NETRESCUE-DISK-CHANGE-APPLIED"; it happens once
 #   DISK_SIZE=256M        size of disk.img (whole MiB, at least 128M; the agent needs ~110 MB)
 #   KVER=6.1.0-57-amd64   kernel to use (default: newest /boot/vmlinuz-*)
 set -euo pipefail
@@ -71,6 +74,8 @@ NR_IP=${NR_IP:-}; NR_GW=${NR_GW:-}; NR_IF=${NR_IF:-eth0}; BROKEN=${BROKEN:-}
 [ -z "$NR_GW" ] || ipv4_ok "$NR_GW" || die "NR_GW=$NR_GW is not an IPv4 address"
 [[ $NR_IF =~ ^[A-Za-z0-9_.-]{1,15}$ ]] || die "NR_IF=$NR_IF is not an interface name"
 case "$BROKEN" in ''|fstab) ;; *) die "BROKEN must be empty or fstab";; esac
+BREAK_AFTER=${BREAK_AFTER:-}
+case "$BREAK_AFTER" in ''|[1-9]|[1-9][0-9]|[1-9][0-9][0-9]) ;; *) die "BREAK_AFTER must be 1-999 seconds";; esac
 [ -n "${AGENT_CONF:-}" ] || die "AGENT_CONF is required: the agent.conf to install"
 [ -f "$AGENT_CONF" ] && [ -r "$AGENT_CONF" ] || die "AGENT_CONF=$AGENT_CONF is not a readable file"
 grep -Eq '^[[:space:]]*host[[:space:]]*[=:]' "$AGENT_CONF" && grep -Eq '^[[:space:]]*key[[:space:]]*[=:]' "$AGENT_CONF" \
@@ -134,6 +139,10 @@ BAD_FSTAB='UUID=0badc0de-0000-4000-8000-000000000001 /srv ext4 defaults 0 2'
 # The network, as an installer would have written it.
 printf 'NR_IF=%s\nNR_IP=%s\nNR_GW=%s\n' "$NR_IF" "$NR_IP" "$NR_GW" > "$R/etc/netrescue/network"
 install -m 600 "$AGENT_CONF" "$R/etc/netrescue/agent.conf"
+if [ -n "$BREAK_AFTER" ]; then
+  echo "$BREAK_AFTER" > "$R/etc/netrescue/break-after"
+  echo "$BAD_FSTAB" > "$R/etc/netrescue/break-line"
+fi
 
 # The agent bundle, whole, and the glibc libraries its runtime needs (as agent-guest.sh).
 GA=/opt/netrescue-agent
@@ -184,6 +193,18 @@ ip link set "$NR_IF" up || emergency "link $NR_IF up failed"
 ip addr add "$NR_IP" dev "$NR_IF" || emergency "ip addr $NR_IP failed"
 [ -z "$NR_GW" ] || ip route add default via "$NR_GW" || emergency "route via $NR_GW failed"
 echo "NETRESCUE-DISK-UP if=$NR_IF ip=$NR_IP gw=$NR_GW uptime=$(up)"
+
+# The admin's risky change (BREAK_AFTER), once: an fstab line for a disk that is not there, then a reboot.
+if [ -r /etc/netrescue/break-after ]; then
+  (
+    sleep "$(cat /etc/netrescue/break-after)"
+    cat /etc/netrescue/break-line >> /etc/fstab
+    rm -f /etc/netrescue/break-after
+    sync
+    echo "NETRESCUE-DISK-CHANGE-APPLIED uptime=$(up)"
+    echo b > /proc/sysrq-trigger
+  ) &
+fi
 
 # The service, with a restart policy (Restart=always, RestartSec=5).
 while :; do
@@ -312,6 +333,7 @@ NR_IF=$NR_IF
 NR_IP=$NR_IP
 NR_GW=$NR_GW
 BROKEN=$BROKEN
+BREAK_AFTER=$BREAK_AFTER
 BUILD_SECONDS=$(echo "$T_START $T_END" | awk '{printf "%.1f", $2-$1}')
 EOF
 mv -f "$TMP/disk.img" "$OUT/disk.img"

@@ -29,7 +29,9 @@ import java.util.Properties;
  * heartbeat-seconds = 5
  * allowed-kexec = false             # and the other kexec settings: see KexecSettings
  * jobs-url = http://10.0.0.1:8080    # the server's base URL for jobs (docs/protocols/jobs.md); empty: no jobs
- * jobs-token = per-boot token        # [A-Za-z0-9_-]{16,128}; given together with jobs-url
+ * jobs-token = per-boot token        # in the rescue system: [A-Za-z0-9_-]{16,128}, its boot's token
+ * allowed-jobs = none                # on an installed system: none (default), all, or script and built-in
+ *                                    # names (disks,fsck,...); requests are signed with this host's key
  * </pre>
  */
 public record AgentConfig(String host, byte[] key, InetSocketAddress listen, String allowedKeys, List<Cidr> allowedSources,
@@ -37,11 +39,18 @@ public record AgentConfig(String host, byte[] key, InetSocketAddress listen, Str
                           int heartbeatSeconds, KexecSettings kexec, java.util.Optional<Jobs> jobs) {
     private static final java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{16,128}");
 
-    /** Where the agent fetches jobs and the per-boot token it shows ({@code jobs-url}, {@code jobs-token}). */
-    public record Jobs(java.net.URI url, String token) {
+    /**
+     * Where the agent fetches jobs: in a rescue system with its boot's per-boot token ({@code jobs-token}),
+     * on an installed system with requests signed by the host's key and only the jobs {@code allowed-jobs} names.
+     */
+    public record Jobs(java.net.URI url, java.util.Optional<String> token, io.netrescue.agent.job.AllowedJobs allowed) {
+        public boolean installed() {
+            return token.isEmpty();
+        }
+
         @Override
         public String toString() {
-            return "Jobs[url=" + url + ", token=(" + token.length() + " characters)]";
+            return "Jobs[url=" + url + token.map(t -> ", token=(" + t.length() + " characters)").orElse(", allowed-jobs=" + allowed) + "]";
         }
     }
 
@@ -102,8 +111,21 @@ public record AgentConfig(String host, byte[] key, InetSocketAddress listen, Str
 
     private static java.util.Optional<Jobs> jobs(Properties p, String where) {
         String url = p.getProperty("jobs-url", "").strip(), token = p.getProperty("jobs-token", "").strip();
-        if (url.isEmpty() && token.isEmpty()) return java.util.Optional.empty();
-        if (url.isEmpty() || token.isEmpty()) throw new InvalidInputException(where + ": jobs-url and jobs-token go together (or neither)");
+        io.netrescue.agent.job.AllowedJobs allowed;
+        try {
+            allowed = io.netrescue.agent.job.AllowedJobs.parse(p.getProperty("allowed-jobs", ""));
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(where + ": " + e.getMessage());
+        }
+        if (url.isEmpty()) {
+            if (!token.isEmpty()) throw new InvalidInputException(where + ": jobs-token needs jobs-url");
+            if (allowed.any()) throw new InvalidInputException(where + ": allowed-jobs needs jobs-url (the server's base URL)");
+            return java.util.Optional.empty();
+        }
+        if (token.isEmpty() && !allowed.any()) {
+            throw new InvalidInputException(where + ": jobs-url without jobs-token is for an installed system, which runs only the jobs"
+                    + " allowed-jobs names (none by default): name them, or remove jobs-url");
+        }
         java.net.URI u;
         try {
             u = new java.net.URI(url);
@@ -113,8 +135,8 @@ public record AgentConfig(String host, byte[] key, InetSocketAddress listen, Str
         if (u == null || !("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null
                 || u.getRawQuery() != null || u.getRawFragment() != null || u.getRawUserInfo() != null)
             throw new InvalidInputException(where + ": jobs-url must be an http or https URL like http://10.0.0.1:8080, not '" + url + "'");
-        if (!TOKEN.matcher(token).matches()) throw new InvalidInputException(where + ": jobs-token must be 16-128 characters A-Z a-z 0-9 _ -");
-        return java.util.Optional.of(new Jobs(u, token));
+        if (!token.isEmpty() && !TOKEN.matcher(token).matches()) throw new InvalidInputException(where + ": jobs-token must be 16-128 characters A-Z a-z 0-9 _ -");
+        return java.util.Optional.of(new Jobs(u, token.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(token), allowed));
     }
 
     private static InetSocketAddress address(String v, String where, String key) {

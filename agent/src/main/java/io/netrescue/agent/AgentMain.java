@@ -179,10 +179,12 @@ public final class AgentMain {
             io.netrescue.agent.job.JobLoop jobs = null;
             if (c.jobs().isPresent()) {
                 var j = c.jobs().get();
-                var client = new io.netrescue.agent.job.JobClient(j.url(), j.token());
-                // beside the SysRq sequence state: survives an agent restart, not a reboot (which loses the job anyway)
-                jobs = new io.netrescue.agent.job.JobLoop(client, new io.netrescue.agent.job.JobRunner(client, c.state().resolveSibling("jobs.started")));
-                log.log(System.Logger.Level.INFO, "jobs from " + j.url());
+                var client = j.token().map(t -> new io.netrescue.agent.job.JobClient(j.url(), t))
+                        .orElseGet(() -> io.netrescue.agent.job.JobClient.installed(j.url(), c.host(), c.key()));
+                // beside the SysRq sequence state: survives an agent restart (and, on an installed system, a reboot)
+                jobs = new io.netrescue.agent.job.JobLoop(client, new io.netrescue.agent.job.JobRunner(client, c.state().resolveSibling("jobs.started")),
+                        j.installed() ? java.util.Optional.of(j.allowed()) : java.util.Optional.empty());
+                log.log(System.Logger.Level.INFO, "jobs from " + j.url() + (j.installed() ? " on this installed system, allowed-jobs: " + j.allowed() : ""));
             }
             return new Agent(ch, trigger, new SysrqReceiver(c, ch, trigger, System::currentTimeMillis), hb, jobs);
         }

@@ -1,6 +1,7 @@
 package io.netrescue.agent.job;
 
 import io.netrescue.inventory.InvalidInputException;
+import io.netrescue.job.AgentSignature;
 import io.netrescue.job.Ack;
 import io.netrescue.job.Done;
 import io.netrescue.job.JobCodec;
@@ -17,8 +18,9 @@ import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * The agent's side of the job channel ({@code docs/protocols/jobs.md}): HTTP/1.1 to the server's URL
- * with the per-boot token as a Bearer token, bodies by {@link JobCodec}. One call, one request: the
+ * The agent's side of the job channel ({@code docs/protocols/jobs.md}): HTTP/1.1 to the server's URL,
+ * {@code /rescue/jobs/*} with the per-boot token as a Bearer token (a rescue system) or
+ * {@code /agent/jobs/*} signed with the host's key (an installed system), bodies by {@link JobCodec}. One call, one request: the
  * caller retries. 403 is {@link JobRefused}, 400/404/413 {@link JobRejected}, anything else that is
  * not the expected answer (no connection, 429, 5xx, a body that does not decode) a plain IOException.
  * Answers are read up to a bound, never whole whatever their size.
@@ -31,20 +33,46 @@ public final class JobClient {
     static final int MAX_ANSWER = JobCodec.MAX_SCRIPT + 128 * 1024;
     private static final int CONNECT_MILLIS = 10_000, SEND_MILLIS = 30_000;
 
-    private final String base;
-    private final String auth;
+    /** The Authorization header of one request. */
+    interface Auth {
+        String header(String method, String pathAndQuery, byte[] body);
+    }
 
+    private final String base;
+    private final String prefix;
+    private final Auth auth;
+
+    /** A rescue system's client: {@code /rescue/jobs/*} with its boot's per-boot token. */
     public JobClient(URI url, String token) {
+        this(url, "/rescue/jobs", (m, p, b) -> "Bearer " + token);
+    }
+
+    /**
+     * An installed system's client: {@code /agent/jobs/*}, each request signed with the host's agent key
+     * ({@link AgentSignature}; a fresh random nonce and the wall clock, which the server checks within a minute).
+     */
+    public static JobClient installed(URI url, String host, byte[] key) {
+        byte[] k = key.clone();
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        return new JobClient(url, "/agent/jobs", (m, p, b) -> {
+            byte[] n = new byte[16];
+            random.nextBytes(n);
+            return AgentSignature.header(k, host, m, p, System.currentTimeMillis() / 1000, java.util.HexFormat.of().formatHex(n), b);
+        });
+    }
+
+    private JobClient(URI url, String prefix, Auth auth) {
         String b = url.toString();
         while (b.endsWith("/")) b = b.substring(0, b.length() - 1);
         this.base = b;
-        this.auth = "Bearer " + token;
+        this.prefix = prefix;
+        this.auth = auth;
     }
 
     /** Long-polls for the next job; empty when the server had none within {@code wait} (204). */
     public Optional<JobSpec> next(Duration wait) throws IOException, InterruptedException {
         long s = Math.max(0, Math.min(30, wait.toSeconds()));
-        HttpURLConnection c = open("/rescue/jobs/next?wait=" + s, (int) (s + 20) * 1000);
+        HttpURLConnection c = open("GET", "/next?wait=" + s, new byte[0], (int) (s + 20) * 1000);
         try {
             c.setRequestMethod("GET");
             int st = c.getResponseCode();
@@ -63,18 +91,17 @@ public final class JobClient {
 
     /** Sends one chunk; 200 and 409 (a gap: send from {@code acked + 1}) both answer with an Ack. */
     public Ack output(long id, OutputChunk c) throws IOException, InterruptedException {
-        return post("/rescue/jobs/" + id + "/output", JobCodec.encode(c), "send output " + c.seq() + " of job " + id);
+        return post("/" + id + "/output", JobCodec.encode(c), "send output " + c.seq() + " of job " + id);
     }
 
     /** Reports the end; 200 (acked is at least d.seq) or 409 (acked below d.seq: send the rest first). */
     public Ack done(long id, Done d) throws IOException, InterruptedException {
-        return post("/rescue/jobs/" + id + "/done", JobCodec.encode(d), "report the end of job " + id);
+        return post("/" + id + "/done", JobCodec.encode(d), "report the end of job " + id);
     }
 
     private Ack post(String path, byte[] body, String what) throws IOException, InterruptedException {
         if (Thread.interrupted()) throw new InterruptedException();
-        HttpURLConnection c = open(path, SEND_MILLIS);
-        c.setRequestMethod("POST");
+        HttpURLConnection c = open("POST", path, body, SEND_MILLIS);
         c.setDoOutput(true);
         c.setFixedLengthStreamingMode(body.length);
         c.setRequestProperty("Content-Type", "application/octet-stream");
@@ -91,13 +118,15 @@ public final class JobClient {
         }
     }
 
-    private HttpURLConnection open(String path, int readMillis) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) URI.create(base + path).toURL().openConnection();
+    private HttpURLConnection open(String method, String path, byte[] body, int readMillis) throws IOException {
+        URI u = URI.create(base + prefix + path);
+        HttpURLConnection c = (HttpURLConnection) u.toURL().openConnection();
+        c.setRequestMethod(method);
         c.setConnectTimeout(CONNECT_MILLIS);
         c.setReadTimeout(readMillis);
         c.setInstanceFollowRedirects(false);
         c.setUseCaches(false);
-        c.setRequestProperty("Authorization", auth);
+        c.setRequestProperty("Authorization", auth.header(method, u.getRawPath() + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery()), body));
         return c;
     }
 

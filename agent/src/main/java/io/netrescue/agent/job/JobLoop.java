@@ -17,18 +17,29 @@ public final class JobLoop implements Runnable {
 
     private final JobClient client;
     private final JobRunner runner;
+    private final Optional<AllowedJobs> allowed;
     private final Duration backoffMin, backoffMax;
     private volatile boolean stopped;
     private volatile boolean refused;
     private volatile Thread thread;
 
     public JobLoop(JobClient client, JobRunner runner) {
-        this(client, runner, Duration.ofSeconds(1), Duration.ofSeconds(30));
+        this(client, runner, Optional.empty());
+    }
+
+    /** @param allowed on an installed system, what it may run (a job beyond it is reported failed, not run) */
+    public JobLoop(JobClient client, JobRunner runner, Optional<AllowedJobs> allowed) {
+        this(client, runner, allowed, Duration.ofSeconds(1), Duration.ofSeconds(30));
     }
 
     JobLoop(JobClient client, JobRunner runner, Duration backoffMin, Duration backoffMax) {
+        this(client, runner, Optional.empty(), backoffMin, backoffMax);
+    }
+
+    JobLoop(JobClient client, JobRunner runner, Optional<AllowedJobs> allowed, Duration backoffMin, Duration backoffMax) {
         this.client = client;
         this.runner = runner;
+        this.allowed = allowed;
         this.backoffMin = backoffMin;
         this.backoffMax = backoffMax;
     }
@@ -47,7 +58,12 @@ public final class JobLoop implements Runnable {
                 try {
                     Optional<JobSpec> job = client.next(POLL);
                     wait = backoffMin.toMillis();
-                    if (job.isPresent()) {
+                    Optional<String> refusal = job.flatMap(j -> allowed.flatMap(a -> a.refusal(j)));
+                    if (refusal.isPresent()) {
+                        log.log(System.Logger.Level.WARNING, "job " + job.get().id() + " refused: " + refusal.get());
+                        runner.refuse(job.get(), refusal.get());
+                        if (runner.refused()) refused = true;
+                    } else if (job.isPresent()) {
                         log.log(System.Logger.Level.INFO, "running job " + job.get().id() + " (timeout " + job.get().timeoutSeconds() + " s)");
                         runner.run(job.get());
                         if (runner.refused()) refused = true;

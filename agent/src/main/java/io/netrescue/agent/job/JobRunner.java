@@ -134,6 +134,13 @@ public final class JobRunner {
         return job.run();
     }
 
+    /** Reports {@code spec} failed without running it ({@code why}: this host does not allow it). */
+    public JobEnd refuse(JobSpec spec, String why) throws InterruptedException {
+        JobEnd end = JobEnd.Failed.of(why);
+        deliverDone(spec.id(), new Done(spec.acked(), end));
+        return end;
+    }
+
     private final class Job {
         final JobSpec spec;
         final Outbox outbox = new Outbox(maxPending);

@@ -59,7 +59,18 @@ public final class SysrqApi {
             if (!listen.matches("[0-9a-fA-F.:\\[\\]]+:[0-9]{1,5}")) throw new InvalidInputException("listen must be address:port");
             String hb = Optional.ofNullable(query.getValue("heartbeat-to")).orElse("").strip();
             if (!hb.isEmpty() && !hb.matches("[0-9a-fA-F.:\\[\\]]+:[0-9]{1,5}")) throw new InvalidInputException("heartbeat-to must be address:port");
-            return new Reply(200, java.util.Map.of("host", host, "config", service.agentConfig(host, listen, sources, hb)));
+            String jobsUrl = Optional.ofNullable(query.getValue("jobs-url")).orElse("").strip();
+            String allowedJobs = Optional.ofNullable(query.getValue("allowed-jobs")).orElse("").strip();
+            if (!jobsUrl.isEmpty() && !jobsUrl.matches("https?://[A-Za-z0-9.\\[\\]:-]+(:[0-9]{1,5})?/?")) {
+                throw new InvalidInputException("jobs-url must be the server's base URL, like http://10.0.0.1:8080");
+            }
+            if (!allowedJobs.matches("((all|none|script|[a-z][a-z0-9-]{0,31})(,(script|[a-z][a-z0-9-]{0,31}))*)?")) {
+                throw new InvalidInputException("allowed-jobs is none, all, or a comma-separated list of script and built-in names");
+            }
+            if (jobsUrl.isEmpty() != (allowedJobs.isEmpty() || allowedJobs.equals("none"))) {
+                throw new InvalidInputException("jobs-url and allowed-jobs go together: jobs on an installed system are off unless both are given");
+            }
+            return new Reply(200, java.util.Map.of("host", host, "config", service.agentConfig(host, listen, sources, hb, jobsUrl, allowedJobs)));
         }
         if (sub != null) throw new NotFoundException("no such API path");
         return switch (method) {

@@ -86,8 +86,9 @@ class RepairJobQemuTest extends PxeLabTests {
                 "--timeout", "15s");
 
         // the installed system: its agent's configuration comes from netrescue, as an admin would install it
+        nr.cli("host", "sysrq", "vm1", "--dialect", "agent", "--address", ip, "--allowed-keys", "sub");
         Path agentConf = Files.writeString(lab.dir().resolve("agent.conf"),
-                nr.cli("agent-config", "vm1", "--heartbeat-to", lab.serverAddress() + ":6100", "--allowed-source", lab.serverAddress() + "/32"));
+                nr.cli("host", "agent-config", "vm1", "--heartbeat-to", lab.serverAddress() + ":6100", "--allowed-source", lab.serverAddress() + "/32"));
         Path disk = DiskGuest.build(lab.dir().resolve("disk-guest"), Map.of("NR_IP", ip + "/24", "AGENT_CONF", agentConf.toString(),
                 "BREAK_AFTER", "25"));
 

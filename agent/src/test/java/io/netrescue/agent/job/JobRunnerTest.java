@@ -197,7 +197,15 @@ class JobRunnerTest {
         p.setProperty("key", "00".repeat(32));
         assertThat(AgentConfig.of(p, "t").jobs()).isEmpty();
         p.setProperty("jobs-url", "http://10.0.0.1:8080");
-        Assertions.assertThatThrownBy(() -> AgentConfig.of(p, "t")).isInstanceOf(InvalidInputException.class).hasMessageContaining("go together");
+        Assertions.assertThatThrownBy(() -> AgentConfig.of(p, "t")).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("jobs-url without jobs-token is for an installed system, which runs only the jobs allowed-jobs names");
+        p.setProperty("allowed-jobs", "disks, fsck");
+        AgentConfig.Jobs installed = AgentConfig.of(p, "t").jobs().orElseThrow();
+        assertThat(installed.installed()).isTrue();
+        assertThat(installed.allowed().toString()).isEqualTo("disks,fsck");
+        p.setProperty("allowed-jobs", "disks; rm -rf /");
+        Assertions.assertThatThrownBy(() -> AgentConfig.of(p, "t")).hasMessageContaining("allowed-jobs: 'disks; rm -rf /' is not");
+        p.remove("allowed-jobs");
         p.setProperty("jobs-token", "short");
         Assertions.assertThatThrownBy(() -> AgentConfig.of(p, "t")).isInstanceOf(InvalidInputException.class).hasMessageContaining("jobs-token must be");
         p.setProperty("jobs-token", FakeJobServer.TOKEN);
@@ -206,6 +214,22 @@ class JobRunnerTest {
         for (String bad : new String[] {"ftp://x", "10.0.0.1:8080", "http://", "http://x/?a=b", "http://u@x/"}) {
             p.setProperty("jobs-url", bad);
             Assertions.assertThatThrownBy(() -> AgentConfig.of(p, "t")).isInstanceOf(InvalidInputException.class).hasMessageContaining("jobs-url must be");
+        }
+    }
+
+    @Test
+    void allowedJobsNameWhatAnInstalledSystemRuns() {
+        JobSpec script = new JobSpec(1, 60, 0, List.of(), "true".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        JobSpec disks = new JobSpec(2, 60, 0, List.of(), "true".getBytes(java.nio.charset.StandardCharsets.US_ASCII), java.util.Optional.of("disks"));
+        assertThat(AllowedJobs.parse("").refusal(script)).contains("not allowed on this host: a script is not in its allowed-jobs (none)");
+        assertThat(AllowedJobs.parse("none").refusal(disks)).isPresent();
+        assertThat(AllowedJobs.parse("disks").refusal(disks)).isEmpty();
+        assertThat(AllowedJobs.parse("disks").refusal(script)).isPresent();
+        assertThat(AllowedJobs.parse("script").refusal(disks)).as("script does not imply the built-ins").isPresent();
+        assertThat(AllowedJobs.parse("all").refusal(disks)).isEmpty();
+        assertThat(AllowedJobs.parse("all").refusal(script)).isEmpty();
+        for (String bad : new String[] {"all,script", "Disks", "script,,disks", "none,disks", "*"}) {
+            Assertions.assertThatThrownBy(() -> AllowedJobs.parse(bad)).as(bad).isInstanceOf(InvalidInputException.class);
         }
     }
 

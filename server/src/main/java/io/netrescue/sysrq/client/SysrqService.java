@@ -252,8 +252,17 @@ public final class SysrqService {
      * @param heartbeatTo the server's heartbeat address:port as the host reaches it ("" = no heartbeats)
      */
     public String agentConfig(String host, String listen, List<String> allowedSources, String heartbeatTo) {
+        return agentConfig(host, listen, allowedSources, heartbeatTo, "", "");
+    }
+
+    /**
+     * As above, with jobs on the installed system: {@code jobsUrl} the server's base URL as the host reaches
+     * it and {@code allowedJobs} what the agent may run ({@code AllowedJobs}); both empty: no jobs.
+     */
+    public String agentConfig(String host, String listen, List<String> allowedSources, String heartbeatTo, String jobsUrl, String allowedJobs) {
         return agentConfig(host, " (keep it 0600: it holds this host's SysRq key)", HostKeys.derive(master.bytes(), host), listen,
-                config(host).allowedKeys(), allowedSources, heartbeatTo);
+                config(host).allowedKeys(), allowedSources, heartbeatTo)
+                + (jobsUrl.isEmpty() ? "" : "jobs-url = " + jobsUrl + "\nallowed-jobs = " + allowedJobs + "\n");
     }
 
     private String agentConfig(String host, String note, byte[] key, String listen, String allowedKeys, List<String> allowedSources, String heartbeatTo) {

@@ -167,6 +167,26 @@ class WatchdogTest {
         await("down", Duration.ofSeconds(10), () -> List.of("down", "recovering").contains(state()));
     }
 
+    /**
+     * Found in RepairJobQemuTest: when a rescue activation ended and the host was power cycled out of its
+     * rescue system, the rescue system's last heartbeats (a second old) made the host "up" before its own
+     * system had booted. Heartbeats from before the boot mode left rescue never make a host up.
+     */
+    @Test
+    void theRescueSystemsLastHeartbeatsDoNotMakeTheHostUpOnceRescueEnds() throws Exception {
+        ok(s.api("POST", "profiles", "{\"name\":\"rescue\",\"kernel\":\"rescue/vmlinuz\"}"));
+        ok(s.api("PUT", "hosts/web1/boot", "{\"mode\":\"rescue\",\"profile\":\"rescue\"}"));
+        agent = startAgent(UUID.randomUUID().toString());
+        await("rescue", Duration.ofSeconds(15), () -> state().equals("rescue"));
+        agent.close(); // its rescue system is rebooted away...
+        agent = null;
+        ok(s.api("PUT", "hosts/web1/boot", "{\"mode\":\"local\"}")); // ...as its activation ends
+        await("suspect", Duration.ofSeconds(15), () -> List.of("suspect", "down", "recovering").contains(state()));
+        assertThat(timeline()).as("no up from the rescue system's heartbeats").noneSatisfy(l -> assertThat(l).startsWith("health.up"));
+        agent = startAgent(UUID.randomUUID().toString()); // its own system boots and heartbeats
+        await("up", Duration.ofSeconds(15), () -> state().equals("up"));
+    }
+
     static void send(DatagramSocket s, InetSocketAddress to, byte[] b) throws Exception {
         s.send(new DatagramPacket(b, b.length, to));
     }

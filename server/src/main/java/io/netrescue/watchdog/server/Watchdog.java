@@ -86,6 +86,11 @@ public final class Watchdog implements AutoCloseable {
         volatile Map<String, String> labels;
         volatile List<InetAddress> addresses;
         volatile boolean rescueBoot;
+        /**
+         * When the host's boot mode stopped being rescue (-1: not since its last heartbeat). Heartbeats up
+         * to then came from its rescue system and say nothing about its own: they never make it up.
+         */
+        volatile long leftRescueMillis = -1;
         PhiAccrualDetector detector;
         final HeartbeatGuard guard = new HeartbeatGuard();
         String via = "";
@@ -316,6 +321,9 @@ public final class Watchdog implements AutoCloseable {
         }
         if (rebooted) note(t, now, "health.rebooted", "watchdog", "new boot id " + t.bootId + ", kernel " + t.kernel);
         boolean alive = phi >= 0 && phi < settings.phi();
+        // the rescue system's last heartbeats, once its activation ended: the host's own system has not spoken yet
+        boolean rescueEvidence = alive && t.leftRescueMillis >= 0 && t.detector.lastHeartbeatMillis() <= t.leftRescueMillis;
+        if (alive && !rescueEvidence) t.leftRescueMillis = -1;
         HealthState next = t.state;
         String why = t.reason;
         if (t.maintenance) {
@@ -323,6 +331,8 @@ public final class Watchdog implements AutoCloseable {
             why = t.reason;
         } else if (phi < 0) {
             if (t.state != HealthState.DOWN && t.state != HealthState.RECOVERING) next = HealthState.UNKNOWN;
+        } else if (rescueEvidence) {
+            next = t.state; // until the host's own system heartbeats (up) or the silence says otherwise (suspect, down)
         } else if (alive) {
             next = t.rescueBoot ? HealthState.RESCUE : HealthState.UP;
             if (next != t.state) why = t.via + (t.rescueBoot ? " (booted into rescue)" : "");
@@ -345,6 +355,7 @@ public final class Watchdog implements AutoCloseable {
                 default -> { }
             }
         }
+        if (rescueEvidence) alive = false; // nor does the ladder count them
         if ((next == HealthState.DOWN && t.state != HealthState.DOWN && t.state != HealthState.RECOVERING) || (alive && next != t.state)) {
             // on the timeline before what the ladder makes of it (a start, a recovery) in this same round
             transition(t, next, why, now);
@@ -425,7 +436,9 @@ public final class Watchdog implements AutoCloseable {
             Tracked t = tracked.computeIfAbsent(h.name(), n -> new Tracked(n, now));
             t.labels = h.labels();
             t.addresses = h.expectedIps();
-            t.rescueBoot = h.boot().mode() instanceof BootMode.Rescue;
+            boolean rescue = h.boot().mode() instanceof BootMode.Rescue;
+            if (t.rescueBoot && !rescue) t.leftRescueMillis = now.toEpochMilli();
+            t.rescueBoot = rescue;
             keys.computeIfAbsent(h.name(), n -> HostKeys.derive(master, n));
         }
         tracked.keySet().retainAll(names);

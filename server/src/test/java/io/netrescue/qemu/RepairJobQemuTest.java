@@ -142,6 +142,21 @@ class RepairJobQemuTest extends PxeLabTests {
         assertThat(PxeLab.read(nr.log())).doesNotContain(BMC_PASSWORD);
         System.out.printf("[RepairJobQemuTest] broken (emergency shell) -> health up again: %.1f s; QEMU start -> first up %.1f s%n",
                 Duration.between(brokeAt, upAgain).toMillis() / 1000.0, up.elapsed().toMillis() / 1000.0);
+        // the phases, from the timeline's own timestamps
+        Instant down = at(events, "health.down", 0), served = at(events, "rescue.booted", 0), started = at(events, "job.started", 0),
+                ended = at(events, "rescue.ended", 0), own = events.stream().filter(e -> e.kind().equals("health.up")).map(e -> Instant.parse(e.at()))
+                        .filter(t -> t.isAfter(ended)).findFirst().orElseThrow();
+        System.out.printf("[RepairJobQemuTest] phases: down -> rescue system booted %.1f s, -> first job started %.1f s, jobs %.1f s,"
+                        + " rescue ended -> own system up %.1f s; down -> up %.1f s%n",
+                secs(down, served), secs(served, started), secs(started, ended), secs(ended, own), secs(down, own));
+    }
+
+    static Instant at(List<Json.EventJson> events, String kind, int nth) {
+        return events.stream().filter(e -> e.kind().equals(kind)).skip(nth).map(e -> Instant.parse(e.at())).findFirst().orElseThrow();
+    }
+
+    static double secs(Instant a, Instant b) {
+        return Duration.between(a, b).toMillis() / 1000.0;
     }
 
     static List<Json.EventJson> events(NetrescueProcess nr) throws Exception {

@@ -91,20 +91,8 @@ add_modules virtio_pci virtio_net
 # ---------------------------------------------------------------------------------------------
 # 3. The agent bundle, whole, and every library its runtime needs.
 # ---------------------------------------------------------------------------------------------
-GA=/opt/netrescue-agent          # where the bundle lives in the guest
-cp -a "$AGENT" "$R$GA"
-
-# The runtime is already copied whole, so copy_libs skips its own libraries and accepts ldd's
-# "not found" only for those (libjvm.so); anything else missing is a real gap and stops the build.
-copy_libs "$AGENT/runtime/bin/java" "$AGENT/runtime"
-while IFS= read -r -d '' so; do copy_libs "$so" "$AGENT/runtime"; done \
-  < <(find "$AGENT/runtime/lib" -name '*.so' -print0 | sort -z)
-# glibc dlopen()s libgcc_s.so.1 to unwind in pthread_exit/pthread_cancel and backtrace() (the
-# JVM's crash report): ldd cannot see that, and without it those abort the process.
-# (no early "exit" in awk: ldconfig would die of SIGPIPE and pipefail end the script silently)
-GCC_S=$(ldconfig -p | awk '$1=="libgcc_s.so.1" && /x86-64/ && !n++ {print $NF}')
-[ -n "$GCC_S" ] || die "libgcc_s.so.1 not found (package libgcc-s1)"
-root_copy "$GCC_S"
+GA=/opt/netrescue-agent          # where the bundle lives in the guest (lib.sh's add_agent_bundle)
+add_agent_bundle "$AGENT"
 
 # kexec-tools for `kernel try --kexec`: the binary at the agent's default kexec-command and the
 # libraries ldd finds (Debian 12 links the Xen control libraries, for kexec under Xen); it reads

@@ -144,16 +144,8 @@ if [ -n "$BREAK_AFTER" ]; then
   echo "$BAD_FSTAB" > "$R/etc/netrescue/break-line"
 fi
 
-# The agent bundle, whole, and the glibc libraries its runtime needs (as agent-guest.sh).
-GA=/opt/netrescue-agent
-cp -a "$AGENT" "$R$GA"
-copy_libs "$AGENT/runtime/bin/java" "$AGENT/runtime"
-while IFS= read -r -d '' so; do copy_libs "$so" "$AGENT/runtime"; done \
-  < <(find "$AGENT/runtime/lib" -name '*.so' -print0 | sort -z)
-# glibc dlopen()s libgcc_s.so.1 (pthread_exit/cancel, backtrace): ldd cannot see it.
-GCC_S=$(ldconfig -p | awk '$1=="libgcc_s.so.1" && /x86-64/ && !n++ {print $NF}')
-[ -n "$GCC_S" ] || die "libgcc_s.so.1 not found (package libgcc-s1)"
-root_copy "$GCC_S"
+# The agent bundle, whole, and the glibc libraries its runtime needs (lib.sh).
+add_agent_bundle "$AGENT"
 
 cat > "$R/sbin/init" <<'INIT'
 #!/bin/sh

@@ -1,4 +1,4 @@
-# tools/guest/lib.sh — sourced (not run) by xt-sysrq-guest.sh and agent-guest.sh.
+# tools/guest/lib.sh — sourced (not run) by xt-sysrq-guest.sh, agent-guest.sh and disk-guest.sh.
 #
 # What both QEMU test guests build the same way: the host's kernel, the Debian packages they
 # need, a busybox initrd skeleton with the shared /init fragment (init-net.sh), kernel modules
@@ -125,4 +125,22 @@ pack_guest() {
     > "$out/.initrd.gz.tmp"
   mv "$out/.initrd.gz.tmp" "$out/initrd.gz"
   cmp -s "$VMLINUZ" "$out/vmlinuz" 2>/dev/null || { cp "$VMLINUZ" "$out/.vmlinuz.tmp"; mv "$out/.vmlinuz.tmp" "$out/vmlinuz"; }
+}
+
+# add_agent_bundle AGENT_DIR: the jlinked agent bundle, whole, at $R/opt/netrescue-agent, and the glibc
+# libraries its runtime needs. The runtime is copied whole, so copy_libs skips its own libraries and
+# accepts ldd's "not found" only for those (libjvm.so); anything else missing stops the build. glibc
+# dlopen()s libgcc_s.so.1 to unwind in pthread_exit/pthread_cancel and backtrace() (the JVM's crash
+# report): ldd cannot see that, and without it those abort the process. (No early "exit" in awk:
+# ldconfig would die of SIGPIPE and pipefail end the script silently.)
+add_agent_bundle() {
+  local agent=$1 so gcc_s
+  mkdir -p "$R/opt"
+  cp -a "$agent" "$R/opt/netrescue-agent"
+  copy_libs "$agent/runtime/bin/java" "$agent/runtime"
+  while IFS= read -r -d '' so; do copy_libs "$so" "$agent/runtime"; done \
+    < <(find "$agent/runtime/lib" -name '*.so' -print0 | sort -z)
+  gcc_s=$(ldconfig -p | awk '$1=="libgcc_s.so.1" && /x86-64/ && !n++ {print $NF}')
+  [ -n "$gcc_s" ] || die "libgcc_s.so.1 not found (package libgcc-s1)"
+  root_copy "$gcc_s"
 }

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
  * heartbeats), booted by the BIOS after netrescue's "local" decision. The admin's risky change lands:
  * the system writes an fstab line for a filesystem that does not exist and reboots, and from then on
  * its boot stops at {@code mount -a} (its emergency shell: no network, no agent). The operator had
- * queued the fix for the day it is needed: {@code mount-root}, then a script that disables the bad line,
- * with {@code --end-rescue}. The watchdog sees the heartbeats stop and marks the host down; its ladder's
+ * queued the fix for the day it is needed: {@code disks} (an inventory while it is there), {@code mount-root},
+ * then a script that disables the bad line, with {@code --end-rescue}. The watchdog sees the heartbeats stop and marks the host down; its ladder's
  * {@code rescue} step activates rescue for the queued jobs and power cycles the VM through the BMC
  * (ipmi_sim); the VM netboots the real rescue image; its agent runs both jobs; the second one's success
  * ends the activation and power cycles the VM back to its disk, whose system boots and heartbeats again:
@@ -92,7 +92,8 @@ class RepairJobQemuTest extends PxeLabTests {
         Path disk = DiskGuest.build(lab.dir().resolve("disk-guest"), Map.of("NR_IP", ip + "/24", "AGENT_CONF", agentConf.toString(),
                 "BREAK_AFTER", "25"));
 
-        // the fix, queued for the day vm1 lands in rescue
+        // the fix, queued for the day vm1 lands in rescue (and an inventory of its disks while it is there)
+        long disks = Long.parseLong(nr.cli("job", "run", "vm1", "--builtin", "disks").strip());
         long mount = Long.parseLong(nr.cli("job", "run", "vm1", "--builtin", "mount-root").strip());
         Path repair = Files.writeString(lab.dir().resolve("repair.sh"), REPAIR);
         long fix = Long.parseLong(nr.cli("job", "run", "vm1", "--script", repair.toString(), "--timeout", "5m", "--end-rescue").strip());
@@ -120,14 +121,19 @@ class RepairJobQemuTest extends PxeLabTests {
         String log = nr.cli("job", "logs", Long.toString(fix));
         assertThat(log).contains("REPAIRED", "# disabled by netrescue job: UUID=0badc0de", "succeeded");
         assertThat(nr.cli("job", "logs", Long.toString(mount))).contains("/mnt/root", "succeeded");
+        // the disks report, from the real rescue system, on the host's record
+        String show = nr.cli("host", "show", "vm1");
+        System.out.println("[RepairJobQemuTest] host show:\n" + show);
+        assertThat(show).contains("disks:   reported ", "by job " + disks, "/dev/vda  256.0 MiB", "/dev/vda1", "vfat", "/dev/vda2", "ext4", "label nr-root");
         System.out.println("[RepairJobQemuTest] mount-root output:\n" + nr.cli("job", "logs", Long.toString(mount)));
 
         List<Json.EventJson> events = events(nr);
         List<String> kinds = events.stream().map(Json.EventJson::kind).toList();
         System.out.println("[RepairJobQemuTest] timeline:\n" + timeline(nr));
-        assertThat(kinds).as(timeline(nr)).containsSubsequence("job.queued", "job.queued", "boot.served", "health.up", "boot.served",
+        assertThat(kinds).as(timeline(nr)).containsSubsequence("job.queued", "job.queued", "job.queued", "boot.served", "health.up", "boot.served",
                 "health.suspect", "health.down", "ladder.started", "ladder.step", "rescue.activated", "power.cycle", "rescue.rebooted",
-                "boot.served", "rescue.booted", "job.started", "job.finished", "job.started", "job.finished", "rescue.ended", "boot.mode",
+                "boot.served", "rescue.booted", "job.started", "job.finished", "host.disks", "job.started", "job.finished", "job.started",
+                "job.finished", "rescue.ended", "boot.mode",
                 "power.cycle", "rescue.rebooted", "boot.served", "health.up");
         assertThat(events).filteredOn(e -> e.kind().equals("job.finished")).extracting(Json.EventJson::reason)
                 .allSatisfy(r -> assertThat(r).contains("succeeded (exit 0)"));

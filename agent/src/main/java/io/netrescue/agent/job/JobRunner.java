@@ -183,7 +183,7 @@ public final class JobRunner {
         }
 
         private JobEnd supervise(Path file) throws IOException, InterruptedException {
-            ProcessBuilder pb = new ProcessBuilder(setsid(), "/bin/sh", file.toString()).directory(new File("/"))
+            ProcessBuilder pb = new ProcessBuilder(setsid(), "/bin/sh", "-c", ORDINARY + "exec /bin/sh \"$0\"", file.toString()).directory(new File("/"))
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             Map<String, String> env = pb.environment();
             env.clear();
@@ -438,6 +438,16 @@ public final class JobRunner {
             }
         }
     }
+
+    /**
+     * Run first, in the job's own session, before its script: a job is an ordinary process. The agent's
+     * unit gives the agent real-time scheduling, nice -10 and an OOM score of -1000 so that it survives a
+     * dying system; a job would inherit all three and could starve or exhaust that system unkillably.
+     * Each step only lowers the job's standing, which needs no privilege; each is best effort (where a
+     * tool is missing the job runs as the agent does, and the rescue system has them all).
+     */
+    static final String ORDINARY = "echo 0 > /proc/self/oom_score_adj 2>/dev/null; chrt -o -p 0 $$ >/dev/null 2>&1;"
+            + " renice -n 0 -p $$ >/dev/null 2>&1; ";
 
     private static String setsid() throws IOException {
         for (String s : new String[] {"/usr/bin/setsid", "/bin/setsid"}) if (Files.isExecutable(Path.of(s))) return s;

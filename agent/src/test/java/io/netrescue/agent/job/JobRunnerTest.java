@@ -72,6 +72,44 @@ class JobRunnerTest {
         assertThat(tmp).isEmptyDirectory(); // the script's private directory is gone
     }
 
+    /**
+     * The agent runs protected (its unit: real-time scheduling, nice -10, OOM score -1000); a job must not
+     * inherit that. The test JVM plays the protected agent: every thread SCHED_RR at nice -5 (needs
+     * CAP_SYS_NICE), and an OOM score of -900 where it may lower it (CAP_SYS_RESOURCE, absent in some
+     * containers: then that part is not checked).
+     */
+    @Test
+    void aJobDoesNotInheritTheAgentsProtection() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(shell("chrt -r 1 true"), "cannot use real-time scheduling here (needs CAP_SYS_NICE)");
+        Path adj = Path.of("/proc/self/oom_score_adj");
+        String before = java.nio.file.Files.readString(adj).strip();
+        boolean oom;
+        try {
+            java.nio.file.Files.writeString(adj, "-900");
+            oom = true;
+        } catch (java.io.IOException e) {
+            oom = false;
+        }
+        String tasks = "for t in /proc/" + ProcessHandle.current().pid() + "/task/*; do ";
+        try {
+            assertThat(shell(tasks + "chrt -r -p 10 ${t##*/} && renice -n -5 -p ${t##*/} >/dev/null || exit 1; done")).isTrue();
+            FakeJobServer.Job j = server.queue(spec(9, 30, "cat /proc/self/oom_score_adj; ps -o cls=,ni= -p $$"));
+            assertThat(fetchAndRun(runner(Duration.ofSeconds(5)))).isEqualTo(new JobEnd.Exit(0));
+            List<String> lines = j.text(OutputStream.OUT).lines().toList();
+            if (oom) assertThat(lines.get(0)).as("OOM score").isEqualTo("0");
+            assertThat(lines.get(1).strip()).as("scheduling class and nice").matches("TS\\s+0");
+        } finally {
+            shell(tasks + "chrt -o -p 0 ${t##*/}; renice -n 0 -p ${t##*/} >/dev/null; done");
+            if (oom) java.nio.file.Files.writeString(adj, before);
+        }
+    }
+
+    static boolean shell(String command) throws Exception {
+        Process p = new ProcessBuilder("/bin/sh", "-c", command).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor() == 0;
+    }
+
     @Test
     void faultsAndAnOutageLoseAndDoubleNothing() throws Exception {
         server.faults = true;

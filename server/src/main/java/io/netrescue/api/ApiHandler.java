@@ -180,23 +180,22 @@ public final class ApiHandler extends Handler.Abstract {
                 case 3, 4 -> {
                     if (s[2].equals("sysrq")) {
                         HostName.check(s[1]);
-                        SysrqApi.Reply x = sysrq.route(method, s[1], s.length == 4 ? s[3] : null, () -> Content.Source.asString(req,
-                                StandardCharsets.UTF_8), Request.extractQueryParameters(req), actor);
+                        SysrqApi.Reply x = sysrq.route(method, s[1], s.length == 4 ? s[3] : null, () -> text(req), Request.extractQueryParameters(req), actor);
                         yield new Result(x.status(), x.body());
                     }
                     if (s[2].equals("watchdog") && s.length == 3) {
                         HostName.check(s[1]);
-                        WatchdogApi.Reply x = watchdog.host(method, s[1], () -> Content.Source.asString(req, StandardCharsets.UTF_8), actor);
+                        WatchdogApi.Reply x = watchdog.host(method, s[1], () -> text(req), actor);
                         yield new Result(x.status(), x.body());
                     }
                     if (s[2].equals("rescue")) {
                         HostName.check(s[1]);
-                        SysrqApi.Reply x = rescue.route(method, s[1], s.length == 4 ? s[3] : null, () -> Content.Source.asString(req, StandardCharsets.UTF_8), actor);
+                        SysrqApi.Reply x = rescue.route(method, s[1], s.length == 4 ? s[3] : null, () -> text(req), actor);
                         yield new Result(x.status(), x.body());
                     }
                     if (s[2].equals("jobs") && s.length == 3) {
                         HostName.check(s[1]);
-                        SysrqApi.Reply x = jobs.host(method, s[1], () -> Content.Source.asString(req, StandardCharsets.UTF_8), actor);
+                        SysrqApi.Reply x = jobs.host(method, s[1], () -> text(req), actor);
                         yield new Result(x.status(), x.body());
                     }
                     if (s[2].equals("disks") && s.length == 3) {
@@ -206,18 +205,18 @@ public final class ApiHandler extends Handler.Abstract {
                     }
                     if (s[2].equals("ssh-keys")) {
                         HostName.check(s[1]);
-                        SysrqApi.Reply x = sshKeys.route(method, s[1], s.length == 4 ? s[3] : null, () -> Content.Source.asString(req, StandardCharsets.UTF_8), actor);
+                        SysrqApi.Reply x = sshKeys.route(method, s[1], s.length == 4 ? s[3] : null, () -> text(req), actor);
                         yield new Result(x.status(), x.body());
                     }
                     if (s[2].equals("kernel-try") && s.length == 3) {
                         HostName.check(s[1]);
-                        WatchdogApi.Reply x = watchdog.kernelTry(method, s[1], () -> Content.Source.asString(req, StandardCharsets.UTF_8), actor);
+                        WatchdogApi.Reply x = watchdog.kernelTry(method, s[1], () -> text(req), actor);
                         yield new Result(x.status(), x.body());
                     }
                     if (s[2].equals("power")) {
                         HostName.check(s[1]);
                         WatchdogApi.Reply x = watchdog.power(method, s[1], s.length == 4 ? s[3] : null,
-                                () -> Content.Source.asString(req, StandardCharsets.UTF_8), actor);
+                                () -> text(req), actor);
                         yield new Result(x.status(), x.body());
                     }
                     if (s[2].equals("console") && s.length == 3) {
@@ -307,13 +306,26 @@ public final class ApiHandler extends Handler.Abstract {
     }
 
     private static <T> T body(Request req, Class<T> type) {
-        if (req.getLength() > MAX_BODY) throw new InvalidInputException("request body larger than 1 MiB");
         try {
-            String s = Content.Source.asString(req, StandardCharsets.UTF_8);
-            if (s.length() > MAX_BODY) throw new InvalidInputException("request body larger than 1 MiB");
-            return parseBody(s, type);
+            return parseBody(text(req), type);
         } catch (java.io.IOException e) {
             throw new InvalidInputException("cannot read request body: " + e.getMessage());
+        }
+    }
+
+    /**
+     * A request body as text: at most 1 MiB read (a chunked body has no length to check first), and strict
+     * UTF-8 (JSON's encoding), refused with a 400 that says so rather than decoded with replacements.
+     */
+    static String text(Request req) throws java.io.IOException {
+        if (req.getLength() > MAX_BODY) throw new InvalidInputException("request body larger than 1 MiB");
+        byte[] raw = Content.Source.asInputStream(req).readNBytes(MAX_BODY + 1);
+        if (raw.length > MAX_BODY) throw new InvalidInputException("request body larger than 1 MiB");
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(raw)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new InvalidInputException("request body is not valid UTF-8");
         }
     }
 

@@ -37,6 +37,26 @@ class ApiTest {
         assertThat(s.api("GET", "hosts/x", null).status()).as("the refused add created nothing").isEqualTo(404);
     }
 
+    /** Issue 15, finding 7: a body that is not UTF-8 got a 500 and a stack trace in the log. */
+    @Test
+    void aBodyThatIsNotUtf8GetsA400EverywhereAndChangesNothing() throws Exception {
+        assertThat(s.api("POST", "hosts", "{\"name\":\"u8\",\"macs\":[\"02:00:00:00:00:u8\"]}").status()).isEqualTo(400);
+        s.api("POST", "hosts", "{\"name\":\"u8\",\"macs\":[\"02:00:00:00:08:08\"]}");
+        byte[] bad = {'{', '"', 'n', 'a', 'm', 'e', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+        java.net.http.HttpClient c = java.net.http.HttpClient.newHttpClient();
+        for (String[] m : new String[][] {{"POST", "hosts"}, {"POST", "profiles"}, {"PUT", "hosts/u8/boot"}, {"PUT", "hosts/u8/sysrq"},
+                {"POST", "hosts/u8/sysrq"}, {"POST", "hosts/u8/watchdog"}, {"POST", "hosts/u8/rescue"}, {"POST", "hosts/u8/jobs"},
+                {"POST", "hosts/u8/ssh-keys"}, {"POST", "hosts/u8/kernel-try"}, {"PUT", "hosts/u8/power/ipmi"}}) {
+            var r = c.send(java.net.http.HttpRequest.newBuilder(s.url().resolve("/api/v1/" + m[1])).header("Authorization", "Bearer " + s.token())
+                    .header("Content-Type", "application/json").method(m[0], java.net.http.HttpRequest.BodyPublishers.ofByteArray(bad)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(m[0] + " " + m[1] + ": " + r.body()).isEqualTo(400);
+            assertThat(r.body()).as(m[1]).contains("not valid UTF-8");
+        }
+        assertThat(s.api("GET", "hosts/u8/boot", null).body()).contains("\"mode\":\"local\"");
+        s.api("DELETE", "hosts/u8", null);
+    }
+
     @Test
     void hostLifecycle() {
         Reply r = s.api("POST", "hosts", """

@@ -150,6 +150,19 @@ class BootEndpointTest {
         assertThat(s.api("GET", "events?host=web1", null).body()).contains("boot.expired");
     }
 
+    /** Issue 15, finding 6: a HEAD of /boot.ipxe spent the host's once and answered an empty body. */
+    @Test
+    void headOfTheBootScriptDecidesNothing() throws Exception {
+        ok(s.api("POST", "profiles", "{\"name\":\"test\",\"kernel\":\"test/vmlinuz\"}"));
+        ok(s.api("PUT", "hosts/web1/boot", "{\"mode\":\"once\",\"profile\":\"test\"}"));
+        var head = HttpClient.newHttpClient().send(HttpRequest.newBuilder(s.url().resolve("/boot.ipxe?mac=52-54-00-12-34-56&ip=127.0.0.1"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(head.statusCode()).isEqualTo(405);
+        assertThat(head.headers().firstValue("allow")).contains("GET");
+        assertThat(s.api("GET", "hosts/web1/boot", null).body()).contains("\"mode\":\"once\"");
+        assertThat(boot("52:54:00:12:34:56", "127.0.0.1")).contains("boots profile test");
+    }
+
     @Test
     void assetsSupportHeadAndRangesAndNeverLeaveTheAssetsDirectory() throws Exception {
         byte[] data = new byte[3 * 1024 * 1024 + 17];

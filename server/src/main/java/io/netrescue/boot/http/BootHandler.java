@@ -37,6 +37,12 @@ public final class BootHandler extends Handler.Abstract {
             }
             case "/boot.ipxe" -> {
                 if (!get) return false;
+                if (HttpMethod.HEAD.is(method)) {
+                    // a decision is an act (it spends a once, records the boot): only a GET, which iPXE sends, makes one
+                    resp.getHeaders().put(org.eclipse.jetty.http.HttpHeader.ALLOW, "GET");
+                    Http.send(resp, cb, 405, "text/plain; charset=utf-8", "");
+                    return true;
+                }
                 Fields q = parameters(req);
                 InetAddress src = Http.remoteAddress(req);
                 BootRequest.Parse br = BootRequest.parse(q.getValue("mac"), q.getValue("ip"), q.getValue("uuid"),

@@ -43,6 +43,7 @@ public final class IpxeScripts {
      */
     public static String netboot(String who, String profile, String kernelUrl, List<String> initrdUrls,
                                  String cmdline, boolean efi) {
+        checkArgs(cmdline); // also checked when the profile is saved; values rendered into it since are ours
         StringBuilder s = new StringBuilder(256 + cmdline.length());
         s.append("#!ipxe\n");
         s.append("echo netrescue: ").append(text(who)).append(" boots profile ").append(text(profile)).append('\n');
@@ -62,12 +63,27 @@ public final class IpxeScripts {
         return s.toString();
     }
 
-    /** Reduces text for an {@code echo} line: no '$' (iPXE expansion), no newlines, bounded length. */
+    /**
+     * Refuses kernel arguments iPXE would not pass to the kernel: iPXE has no quoting, splits a line into
+     * commands at a standalone {@code ;}, {@code &&} or {@code ||} and ends it at a word starting with
+     * {@code #}, so {@code console=ttyS0 ; shell} would run {@code shell} and lose the script's fallback.
+     * Linux needs none of these as a word of its command line.
+     */
+    public static void checkArgs(String cmdline) {
+        for (String w : cmdline.split("[ \t]+")) {
+            if (w.equals(";") || w.equals("&&") || w.equals("||") || w.startsWith("#")) {
+                throw new io.netrescue.inventory.InvalidInputException("the command line has the word '" + w
+                        + "', which iPXE would take as a command separator or comment: remove it");
+            }
+        }
+    }
+
+    /** Reduces text for an {@code echo} line: no '$' (iPXE expansion), no ';' (a command separator), no newlines, bounded length. */
     public static String text(String s) {
         StringBuilder b = new StringBuilder(Math.min(s.length(), 200));
         for (int i = 0; i < s.length() && b.length() < 200; i++) {
             char c = s.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || " .,:;/_=+-()@[]".indexOf(c) >= 0;
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || " .,:/_=+-()@[]".indexOf(c) >= 0;
             b.append(ok ? c : '?');
         }
         return b.toString();

@@ -1,6 +1,7 @@
 package io.netrescue.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -56,5 +57,19 @@ class IpxeScriptsTest {
         String s = IpxeScripts.local("x", "evil\nchain http://evil/${x}", BootPolicy.LocalBoot.EXIT);
         assertThat(s.lines()).hasSize(3);
         assertThat(s).doesNotContain("${").contains("evil?chain http://evil/??x?");
+    }
+
+    /** Issue 15, finding 5: iPXE splits at a standalone ';', '&&', '||' and ends a line at a word starting with '#'. */
+    @Test
+    void noValueCanEndACommandOfTheScript() {
+        String echoed = IpxeScripts.local("x ; shell", "a && b || c # d", BootPolicy.LocalBoot.EXIT);
+        assertThat(echoed.substring(echoed.indexOf("\n"))).doesNotContain(";").doesNotContain("&&").doesNotContain("||").doesNotContain("#");
+        for (String bad : List.of("console=ttyS0 ; shell", "quiet && shell", "quiet || shell", "quiet #comment", "a  ;  b")) {
+            assertThatThrownBy(() -> IpxeScripts.netboot("w", "p", "http://s/k", List.of(), bad, false)).as(bad)
+                    .isInstanceOf(io.netrescue.inventory.InvalidInputException.class).hasMessageContaining("iPXE");
+            assertThatThrownBy(() -> CmdlineTemplate.check(bad)).as(bad).hasMessageContaining("iPXE");
+        }
+        // what Linux command lines do have stays: '=', ',', ':', quotes inside a word, a ';' inside a word
+        CmdlineTemplate.check("console=ttyS0,115200n8 root=UUID=ab:cd ip=dhcp foo=a;b init=/bin/sh nr.x=#1");
     }
 }

@@ -28,7 +28,16 @@ public record KernelTrial(long id, String host, String profile, Instant startedA
     public static final Set<String> HEALTHY = Set.of("ok", "healthy", "up", "booted");
 
     /** A {@code boot.report} of the host: when, for which profile, with what status. */
-    public record Report(Instant at, String profile, String status) {}
+    /**
+     * A {@code /boot/report}: when, for which profile, what status, and when the token it carried was issued
+     * (a report passes a trial only with a token issued for a boot served during the trial).
+     */
+    public record Report(Instant at, String profile, String status, Instant tokenIssuedAt) {
+        /** A report whose token was issued when it reported (tests). */
+        public Report(Instant at, String profile, String status) {
+            this(at, profile, status, at);
+        }
+    }
 
     public sealed interface Verdict {
         record Waiting() implements Verdict {}
@@ -41,7 +50,8 @@ public record KernelTrial(long id, String host, String profile, Instant startedA
     /** How the trial stands at {@code now}, given the host's reports since it started. */
     public Verdict judge(List<Report> reports, Instant now) {
         Optional<Report> mine = reports.stream()
-                .filter(r -> r.profile().equals(profile) && !r.at().isBefore(startedAt) && !r.at().isAfter(deadline)).findFirst();
+                .filter(r -> r.profile().equals(profile) && !r.at().isBefore(startedAt) && !r.at().isAfter(deadline)
+                        && !r.tokenIssuedAt().isBefore(startedAt)).findFirst();
         if (mine.isPresent()) {
             String st = mine.get().status().strip().toLowerCase(Locale.ROOT);
             if (HEALTHY.contains(st)) return new Verdict.Healthy(mine.get().at(), st);

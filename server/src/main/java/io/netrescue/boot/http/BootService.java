@@ -282,10 +282,23 @@ public final class BootService {
         if (token == null || !token.matches("[0-9a-f]{48}")) return Optional.empty();
         String st = status == null || status.isBlank() ? "booted" : Printable.clip(status);
         Instant now = clock.instant();
-        return db.inWriteTransaction(h -> tokens.redeem(h, token, now).map(t -> {
+        return db.inWriteTransaction(h -> tokens.find(h, token, now).flatMap(t -> {
+            // once per boot, and from the host's own address when it has expected ones: a token seen on the
+            // wire (or a booted system's old one) must not pass a kernel trial or speak for another boot
+            Optional<String> refusal = t.usedAt().isPresent() ? Optional.of("its token was used already at " + t.usedAt().get())
+                    : hosts.get(h, t.host()).map(x -> x.expectedIps()).filter(ips -> !ips.isEmpty()
+                            && ips.stream().noneMatch(ip -> ip.getHostAddress().equals(source)))
+                    .map(ips -> "from " + source + ", not one of its addresses");
+            if (refusal.isPresent()) {
+                events.append(h, new Event(0, now, Optional.of(t.host()), "boot.report-refused", "host:" + source, Optional.empty(),
+                        Optional.empty(), Optional.of(source), Optional.of(st), Optional.of("profile " + t.profile() + ": " + refusal.get())));
+                return Optional.<String>empty();
+            }
+            tokens.redeem(h, token, now);
             events.append(h, new Event(0, now, Optional.of(t.host()), "boot.report", "host:" + source, Optional.empty(),
-                    Optional.empty(), Optional.of(source), Optional.of(st), Optional.of("profile " + t.profile() + " reported " + st)));
-            return t.host();
+                    Optional.empty(), Optional.of(source), Optional.of(st), Optional.of("profile " + t.profile() + " reported " + st
+                            + " (token issued " + t.issuedAt() + ")")));
+            return Optional.of(t.host());
         }));
     }
 }

@@ -218,14 +218,28 @@ public final class KernelTrials implements AutoCloseable {
         }
     }
 
+    private static final java.util.regex.Pattern REPORTED = java.util.regex.Pattern.compile("profile (\\S+) reported .* \\(token issued (\\S+)\\)");
+
+    /** A boot.report event as the judge sees it; one without its token's issue time (older servers) never passes a trial. */
+    static KernelTrial.Report report(Instant at, String reason, String status) {
+        java.util.regex.Matcher m = REPORTED.matcher(reason);
+        if (!m.matches()) return new KernelTrial.Report(at, reason.replaceFirst("^profile (\\S+) reported .*$", "$1"), status, Instant.EPOCH);
+        Instant issued;
+        try {
+            issued = Instant.parse(m.group(2));
+        } catch (java.time.format.DateTimeParseException e) {
+            issued = Instant.EPOCH;
+        }
+        return new KernelTrial.Report(at, m.group(1), status, issued);
+    }
+
     /** Judges every armed trial; package-private so tests can drive it. */
     void check(Instant now) {
         List<KernelTrial> armed = db.read(h -> h.createQuery("SELECT * FROM kernel_trials WHERE state = 'armed'").map((rs, c) -> trial(rs)).list());
         for (KernelTrial t : armed) {
             List<KernelTrial.Report> reports = db.read(h -> events.recent(h, Optional.of(t.host()), 200, 0)).stream()
                     .filter(e -> e.kind().equals("boot.report"))
-                    .map(e -> new KernelTrial.Report(e.at(), e.reason().orElse("").replaceFirst("^profile (\\S+) reported .*$", "$1"),
-                            e.decision().orElse(""))).toList();
+                    .map(e -> report(e.at(), e.reason().orElse(""), e.decision().orElse(""))).toList();
             switch (t.judge(reports, now)) {
                 case KernelTrial.Verdict.Waiting w -> { }
                 case KernelTrial.Verdict.Healthy ok -> {

@@ -41,6 +41,7 @@ public final class ReadTransfer {
 
     private boolean oackPending;
     private boolean finished;
+    private boolean heard;    // the client acknowledged something we sent: its address is its own
     private long acked;      // highest block the client acknowledged, 0 = none
     private long sent;       // highest block sent so far
     private long sendFrom;
@@ -107,6 +108,7 @@ public final class ReadTransfer {
                 return Action.WAIT;
             }
             oackPending = false;
+            heard = true;
             retries = 0;
             return window(now, 1);
         }
@@ -116,6 +118,7 @@ public final class ReadTransfer {
             return Action.WAIT;
         }
         acked = block;
+        heard = true;
         retries = 0;
         if (acked == lastBlock) {
             finished = true;
@@ -204,6 +207,14 @@ public final class ReadTransfer {
 
     public long lastBlock() {
         return lastBlock;
+    }
+
+    /**
+     * Whether the client acknowledged an OACK or a block we sent: the request's source address then
+     * belongs to whoever asked (a forged read request never gets this far, its answers go elsewhere).
+     */
+    public boolean heard() {
+        return heard;
     }
 
     public long acked() {

@@ -203,7 +203,7 @@ public final class NetrescueServer implements AutoCloseable {
         if (config.tftp().enabled()) {
             int httpPort = connector.getLocalPort();
             PxeConfigService pxe = new PxeConfigService(boot, () -> config.tftpBaseUrl(httpPort), this::hint, clock);
-            TftpFileSource generated = (path, client) -> pxe.render(path, client.getAddress()).map(TftpFile::of);
+            TftpFileSource generated = (path, client) -> pxe.render(path, client.getAddress()).map(c -> TftpFile.of(c.bytes(), c.apply()));
             tftp = new TftpServer(config.tftp(), generated.or(ipxeBinariesOverTftp(dhcpSettings)).or(TftpFileSource.directory(assets))).start();
         }
         eventService.record(null, "server.started", "server", "listening on " + url());

@@ -97,6 +97,42 @@ class PxeTftpTest {
         assertThat(s.api("POST", "netboot", null).status()).isEqualTo(405);
     }
 
+    /** The host's timeline once it holds {@code text}: a decision is applied when the client acknowledges, just after it has its bytes. */
+    String awaitEvents(String text) throws Exception {
+        long end = System.nanoTime() + 5_000_000_000L;
+        String ev = s.api("GET", "events?host=web1", null).body();
+        while (!ev.contains(text) && System.nanoTime() < end) {
+            Thread.sleep(20);
+            ev = s.api("GET", "events?host=web1", null).body();
+        }
+        return ev;
+    }
+
+    /**
+     * Issue 15, finding 2: one TFTP read request with a forged source address (nothing there acknowledges)
+     * spent the host's once. A decision made over TFTP is applied only when the client acknowledges what
+     * it was sent.
+     */
+    @Test
+    void aReadRequestFromASourceThatNeverAcknowledgesSpendsNothing() throws Exception {
+        ok(s.api("PUT", "hosts/web1/boot", "{\"mode\":\"once\",\"profile\":\"rescue\"}"));
+        byte[] rrq = ("\0\u0001pxelinux.cfg/01-" + MAC + "\0octet\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try (DatagramSocket forged = new DatagramSocket(new InetSocketAddress("127.0.0.2", 0))) {
+            forged.send(new DatagramPacket(rrq, rrq.length, new InetSocketAddress("127.0.0.1", tftpPort)));
+            forged.setSoTimeout(3000);
+            DatagramPacket data = new DatagramPacket(new byte[1600], 1600);
+            forged.receive(data); // the configuration came (to whoever the source was), and is never acknowledged
+            assertThat(data.getData()[1]).isEqualTo((byte) 3);
+        }
+        Thread.sleep(1500);
+        assertThat(s.api("GET", "hosts/web1/boot", null).body()).as("the once is not spent").contains("\"mode\":\"once\"");
+        assertThat(s.api("GET", "events?host=web1", null).body()).doesNotContain("boot.served");
+        // the machine itself asks and acknowledges: now it is spent
+        assertThat(tftp("pxelinux.cfg/01-" + MAC).body()).contains("KERNEL");
+        assertThat(awaitEvents("boot.mode")).contains("boot.served");
+        assertThat(s.api("GET", "hosts/web1/boot", null).body()).doesNotContain("\"mode\":\"once\"");
+    }
+
     @Test
     void grubGetsTheSameDecisionQuoted() throws Exception {
         ok(s.api("PUT", "hosts/web1/boot", "{\"mode\":\"once\",\"profile\":\"rescue\"}"));
@@ -104,7 +140,7 @@ class PxeTftpTest {
         assertThat(f.body()).contains("linux '/vmlinuz' 'console=ttyS0' 'host=web1'", "initrd '/initrd.gz'", "boot\n");
         // GRUB 2.06 reads the file twice per boot: the second read is the same answer, not a second decision
         assertThat(tftp("grub/grub.cfg-01-" + MAC).body()).isEqualTo(f.body());
-        String ev = s.api("GET", "events?host=web1", null).body();
+        String ev = awaitEvents("boot.mode");
         assertThat(ev.split("netboot rescue via grub", -1).length - 1).isEqualTo(1);
         assertThat(ev).contains("boot.mode");
         // a later boot: the once was used

@@ -98,39 +98,7 @@ public final class BootService {
                 Instant now = clock.instant();
                 BootDecision d = loadable(decider.decide(req, inventory, now), format);
                 Optional<String> token = needsToken(d) ? Optional.of(newToken()) : Optional.empty();
-                Event ev = event(d, req, now, format);
-                if (d.transition().isPresent()) {
-                    var t = d.transition().get();
-                    boolean won = db.inWriteTransaction(h -> {
-                        if (!hosts.compareAndSetBoot(h, t.host(), t.expectedVersion(), t.next(), now)) return false;
-                        events.append(h, ev);
-                        events.append(h, Event.of(now, t.host(), "boot.mode", "boot", t.why() + "; now " + t.next()));
-                        token.ifPresent(tk -> issue(h, tk, d, now));
-                        return true;
-                    });
-                    inventory.refreshHost(t.host()); // won or lost, the cache now has what the database has
-                    if (!won) continue; // someone else changed the host first: decide again on fresh data
-                } else {
-                    boolean routine = token.isEmpty() && d.verdict() == BootDecision.Verdict.SERVED;
-                    boolean wait = auditSync || !routine;
-                    java.util.function.Consumer<Handle> dbWrite = d.verdict() != BootDecision.Verdict.UNKNOWN && token.isEmpty() ? null : h -> {
-                        if (d.verdict() == BootDecision.Verdict.UNKNOWN) {
-                            events.sawUnknown(h, d.mac().orElseThrow().toString(), uuidText(req).orElse(null),
-                                    Printable.clip(req.reported().ip()), Printable.clip(req.reported().arch()), now);
-                        }
-                        token.ifPresent(tk -> issue(h, tk, d, now));
-                    };
-                    var written = writer.submit(List.of(ev), dbWrite, wait, routine);
-                    // A token must exist before the booted system can present it; refusals, unknown machines
-                    // and errors are rare and worth their fsync. Routine decisions follow in the next group commit.
-                    if (wait || written.isDone()) written.get(10, TimeUnit.SECONDS);
-                }
-                (d.verdict() == BootDecision.Verdict.SERVED ? log.atDebug() : log.atInfo()).addKeyValue("host", d.host().orElse("-")).addKeyValue("mac", d.mac().map(Object::toString).orElse("-"))
-                        .addKeyValue("source", IpAddresses.format(req.source())).addKeyValue("verdict", d.verdict())
-                        .addKeyValue("decision", decisionText(d, format)).addKeyValue("reason", d.reason()).log("boot decision");
-                if (d.host().isPresent() && (d.verdict() == BootDecision.Verdict.SERVED || d.verdict() == BootDecision.Verdict.EXPIRED)) {
-                    seen(req, d.host().get());
-                }
+                if (!apply(d, req, token, now, format)) continue; // someone else changed the host first: decide again on fresh data
                 return render(d, req, baseUrl, token, format);
             }
             return failSafe(req, "host changed too often while deciding", null, format);
@@ -138,6 +106,87 @@ public final class BootService {
             if (e instanceof InterruptedException) Thread.currentThread().interrupt();
             return failSafe(req, "internal error", e, format);
         }
+    }
+
+    /**
+     * A decision made and rendered but not applied yet: {@link #apply()} records it (spends a once,
+     * issues the token, audits), once, returning false when the host changed meanwhile (then nothing
+     * was applied; the answer given was stale).
+     */
+    public record Pending(String text, java.util.function.BooleanSupplier applier) {
+        public boolean apply() {
+            return applier.getAsBoolean();
+        }
+    }
+
+    /**
+     * Decides and renders without applying, for requests whose source address is not proven yet: a TFTP
+     * read request is one UDP packet, whose source anyone can forge, so the configuration is served at
+     * once and the decision applied only when the client acknowledges what it was sent (issue 15: one
+     * forged packet spent another host's once). A failure renders the local boot and applies nothing.
+     */
+    public Pending decideUnproven(BootRequest.Parse req, String baseUrl, BootFormat format) {
+        try {
+            Instant now = clock.instant();
+            BootDecision d = loadable(decider.decide(req, inventory, now), format);
+            Optional<String> token = needsToken(d) ? Optional.of(newToken()) : Optional.empty();
+            String text = render(d, req, baseUrl, token, format);
+            java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+            return new Pending(text, () -> {
+                if (!once.compareAndSet(false, true)) return true;
+                try {
+                    boolean won = apply(d, req, token, now, format);
+                    if (!won) log.atWarn().addKeyValue("host", d.host().orElse("-")).addKeyValue("source", IpAddresses.format(req.source()))
+                            .log("boot decision served but not applied: the host's boot mode changed before the client acknowledged it");
+                    return won;
+                } catch (Exception e) {
+                    if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+                    log.atError().addKeyValue("source", IpAddresses.format(req.source())).addKeyValue("error", e.toString()).log("boot decision not applied");
+                    return false;
+                }
+            });
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+            return new Pending(failSafe(req, "internal error", e, format), () -> true);
+        }
+    }
+
+    /** Records decision {@code d}: the boot mode's transition (compare-and-set), the token, the audit; false when the host changed first. */
+    private boolean apply(BootDecision d, BootRequest.Parse req, Optional<String> token, Instant now, BootFormat format) throws Exception {
+        Event ev = event(d, req, now, format);
+        if (d.transition().isPresent()) {
+            var t = d.transition().get();
+            boolean won = db.inWriteTransaction(h -> {
+                if (!hosts.compareAndSetBoot(h, t.host(), t.expectedVersion(), t.next(), now)) return false;
+                events.append(h, ev);
+                events.append(h, Event.of(now, t.host(), "boot.mode", "boot", t.why() + "; now " + t.next()));
+                token.ifPresent(tk -> issue(h, tk, d, now));
+                return true;
+            });
+            inventory.refreshHost(t.host()); // won or lost, the cache now has what the database has
+            if (!won) return false;
+        } else {
+            boolean routine = token.isEmpty() && d.verdict() == BootDecision.Verdict.SERVED;
+            boolean wait = auditSync || !routine;
+            java.util.function.Consumer<Handle> dbWrite = d.verdict() != BootDecision.Verdict.UNKNOWN && token.isEmpty() ? null : h -> {
+                if (d.verdict() == BootDecision.Verdict.UNKNOWN) {
+                    events.sawUnknown(h, d.mac().orElseThrow().toString(), uuidText(req).orElse(null),
+                            Printable.clip(req.reported().ip()), Printable.clip(req.reported().arch()), now);
+                }
+                token.ifPresent(tk -> issue(h, tk, d, now));
+            };
+            var written = writer.submit(List.of(ev), dbWrite, wait, routine);
+            // A token must exist before the booted system can present it; refusals, unknown machines
+            // and errors are rare and worth their fsync. Routine decisions follow in the next group commit.
+            if (wait || written.isDone()) written.get(10, TimeUnit.SECONDS);
+        }
+        (d.verdict() == BootDecision.Verdict.SERVED ? log.atDebug() : log.atInfo()).addKeyValue("host", d.host().orElse("-")).addKeyValue("mac", d.mac().map(Object::toString).orElse("-"))
+                .addKeyValue("source", IpAddresses.format(req.source())).addKeyValue("verdict", d.verdict())
+                .addKeyValue("decision", decisionText(d, format)).addKeyValue("reason", d.reason()).log("boot decision");
+        if (d.host().isPresent() && (d.verdict() == BootDecision.Verdict.SERVED || d.verdict() == BootDecision.Verdict.EXPIRED)) {
+            seen(req, d.host().get());
+        }
+        return true;
     }
 
     /** Behind a configured NAT the machine's own address is the one it reported (the decider checked it). */

@@ -40,7 +40,7 @@ public final class PxeConfigService {
     private final ClientHints hints;
     private final Clock clock;
     private record Key(InetAddress client, String path) {}
-    private record Served(byte[] bytes, Instant at) {}
+    private record Served(byte[] bytes, Runnable apply, Instant at) {}
     /** Requests for one key are decided one at a time, so a concurrent repeat waits and reuses the answer. */
     private final Object[] stripes = new Object[64];
     private final Map<Key, Served> recent = new LinkedHashMap<>(64, 0.75f, false) {
@@ -59,27 +59,35 @@ public final class PxeConfigService {
         for (int i = 0; i < stripes.length; i++) stripes[i] = new Object();
     }
 
-    /** The configuration for {@code path} requested by {@code client}; empty when the path is not ours. */
-    public Optional<byte[]> render(String path, InetAddress client) {
+    /**
+     * The configuration for {@code path} requested by {@code client}, and what applies its decision (a
+     * once spent, a token issued, the audit): to be run once the client proved its address by
+     * acknowledging what it was sent ({@link BootService#decideUnproven}). Empty when the path is not ours.
+     */
+    public record Config(byte[] bytes, Runnable apply) {}
+
+    public Optional<Config> render(String path, InetAddress client) {
         return PxeConfigPath.parse(path).flatMap(p -> switch (p) {
-            case PxeConfigPath.Skipped s -> Optional.<byte[]>empty();
+            case PxeConfigPath.Skipped s -> Optional.<Config>empty();
             case PxeConfigPath.ByMac m -> {
                 Key key = new Key(client, path);
                 synchronized (stripes[Math.floorMod(key.hashCode(), stripes.length)]) {
                     Instant now = clock.instant();
                     synchronized (recent) {
                         Served s = recent.get(key);
-                        if (s != null && s.at().plus(REPEAT_WINDOW).isAfter(now)) yield Optional.of(s.bytes());
+                        if (s != null && s.at().plus(REPEAT_WINDOW).isAfter(now)) yield Optional.of(new Config(s.bytes(), s.apply()));
                     }
                     Optional<ClientHints.Hint> h = hints.forMac(m.mac());
                     String platform = m.format() == BootFormat.PXELINUX ? "pcbios" : "";
                     BootRequest req = new BootRequest(m.mac(), Optional.of(client), h.flatMap(ClientHints.Hint::uuid),
                             h.map(x -> x.arch().toString()).orElse(""), platform, client);
-                    byte[] bytes = boot.decide(BootRequest.Parsed.of(req), baseUrl.get(), m.format()).getBytes(StandardCharsets.UTF_8);
+                    BootService.Pending pending = boot.decideUnproven(BootRequest.Parsed.of(req), baseUrl.get(), m.format());
+                    byte[] bytes = pending.text().getBytes(StandardCharsets.UTF_8);
+                    Runnable apply = pending::apply; // idempotent: a repeat read shares it
                     synchronized (recent) {
-                        recent.put(key, new Served(bytes, now));
+                        recent.put(key, new Served(bytes, apply, now));
                     }
-                    yield Optional.of(bytes);
+                    yield Optional.of(new Config(bytes, apply));
                 }
             }
         });

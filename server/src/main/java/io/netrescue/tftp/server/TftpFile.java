@@ -23,9 +23,25 @@ public interface TftpFile extends Closeable {
     @Override
     default void close() throws IOException {}
 
+    /**
+     * Called once, when the client first acknowledges what it was sent: its address is proven (a read
+     * request alone can be forged). Generated content applies its side effects here.
+     */
+    default void heard() {}
+
     /** Generated content, e.g. a per-machine boot menu. The array is not copied: do not change it afterwards. */
     static TftpFile of(byte[] bytes) {
+        return of(bytes, () -> {});
+    }
+
+    /** Generated content whose side effects ({@code onHeard}) wait until the client proves its address. */
+    static TftpFile of(byte[] bytes, Runnable onHeard) {
         return new TftpFile() {
+            @Override
+            public void heard() {
+                onHeard.run();
+            }
+
             @Override
             public long size() {
                 return bytes.length;

@@ -101,7 +101,7 @@ final class Transfer implements Runnable {
             ReadTransfer m = new ReadTransfer(sent.size(), neg, server.timeoutNanos, server.settings.retries());
             ReadTransfer.Action end;
             try (TransferSocket s = open(m.windowSize(), 4 + m.blockSize()); Arena arena = Arena.ofConfined()) {
-                end = loop(s, m, new BlockReader(sent, m.windowSize() * m.blockSize(), arena));
+                end = loop(s, m, new BlockReader(sent, m.windowSize() * m.blockSize(), arena), opened);
             }
             long ms = (System.nanoTime() - t0) / 1_000_000;
             LoggingEventBuilder e;
@@ -157,8 +157,9 @@ final class Transfer implements Runnable {
      * thread sleeps in the socket's receive until the client's datagram or the deadline: no poll,
      * no selector, no other thread involved (docs/protocols/tftp.md, "Threading design").
      */
-    private ReadTransfer.Action loop(TransferSocket s, ReadTransfer m, BlockReader file) throws IOException {
+    private ReadTransfer.Action loop(TransferSocket s, ReadTransfer m, BlockReader file, TftpFile source) throws IOException {
         int[] lengths = new int[m.windowSize()];
+        boolean heard = false;
         ReadTransfer.Action a = m.start(System.nanoTime());
         while (true) {
             switch (a) {
@@ -188,6 +189,10 @@ final class Transfer implements Runnable {
                 long malformedBefore = m.malformed();
                 a = m.onDatagram(s.received(), System.nanoTime());
                 if (m.malformed() != malformedBefore) server.malformed.increment();
+                if (!heard && m.heard()) {
+                    heard = true;
+                    source.heard(); // the client's address is proven: generated content may act now
+                }
             }
         }
     }

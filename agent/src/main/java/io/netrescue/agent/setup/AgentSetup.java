@@ -19,7 +19,7 @@ public final class AgentSetup {
             usage: netrescue-agent setup [--root DIR] [--dry-run] [--panic SECONDS] [--sysrq-mask N] [--no-panic-on-oops]
                                          [--kexec] [--watchdog SECONDS] [--ssh-early] [--agent-config FILE]
                                          [--netconsole SERVER[:PORT]] [--xt-sysrq SERVER --xt-sysrq-password-file F
-                                          [--xt-sysrq-port 9] [--xt-sysrq-hash sha1|sha256]]
+                                          [--xt-sysrq-port 9] [--xt-sysrq-hash sha1|sha256] [--allow-broken-xt-sysrq]]
                    netrescue-agent setup --undo [--root DIR] [--dry-run] [--force]
               --root DIR          change the system under DIR instead of / (no commands are run then)
               --dry-run           print what would change (a unified diff) and change nothing
@@ -34,7 +34,9 @@ public final class AgentSetup {
                                   (`netrescue serve --netconsole 0.0.0.0:6666`; port 6666 by default)
               --xt-sysrq SERVER   the kernel's xt_SYSRQ with the host's password (module options, 0600) and a firewall
                                   rule accepting SysRq only from SERVER; the same password as `netrescue host sysrq
-                                  HOST --dialect xt --password-file F` (needs xtables-addons 3.26 or later)
+                                  HOST --dialect xt --password-file F`. Refused unless the installed module is
+                                  xtables-addons 3.26 or later (earlier ones crash the kernel on the first request;
+                                  --allow-broken-xt-sysrq arms it anyway)
               --agent-config F    install F (from `netrescue host agent-config HOST`) as /etc/netrescue/agent.conf
               --undo              put back every file setup replaced, byte for byte, and remove what it created
               --force             with --undo: also restore files someone edited after setup wrote them
@@ -53,6 +55,7 @@ public final class AgentSetup {
         String xtServer = null, xtHash = "sha1";
         Path xtPassword = null;
         int xtPort = 9;
+        boolean allowBrokenXt = false;
         try {
             for (int i = 0; i < args.size(); i++) {
                 String a = args.get(i);
@@ -73,6 +76,7 @@ public final class AgentSetup {
                     case "--xt-sysrq-password-file" -> xtPassword = Path.of(value(args, ++i, a));
                     case "--xt-sysrq-port" -> xtPort = number(value(args, ++i, a), a);
                     case "--xt-sysrq-hash" -> xtHash = value(args, ++i, a);
+                    case "--allow-broken-xt-sysrq" -> allowBrokenXt = true;
                     case "--help", "-h" -> {
                         out.print(USAGE);
                         return 0;
@@ -91,7 +95,7 @@ public final class AgentSetup {
                     throw new InvalidInputException("--xt-sysrq SERVER and --xt-sysrq-password-file FILE go together");
                 }
                 Optional<SetupOptions.XtSysrq> xt = xtServer == null ? Optional.empty()
-                        : Optional.of(new SetupOptions.XtSysrq(xtServer, xtPort, xtPassword, xtHash));
+                        : Optional.of(new SetupOptions.XtSysrq(xtServer, xtPort, xtPassword, xtHash, allowBrokenXt));
                 SetupOptions o = new SetupOptions(root, panic, oops, mask, kexec, watchdog, ssh, agentConfig, netconsole, xt);
                 SetupPlan.Plan plan = SetupPlan.build(o);
                 steps = applier.apply(plan.changes());

@@ -17,7 +17,8 @@ public record SetupOptions(Path root, int panicSeconds, boolean panicOnOops, int
                            Optional<Integer> watchdogSeconds, boolean sshEarly, Optional<Path> agentConfig,
                            Optional<String> netconsole, Optional<XtSysrq> xt) {
     /** @param passwordFile holds the password the server has for this host (`host sysrq NAME --password-file`) */
-    public record XtSysrq(String server, int port, Path passwordFile, String hash) {
+    /** @param allowBroken arm it even where the installed xt_SYSRQ is older than 3.26 or of unknown version (it crashes the kernel) */
+    public record XtSysrq(String server, int port, Path passwordFile, String hash, boolean allowBroken) {
         public XtSysrq {
             if (!server.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9a-fA-F:]{2,39}")) {
                 throw new IllegalArgumentException("--xt-sysrq needs the server's IP address (the firewall rule accepts SysRq only from it)");

@@ -10,6 +10,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What {@code agent setup} writes for a given root and options: every file's exact content. Reads the
@@ -55,7 +56,7 @@ final class SetupPlan {
             }
         });
         if (o.sshEarly()) c.add(file(UNITS + distro.sshUnit() + ".d/netrescue-early.conf", sshEarly(), 0644));
-        o.xt().ifPresent(x -> xt(o, x, c));
+        o.xt().ifPresent(x -> xt(o, x, c, notes));
         o.netconsole().ifPresent(n -> {
             String server = n.contains(":") ? n.substring(0, n.indexOf(':')) : n;
             String port = n.contains(":") ? n.substring(n.indexOf(':') + 1) : "6666";
@@ -66,7 +67,13 @@ final class SetupPlan {
         return new Plan(List.copyOf(c), List.copyOf(notes));
     }
 
-    private static void xt(SetupOptions o, SetupOptions.XtSysrq x, List<Change> c) {
+    private static void xt(SetupOptions o, SetupOptions.XtSysrq x, List<Change> c, List<String> notes) {
+        XtSysrqModule module = XtSysrqModule.inspect(o.root());
+        Optional<String> unsafe = module.refusal();
+        if (unsafe.isPresent() && !x.allowBroken()) {
+            throw new InvalidInputException("--xt-sysrq refused: " + unsafe.get() + " (--allow-broken-xt-sysrq arms it anyway)");
+        }
+        notes.add(unsafe.map(u -> "WARNING: armed although " + u).orElse(module.describe()));
         String password;
         try {
             var perms = Files.getPosixFilePermissions(x.passwordFile());

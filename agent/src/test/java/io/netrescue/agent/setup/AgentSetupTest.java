@@ -42,6 +42,7 @@ class AgentSetupTest {
         write(root, "usr/bin/systemctl", "", "rwxr-xr-x");
         write(root, "usr/sbin/kexec", "", "rwxr-xr-x");
         write(root, "usr/sbin/iptables", "", "rwxr-xr-x");
+        xtModule(root, "6.1.0-28-amd64", "3.27");
         write(root, "boot/vmlinuz-6.1.0-28-amd64", "kernel", "rw-r--r--");
         write(root, "boot/initrd.img-6.1.0-28-amd64", "initrd", "rw-r--r--");
         Files.createSymbolicLink(root.resolve("vmlinuz"), Path.of("boot/vmlinuz-6.1.0-28-amd64"));
@@ -54,6 +55,7 @@ class AgentSetupTest {
         write(root, "usr/bin/systemctl", "", "rwxr-xr-x");
         write(root, "usr/bin/kexec", "", "rwxr-xr-x");
         write(root, "usr/bin/iptables", "", "rwxr-xr-x");
+        xtModule(root, "6.12.1-arch1-1", "3.27");
         write(root, "boot/vmlinuz-linux", "kernel", "rw-r--r--");
         write(root, "boot/initramfs-linux.img", "initrd", "rw-r--r--");
         return root;
@@ -64,9 +66,16 @@ class AgentSetupTest {
         write(root, "usr/bin/systemctl", "", "rwxr-xr-x");
         write(root, "usr/sbin/kexec", "", "rwxr-xr-x");
         write(root, "usr/sbin/iptables", "", "rwxr-xr-x");
+        xtModule(root, "6.11.4-301.fc41.x86_64", "3.27");
         write(root, "boot/loader/entries/0123-6.11.4-301.fc41.x86_64.conf",
                 "title Fedora Linux\nversion 6.11.4-301.fc41.x86_64\nlinux /vmlinuz-6.11.4-301.fc41.x86_64\ninitrd /initramfs-6.11.4-301.fc41.x86_64.img\n", "rw-r--r--");
         return root;
+    }
+
+    /** An xt_SYSRQ module built by DKMS from xtables-addons {@code version}. */
+    static void xtModule(Path root, String kernel, String version) throws IOException {
+        write(root, "lib/modules/" + kernel + "/updates/dkms/xt_SYSRQ.ko.xz", "module", "rw-r--r--");
+        Files.createDirectories(root.resolve("var/lib/dkms/xtables-addons/" + version + "/" + kernel));
     }
 
     static void write(Path root, String rel, String content, String perms) throws IOException {
@@ -151,6 +160,60 @@ class AgentSetupTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve("etc/modprobe.d/netrescue-xt_sysrq.conf")))).isEqualTo("rw-------");
         assertThat(Files.readString(root.resolve("etc/systemd/system/netrescue-xt-sysrq.service")))
                 .contains("ExecStart=/usr/sbin/iptables -I INPUT -p udp -s 10.0.0.1 --dport 9 -j SYSRQ");
+    }
+
+    /**
+     * Issue 15, item 2: Debian 12's xtables-addons 3.23 crashes the kernel on the first hashed xt_SYSRQ
+     * request. Setup reads which xtables-addons built the module and refuses before 3.26 (and when it cannot
+     * tell, or there is no module), unless told to arm it anyway; the check shows in a dry run.
+     */
+    @Test
+    void xtSysrqIsRefusedWhereTheInstalledModuleCrashesTheKernel() throws IOException {
+        String[] xt = {"--xt-sysrq", "10.0.0.1", "--xt-sysrq-password-file", xtPassword().toString()};
+        Path bookworm = Files.createDirectory(tmp.resolve("bookworm"));
+        write(bookworm, "etc/os-release", "ID=debian\n", "rw-r--r--");
+        write(bookworm, "usr/bin/systemctl", "", "rwxr-xr-x");
+        write(bookworm, "usr/sbin/iptables", "", "rwxr-xr-x");
+        write(bookworm, "lib/modules/6.1.0-28-amd64/updates/dkms/xt_SYSRQ.ko", "module", "rw-r--r--");
+        write(bookworm, "var/lib/dpkg/status", "Package: iptables\nStatus: install ok installed\nVersion: 1.8.9-2\n\n"
+                + "Package: xtables-addons-dkms\nStatus: install ok installed\nVersion: 3.23-1\n\n", "rw-r--r--");
+        Run broken = setup(bookworm, xt);
+        assertThat(broken.exit()).isEqualTo(1);
+        assertThat(broken.err()).contains("xtables-addons 3.23-1 (package xtables-addons-dkms 3.23-1), which crashes the kernel",
+                "fixed in 3.26", "--allow-broken-xt-sysrq");
+        assertThat(bookworm.resolve("etc/modprobe.d/netrescue-xt_sysrq.conf")).doesNotExist();
+        Run dry = setup(bookworm, concat(xt, "--dry-run"));
+        assertThat(dry.exit()).as("the dry run shows the refusal").isEqualTo(1);
+        assertThat(dry.err()).contains("crashes the kernel");
+        Run anyway = setup(bookworm, concat(xt, "--allow-broken-xt-sysrq"));
+        assertThat(anyway.exit()).as(anyway.err()).isZero();
+        assertThat(anyway.err()).contains("WARNING: armed although xt_SYSRQ here is xtables-addons 3.23-1");
+
+        Path trixie = Files.createDirectory(tmp.resolve("trixie"));
+        write(trixie, "etc/os-release", "ID=debian\n", "rw-r--r--");
+        write(trixie, "usr/bin/systemctl", "", "rwxr-xr-x");
+        write(trixie, "usr/sbin/iptables", "", "rwxr-xr-x");
+        write(trixie, "lib/modules/6.12.9-amd64/updates/dkms/xt_SYSRQ.ko.xz", "module", "rw-r--r--");
+        write(trixie, "var/lib/dpkg/status", "Package: xtables-addons-dkms\nStatus: install ok installed\nVersion: 3.27-4\n\n", "rw-r--r--");
+        Run good = setup(trixie, concat(xt, "--dry-run"));
+        assertThat(good.exit()).as(good.err()).isZero();
+        assertThat(good.err()).contains("xt_SYSRQ: xtables-addons 3.27-4 (package xtables-addons-dkms 3.27-4), lib/modules/6.12.9-amd64/updates/dkms/xt_SYSRQ.ko.xz");
+
+        Path none = Files.createDirectory(tmp.resolve("none"));
+        write(none, "etc/os-release", "ID=debian\n", "rw-r--r--");
+        write(none, "usr/bin/systemctl", "", "rwxr-xr-x");
+        write(none, "usr/sbin/iptables", "", "rwxr-xr-x");
+        assertThat(setup(none, xt).err()).contains("no xt_SYSRQ kernel module on this host");
+        write(none, "lib/modules/6.1.0-28-amd64/extra/xt_SYSRQ.ko", "module", "rw-r--r--");
+        assertThat(setup(none, xt).err()).contains("which xtables-addons built it is unknown");
+        assertThat(XtSysrqModule.compare("3.9", "3.26")).isNegative();
+        assertThat(XtSysrqModule.compare("1:3.26-1", "3.26")).isZero();
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
     }
 
     @Test

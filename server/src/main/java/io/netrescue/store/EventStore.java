@@ -107,8 +107,14 @@ public final class EventStore {
         if (n == 0) {
             h.createUpdate("INSERT INTO discovered (mac, uuid, last_ip, arch, first_seen, last_seen, requests) VALUES (?, ?, ?, ?, ?, ?, 1)")
                     .bind(0, mac).bind(1, uuid).bind(2, ip).bind(3, arch).bind(4, SqlTime.of(now)).bind(5, SqlTime.of(now)).execute();
+            // anyone can make up MACs: keep the most recently seen, so the list (and the store) stays bounded
+            h.createUpdate("DELETE FROM discovered WHERE mac IN (SELECT mac FROM discovered ORDER BY last_seen DESC, mac LIMIT -1 OFFSET ?)")
+                    .bind(0, MAX_DISCOVERED).execute();
         }
     }
+
+    /** How many machines not in the inventory are remembered (least recently seen go first). */
+    public static final int MAX_DISCOVERED = 1000;
 
     public List<Discovered> discovered(Handle h) {
         return h.createQuery("SELECT * FROM discovered ORDER BY last_seen DESC").map((rs, ctx) -> new Discovered(

@@ -150,6 +150,44 @@ class BootEndpointTest {
         assertThat(s.api("GET", "events?host=web1", null).body()).contains("boot.expired");
     }
 
+    /**
+     * Issue 15, finding 4: unauthenticated requests grew the store without bound (an event per unknown or
+     * refused request, every made-up MAC in the discovered list). Now at most 20 a minute per source are
+     * recorded one by one (and a summary says how many were not), and the discovered list keeps the 1000
+     * most recently seen.
+     */
+    @Test
+    void aFloodOfUnknownMachinesIsBoundedInTheStoreAndOnTheTimeline() throws Exception {
+        int n = EventStore_MAX + 100;
+        java.net.http.HttpClient c = java.net.http.HttpClient.newHttpClient();
+        java.util.List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>> all = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String mac = String.format("52-54-01-%02x-%02x-%02x", i >> 16 & 0xff, i >> 8 & 0xff, i & 0xff);
+            all.add(c.sendAsync(java.net.http.HttpRequest.newBuilder(s.url().resolve("/boot.ipxe?mac=" + mac + "&ip=127.0.0.1")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()));
+            if (all.size() == 64) {
+                for (var f : all) assertThat(f.get().body()).contains("not in inventory");
+                all.clear();
+                clock.advance(java.time.Duration.ofMillis(500)); // so that "least recently seen" means something
+            }
+        }
+        for (var f : all) assertThat(f.get().body()).contains("not in inventory");
+        String discovered = s.api("GET", "discovered", null).body();
+        assertThat(discovered.split("\"mac\"", -1).length - 1).isEqualTo(EventStore_MAX);
+        assertThat(discovered).contains(String.format("52:54:01:%02x:%02x:%02x", (n - 1) >> 16 & 0xff, (n - 1) >> 8 & 0xff, (n - 1) & 0xff));
+        assertThat(discovered).as("the least recently seen went first").doesNotContain("52:54:01:00:00:00");
+        String ev = s.api("GET", "events?limit=5000", null).body();
+        assertThat(ev.split("\"kind\":\"boot.unknown\"", -1).length - 1).as("recorded one by one").isEqualTo(20);
+        // the next minute: the first request is recorded, after a summary of what was not
+        clock.advance(java.time.Duration.ofSeconds(61));
+        assertThat(boot("52:54:02:00:00:01", "127.0.0.1")).contains("not in inventory");
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (!s.api("GET", "events?limit=5000", null).body().contains("boot.suppressed") && System.nanoTime() < end) Thread.sleep(50);
+        assertThat(s.api("GET", "events?limit=5000", null).body()).contains("boot.suppressed", (n - 20) + " unknown or refused boot requests from 1 source(s)");
+    }
+
+    static final int EventStore_MAX = io.netrescue.store.EventStore.MAX_DISCOVERED;
+
     /** Issue 15, finding 6: a HEAD of /boot.ipxe spent the host's once and answered an empty body. */
     @Test
     void headOfTheBootScriptDecidesNothing() throws Exception {

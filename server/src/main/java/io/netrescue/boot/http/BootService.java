@@ -52,6 +52,7 @@ public final class BootService {
     private final BootDecider decider;
     private final Clock clock;
     private final Duration tokenTtl;
+    private final NoiseLimiter noiseLimiter = new NoiseLimiter();
     private final boolean auditSync;
     private final SecureRandom random = new SecureRandom();
     private volatile java.util.function.BiConsumer<java.net.InetAddress, String> hostSeen = (a, h) -> {};
@@ -166,7 +167,17 @@ public final class BootService {
             inventory.refreshHost(t.host()); // won or lost, the cache now has what the database has
             if (!won) return false;
         } else {
-            boolean routine = token.isEmpty() && d.verdict() == BootDecision.Verdict.SERVED;
+            // unknown machines and refused requests need no credentials to cause: recorded one by one up to a
+            // rate, to the audit journal (bounded by its retention) like routine decisions, the rest summarised
+            boolean noise = d.verdict() == BootDecision.Verdict.UNKNOWN || d.verdict() == BootDecision.Verdict.REFUSED;
+            List<Event> evs = List.of(ev);
+            if (noise) {
+                NoiseLimiter.Verdict v = noiseLimiter.admit(IpAddresses.format(req.source()), now);
+                evs = !v.record() ? List.of() : v.suppressedBefore() == 0 ? List.of(ev) : List.of(Event.of(now, null, "boot.suppressed", "boot",
+                        v.suppressedBefore() + " unknown or refused boot requests from " + v.sources() + " source(s) were not recorded one by one"
+                                + " (more than " + NoiseLimiter.PER_SOURCE + " a minute from one source, or " + NoiseLimiter.OVERALL + " from all)"), ev);
+            }
+            boolean routine = token.isEmpty() && (d.verdict() == BootDecision.Verdict.SERVED || noise);
             boolean wait = auditSync || !routine;
             java.util.function.Consumer<Handle> dbWrite = d.verdict() != BootDecision.Verdict.UNKNOWN && token.isEmpty() ? null : h -> {
                 if (d.verdict() == BootDecision.Verdict.UNKNOWN) {
@@ -175,10 +186,12 @@ public final class BootService {
                 }
                 token.ifPresent(tk -> issue(h, tk, d, now));
             };
-            var written = writer.submit(List.of(ev), dbWrite, wait, routine);
-            // A token must exist before the booted system can present it; refusals, unknown machines
-            // and errors are rare and worth their fsync. Routine decisions follow in the next group commit.
-            if (wait || written.isDone()) written.get(10, TimeUnit.SECONDS);
+            if (!evs.isEmpty() || dbWrite != null) {
+                var written = writer.submit(evs, dbWrite, wait, routine);
+                // A token must exist before the booted system can present it. Routine decisions (and the noise
+                // of unknown and refused requests) follow in the next group commit.
+                if (wait || written.isDone()) written.get(10, TimeUnit.SECONDS);
+            }
         }
         (d.verdict() == BootDecision.Verdict.SERVED ? log.atDebug() : log.atInfo()).addKeyValue("host", d.host().orElse("-")).addKeyValue("mac", d.mac().map(Object::toString).orElse("-"))
                 .addKeyValue("source", IpAddresses.format(req.source())).addKeyValue("verdict", d.verdict())

@@ -137,16 +137,13 @@ public final class JobApi {
         if (r.builtin() != null) {
             if (r.script() != null) throw new InvalidInputException("give \"script\" or \"builtin\", not both");
             Builtins.Builtin b = Builtins.require(r.builtin());
+            // a built-in takes its arguments and nothing else: an extra variable (LD_PRELOAD, one of its own
+            // settings) would make it another program, which a host allowing only that built-in never agreed to
+            if (!env.isEmpty()) throw new InvalidInputException("built-in " + b.name() + " takes its arguments (\"args\"), not \"env\"");
+            if (r.name() != null && !r.name().isEmpty()) throw new InvalidInputException("a built-in job is named after the built-in; \"name\" is for scripts");
             Map<String, String> args = r.args() == null ? Map.of() : r.args();
-            List<Job.EnvVar> all = new ArrayList<>(Builtins.env(b, args));
-            for (Job.EnvVar e : env) {
-                if (all.stream().anyMatch(x -> x.name().equals(e.name()))) {
-                    throw new InvalidInputException("environment variable " + e.name() + " is an argument of built-in " + b.name() + ": give it in \"args\"");
-                }
-                all.add(e);
-            }
-            String name = r.name() == null || r.name().isEmpty() ? Builtins.jobName(b, args) : r.name();
-            return new JobService.Submission(name, Builtins.script(b), all, timeout.orElse(b.timeout()), Optional.of(b.name()), endRescue, installed);
+            return new JobService.Submission(Builtins.jobName(b, args), Builtins.script(b), Builtins.env(b, args), timeout.orElse(b.timeout()),
+                    Optional.of(b.name()), endRescue, installed);
         }
         if (r.args() != null) throw new InvalidInputException("\"args\" are for a built-in job (\"builtin\")");
         if (r.script() == null) throw new InvalidInputException("\"script\" (the job's script, as text) or \"builtin\" is required");

@@ -133,6 +133,8 @@ final class JobCommand {
     static final class Logs extends ApiCommand {
         @Parameters(paramLabel = "JOB") long id;
         @Option(names = {"-f", "--follow"}, description = "Wait for more output until the job ends.") boolean follow;
+        @Option(names = "--raw", description = "The output's bytes as they are, even to a terminal (by default a terminal gets"
+                + " control characters shown as \\xNN: a host's output must not drive the operator's terminal).") boolean raw;
 
         @Override
         public Integer call() throws Exception {
@@ -154,7 +156,7 @@ final class JobCommand {
                             atLineStart = true;
                         }
                         lastStream = c.stream();
-                        atLineStart = write(out, c.stream(), data, atLineStart);
+                        atLineStart = write(out, c.stream(), raw || !terminal() ? data : visible(data), atLineStart);
                     }
                     after = c.seq();
                 }
@@ -181,6 +183,35 @@ final class JobCommand {
         }
 
         /** Writes {@code data}, each stderr line prefixed "err| "; returns whether the output now stands at a line start. */
+        static boolean terminal() {
+            java.io.Console c = System.console();
+            return c != null && c.isTerminal();
+        }
+
+        /**
+         * The bytes with what a terminal would act on made visible: C0 controls but tab and newline
+         * (escape sequences, carriage return, bell), DEL, C1 controls and Unicode's bidirectional
+         * overrides in UTF-8, each as {@code \xNN} per byte.
+         */
+        static byte[] visible(byte[] data) {
+            java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream(data.length + 16);
+            for (int i = 0; i < data.length; i++) {
+                int b = data[i] & 0xff;
+                int n = 0;
+                if ((b < 0x20 && b != '\n' && b != '\t') || b == 0x7f) n = 1;
+                else if (b == 0xc2 && i + 1 < data.length && (data[i + 1] & 0xff) >= 0x80 && (data[i + 1] & 0xff) <= 0x9f) n = 2;
+                else if (b == 0xe2 && i + 2 < data.length && (data[i + 1] & 0xff) == 0x80 && (data[i + 2] & 0xff) >= 0xaa && (data[i + 2] & 0xff) <= 0xae) n = 3;
+                else if (b == 0xe2 && i + 2 < data.length && (data[i + 1] & 0xff) == 0x81 && (data[i + 2] & 0xff) >= 0xa6 && (data[i + 2] & 0xff) <= 0xa9) n = 3;
+                if (n == 0) {
+                    o.write(b);
+                    continue;
+                }
+                for (int k = 0; k < n; k++) o.writeBytes(String.format("\\x%02x", data[i + k] & 0xff).getBytes(StandardCharsets.US_ASCII));
+                i += n - 1;
+            }
+            return o.toByteArray();
+        }
+
         static boolean write(PrintStream out, String stream, byte[] data, boolean atLineStart) {
             boolean err = stream.equals("err");
             for (byte b : data) {

@@ -44,7 +44,19 @@ class JobApiTest {
         assertError(s.api("POST", "hosts/web1/jobs", "{\"script\":\"true\",\"args\":{\"disk\":\"/dev/sda\"}}"), "for a built-in");
         assertError(s.api("POST", "hosts/web1/jobs", "{\"builtin\":\"chroot\"}"), "needs command");
         assertError(s.api("POST", "hosts/web1/jobs", "{\"builtin\":\"chroot\",\"args\":{\"command\":\"true\"},\"env\":{\"CHROOT_COMMAND\":\"x\"}}"),
-                "is an argument of built-in chroot");
+                "takes its arguments");
+        // the attack: a host that allows only "disks" would run it with LD_PRELOAD pointing at a library of the attacker's
+        assertError(s.api("POST", "hosts/web1/jobs", "{\"builtin\":\"disks\",\"installed\":true,\"env\":{\"LD_PRELOAD\":\"/tmp/x.so\"}}"),
+                "takes its arguments");
+        assertError(s.api("POST", "hosts/web1/jobs", "{\"builtin\":\"mount-root\",\"env\":{\"ROOT_DEVICE\":\"/dev/sda;reboot\"}}"),
+                "takes its arguments");
+        // a reinstall dressed up as disks in the job list
+        assertError(s.api("POST", "hosts/web1/jobs", "{\"builtin\":\"disks\",\"name\":\"reinstall\"}"), "named after the built-in");
+        // URLs: what the script accepts, and no credentials (they would be printed into the stored output)
+        for (String url : new String[] {"https://user:pass@img.example/i.raw", "http://[fd00::1]/i.raw", "https://x/a(1).raw", "https://x/a;b"}) {
+            assertError(s.api("POST", "hosts/web1/jobs", "{\"builtin\":\"reinstall\",\"args\":{\"image\":\"%s\",\"sha256\":\"%s\",\"disk\":\"/dev/sda\"}}"
+                    .formatted(url, "0".repeat(64))), "image");
+        }
         assertError(s.api("POST", "hosts/web1/jobs", "{\"script\":\"true\",\"env\":{\"A\":null}}"), "must not contain null");
         assertError(s.api("POST", "hosts/web1/jobs", "{}"), "is required");
         assertThat(s.api("GET", "hosts/web1/jobs", null).body().split("\"id\"").length).isEqualTo(before);

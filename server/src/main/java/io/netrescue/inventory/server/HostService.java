@@ -33,6 +33,11 @@ public final class HostService {
     }
 
     /** @throws io.netrescue.store.NotFoundException when there is no such host */
+    /** Whether {@code name} is in the inventory. */
+    public boolean exists(String name) {
+        return db.read(h -> hosts.get(h, name)).isPresent();
+    }
+
     public Host require(String name) {
         return db.read(h -> hosts.require(h, name));
     }

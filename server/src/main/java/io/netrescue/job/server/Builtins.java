@@ -35,7 +35,11 @@ public final class Builtins {
 
     /** A device path under /dev: no spaces, quotes, {@code ..} or shell metacharacters. */
     private static final Pattern DEVICE = Pattern.compile("/dev/(?!.*\\.\\.)[A-Za-z0-9][A-Za-z0-9._:/+-]{0,126}");
-    private static final Pattern URL = Pattern.compile("https?://[A-Za-z0-9._~:/?#\\[\\]@!&()*+,;=%-]{1,2000}");
+    /**
+     * What reinstall.sh accepts too (no brackets, parentheses or ';'), and no credentials: the URL is
+     * printed into the job's stored output.
+     */
+    private static final Pattern URL = Pattern.compile("https?://[A-Za-z0-9._~:/?#!&*+,=%-]{1,2000}");
 
     private static final Map<String, Builtin> ALL = new LinkedHashMap<>();
 

@@ -25,7 +25,6 @@ public final class CmdlineTemplate {
             char c = cmdline.charAt(i);
             if (c < 0x20 || c == 0x7f) throw new InvalidInputException("command line contains a control character (newline?)");
         }
-        IpxeScripts.checkArgs(cmdline);
         Matcher m = VAR.matcher(cmdline);
         while (m.find()) {
             if (!VARIABLES.contains(m.group(1))) {

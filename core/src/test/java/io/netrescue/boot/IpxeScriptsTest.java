@@ -67,9 +67,9 @@ class IpxeScriptsTest {
         for (String bad : List.of("console=ttyS0 ; shell", "quiet && shell", "quiet || shell", "quiet #comment", "a  ;  b")) {
             assertThatThrownBy(() -> IpxeScripts.netboot("w", "p", "http://s/k", List.of(), bad, false)).as(bad)
                     .isInstanceOf(io.netrescue.inventory.InvalidInputException.class).hasMessageContaining("iPXE");
-            assertThatThrownBy(() -> CmdlineTemplate.check(bad)).as(bad).hasMessageContaining("iPXE");
+            assertThatThrownBy(() -> IpxeScripts.checkArgs(bad)).as(bad).hasMessageContaining("iPXE");
         }
         // what Linux command lines do have stays: '=', ',', ':', quotes inside a word, a ';' inside a word
-        CmdlineTemplate.check("console=ttyS0,115200n8 root=UUID=ab:cd ip=dhcp foo=a;b init=/bin/sh nr.x=#1");
+        IpxeScripts.checkArgs("console=ttyS0,115200n8 root=UUID=ab:cd ip=dhcp foo=a;b init=/bin/sh nr.x=#1");
     }
 }

@@ -57,6 +57,15 @@ class ApiTest {
         s.api("DELETE", "hosts/u8", null);
     }
 
+    /** Issue 15, finding 5: a profile's command line cannot end iPXE's kernel line (checked when saved). */
+    @Test
+    void aProfileCommandLineThatWouldEndTheKernelLineIsRefused() {
+        for (String bad : new String[] {"console=ttyS0 ; shell", "quiet && shell", "quiet || reboot", "quiet #rest"}) {
+            assertError(s.api("POST", "profiles", "{\"name\":\"inj\",\"kernel\":\"vmlinuz\",\"cmdline\":\"" + bad + "\"}"), 400, "iPXE");
+        }
+        assertThat(s.api("GET", "profiles/inj", null).status()).isEqualTo(404);
+    }
+
     @Test
     void hostLifecycle() {
         Reply r = s.api("POST", "hosts", """

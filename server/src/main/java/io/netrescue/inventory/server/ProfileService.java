@@ -37,6 +37,9 @@ public final class ProfileService {
 
     /** @param replace whether an existing profile of that name may be overwritten (else a conflict) */
     public Profile save(Profile p, boolean replace, String actor) {
+        // checked here, not when a stored profile is read: a profile saved by an older version still loads
+        // (and boots the local disk with an error logged) instead of stopping the server
+        io.netrescue.boot.IpxeScripts.checkArgs(p.cmdline());
         Instant now = clock.instant();
         db.inWriteTransaction(h -> {
             profiles.put(h, p, replace, now);

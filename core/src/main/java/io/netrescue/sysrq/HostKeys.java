@@ -21,6 +21,15 @@ public final class HostKeys {
     }
 
     /**
+     * The key of one incarnation of {@code host}: with its salt (hosts added since salts exist; a host removed
+     * and added again gets a new one, so the removed machine's key opens nothing), HMAC-SHA256(master,
+     * "netrescue/sysrq/v2/" + host + "/" + salt); without (hosts added before), the v1 derivation.
+     */
+    public static byte[] derive(byte[] master, String host, java.util.Optional<String> salt) {
+        return salt.map(s -> hmac(master, "netrescue/sysrq/v2/" + host + "/" + s)).orElseGet(() -> derive(master, host));
+    }
+
+    /**
      * The key of the agent in one rescue activation's system: HMAC-SHA256(master,
      * "netrescue/rescue-agent/v1/" + host + "/" + activation). The rescue system receives it over the
      * per-boot channel; it is not the host's own key, so whoever learns it (a token seen on the wire)

@@ -176,7 +176,7 @@ public final class NetrescueServer implements AutoCloseable {
                 new io.netrescue.boot.trial.KexecManifestHandler(kexecManifests),
                 new io.netrescue.rescue.server.RescueHandler(rescue, java.time.Clock.systemUTC(), refusals),
                 new io.netrescue.job.server.JobHandler(jobs, java.time.Clock.systemUTC(), refusals,
-                        new io.netrescue.job.server.AgentAuth(master.bytes(), java.time.Clock.systemUTC(), hostService::exists)),
+                        new io.netrescue.job.server.AgentAuth(java.time.Clock.systemUTC(), sysrqService::hostKey)),
                 new ApiHandler(hostService, profileService, bootModes, eventService,
                         token, config.api().openReads(), new SysrqApi(sysrqService),
                         new NetbootApi(this::dhcp, this::tftp, new LeaseStore(db), inventory), consoleLog,

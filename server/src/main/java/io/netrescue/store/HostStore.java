@@ -52,8 +52,8 @@ public final class HostStore {
             if (owner.isPresent()) throw new ConflictException("UUID " + host.uuid().get() + " already belongs to host " + owner.get());
         }
         long t = SqlTime.of(now);
-        long id = h.createUpdate("INSERT INTO hosts (name, uuid, boot_mode, version, created_at, updated_at) VALUES (?, ?, 'local', 0, ?, ?)")
-                .bind(0, host.name()).bind(1, host.uuid().map(Object::toString).orElse(null)).bind(2, t).bind(3, t)
+        long id = h.createUpdate("INSERT INTO hosts (name, uuid, boot_mode, version, created_at, updated_at, key_salt) VALUES (?, ?, 'local', 0, ?, ?, ?)")
+                .bind(0, host.name()).bind(1, host.uuid().map(Object::toString).orElse(null)).bind(2, t).bind(3, t).bind(4, newSalt())
                 .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
         int pos = 0;
         for (MacAddress m : host.macs()) {
@@ -93,6 +93,31 @@ public final class HostStore {
     public int cancelJobs(Handle h, String name, Instant now) {
         return h.createUpdate("UPDATE jobs SET state = 'cancelled', finished_at = ?, reason = 'host removed' WHERE host = ? AND state IN ('queued', 'running')")
                 .bind(0, SqlTime.of(now)).bind(1, name).execute();
+    }
+
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+    /** 128 random bits, hex: this incarnation of the host's part in its agent key ({@code HostKeys.derive}). */
+    private static String newSalt() {
+        byte[] b = new byte[16];
+        RANDOM.nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
+    }
+
+    /**
+     * The host's key salt, when the host exists: the salt, or an empty Optional for a host added before
+     * salts existed (its key is the v1 derivation).
+     */
+    public Optional<Optional<String>> keySalt(Handle h, String name) {
+        return h.createQuery("SELECT coalesce(key_salt, '') FROM hosts WHERE name = ?").bind(0, name).mapTo(String.class).findOne()
+                .map(s -> s.isEmpty() ? Optional.<String>empty() : Optional.of(s));
+    }
+
+    /** Every host's key salt by name (an empty Optional: the v1 derivation). */
+    public Map<String, Optional<String>> keySalts(Handle h) {
+        Map<String, Optional<String>> out = new java.util.HashMap<>();
+        h.createQuery("SELECT name, key_salt FROM hosts").map((rs, ctx) -> out.put(rs.getString(1), Optional.ofNullable(rs.getString(2)))).list();
+        return out;
     }
 
     public List<Host> list(Handle h) {

@@ -3,18 +3,16 @@ package io.netrescue.job.server;
 import io.netrescue.inventory.InvalidInputException;
 import io.netrescue.job.AgentSignature;
 import io.netrescue.rescue.server.RescueTokenRefused;
-import io.netrescue.sysrq.HostKeys;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Predicate;
 
 /**
  * Checks an installed host's agent on the job channel ({@link AgentSignature}): the MAC under the
- * host's agent key (derived from the master key, as {@code netrescue agent-config} derives it), a
+ * host's agent key (of this incarnation of the host, as {@code netrescue host agent-config} gives it), a
  * timestamp within {@link #WINDOW} of the server's clock, and a nonce not seen within the window (kept
  * in memory: a restart forgets them, but a request older than the window is refused by its timestamp,
  * so a replay needs a restart within a minute of the recording and a request the agent already made).
@@ -24,15 +22,14 @@ public final class AgentAuth {
     /** Nonces remembered at most: a flood of validly signed requests only comes from a host's own key. */
     private static final int MAX_NONCES = 100_000;
 
-    private final byte[] master;
     private final Clock clock;
-    private final Predicate<String> hostExists;
+    private final java.util.function.Function<String, java.util.Optional<byte[]>> hostKey;
     private final Map<String, Instant> seen = new LinkedHashMap<>();
 
-    public AgentAuth(byte[] master, Clock clock, Predicate<String> hostExists) {
-        this.master = master.clone();
+    /** @param hostKey the agent key of the host of that name as it is now (empty: no such host; {@code SysrqService#hostKey}) */
+    public AgentAuth(Clock clock, java.util.function.Function<String, java.util.Optional<byte[]>> hostKey) {
         this.clock = clock;
-        this.hostExists = hostExists;
+        this.hostKey = hostKey;
     }
 
     /** The installed system that signed this request, or {@link RescueTokenRefused} (403) with the reason. */
@@ -43,8 +40,8 @@ public final class AgentAuth {
         } catch (InvalidInputException e) {
             throw new RescueTokenRefused(e.getMessage());
         }
-        if (!hostExists.test(c.host())) throw new RescueTokenRefused("no host " + c.host());
-        if (!AgentSignature.verify(HostKeys.derive(master, c.host()), c, method, pathAndQuery, body)) {
+        byte[] key = hostKey.apply(c.host()).orElseThrow(() -> new RescueTokenRefused("no host " + c.host()));
+        if (!AgentSignature.verify(key, c, method, pathAndQuery, body)) {
             throw new RescueTokenRefused("the signature does not match " + c.host() + "'s agent key");
         }
         Instant now = clock.instant();

@@ -42,6 +42,7 @@ public final class SysrqService {
     private final XtSender xtSender = new XtSender();
     private final SecureRandom random = new SecureRandom();
     private final Duration agentTimeout;
+    private final io.netrescue.store.HostStore hostStore;
 
     public SysrqService(Database db, SysrqStore store, EventStore events, MasterKey master, Clock clock, RateLimiter limiter,
                         Duration agentTimeout) {
@@ -52,6 +53,7 @@ public final class SysrqService {
         this.clock = clock;
         this.limiter = limiter;
         this.agentTimeout = agentTimeout;
+        this.hostStore = new io.netrescue.store.HostStore(db);
     }
 
     /** What an operator asked for and what we saw. */
@@ -243,7 +245,13 @@ public final class SysrqService {
     /** The key {@code host}'s agent holds now: its rescue activation's while it runs the rescue system, else the host's. */
     private byte[] agentKey(String host) {
         java.util.OptionalLong rescue = rescueAgents.apply(host);
-        return rescue.isPresent() ? HostKeys.deriveRescue(master.bytes(), host, rescue.getAsLong()) : HostKeys.derive(master.bytes(), host);
+        return rescue.isPresent() ? HostKeys.deriveRescue(master.bytes(), host, rescue.getAsLong())
+                : hostKey(host).orElseThrow(() -> new io.netrescue.store.NotFoundException("no host named " + host));
+    }
+
+    /** The installed system's agent key of {@code host} (this incarnation of it: its salt), if the host exists. */
+    public Optional<byte[]> hostKey(String host) {
+        return db.read(h -> hostStore.keySalt(h, host)).map(salt -> HostKeys.derive(master.bytes(), host, salt));
     }
 
     /**
@@ -260,7 +268,8 @@ public final class SysrqService {
      * it and {@code allowedJobs} what the agent may run ({@code AllowedJobs}); both empty: no jobs.
      */
     public String agentConfig(String host, String listen, List<String> allowedSources, String heartbeatTo, String jobsUrl, String allowedJobs) {
-        return agentConfig(host, " (keep it 0600: it holds this host's SysRq key)", HostKeys.derive(master.bytes(), host), listen,
+        return agentConfig(host, " (keep it 0600: it holds this host's SysRq key)",
+                hostKey(host).orElseThrow(() -> new io.netrescue.store.NotFoundException("no host named " + host)), listen,
                 config(host).allowedKeys(), allowedSources, heartbeatTo)
                 + (jobsUrl.isEmpty() ? "" : "jobs-url = " + jobsUrl + "\nallowed-jobs = " + allowedJobs + "\n");
     }

@@ -69,7 +69,9 @@ public final class Watchdog implements AutoCloseable {
     private final Actions actions;
     private final List<LadderPolicy> policies;
     private final Map<String, Tracked> tracked = new ConcurrentHashMap<>();
-    private final Map<String, byte[]> keys = new ConcurrentHashMap<>();
+    private record HostKey(Optional<String> salt, byte[] key) {}
+
+    private final Map<String, HostKey> keys = new ConcurrentHashMap<>();
     private final java.util.function.Function<String, java.util.OptionalLong> rescueAgents;
     private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     private final Function<Tracked, Optional<InetAddress>> probeTarget;
@@ -430,6 +432,7 @@ public final class Watchdog implements AutoCloseable {
     private void refreshInventory(Instant now) {
         lastInventory = now;
         List<Host> list = db.read(hosts::list);
+        Map<String, Optional<String>> salts = db.read(hosts::keySalts);
         java.util.Set<String> names = new java.util.HashSet<>();
         for (Host h : list) {
             names.add(h.name());
@@ -439,7 +442,9 @@ public final class Watchdog implements AutoCloseable {
             boolean rescue = h.boot().mode() instanceof BootMode.Rescue;
             if (t.rescueBoot && !rescue) t.leftRescueMillis = now.toEpochMilli();
             t.rescueBoot = rescue;
-            keys.computeIfAbsent(h.name(), n -> HostKeys.derive(master, n));
+            // this incarnation's key: a host removed and added again under its name gets a new one
+            Optional<String> salt = salts.getOrDefault(h.name(), Optional.empty());
+            keys.compute(h.name(), (n, k) -> k != null && k.salt().equals(salt) ? k : new HostKey(salt, HostKeys.derive(master, n, salt)));
         }
         tracked.keySet().retainAll(names);
         keys.keySet().retainAll(names);
@@ -471,7 +476,7 @@ public final class Watchdog implements AutoCloseable {
 
     /** The key a tracked host's heartbeats are signed with: its rescue activation's while it runs the rescue system, else its own. */
     private Optional<byte[]> heartbeatKey(String host) {
-        byte[] own = keys.get(host);
+        byte[] own = Optional.ofNullable(keys.get(host)).map(HostKey::key).orElse(null);
         if (own == null) return Optional.empty();
         java.util.OptionalLong rescue = rescueAgents.apply(host);
         return Optional.of(rescue.isPresent() ? HostKeys.deriveRescue(master, host, rescue.getAsLong()) : own);

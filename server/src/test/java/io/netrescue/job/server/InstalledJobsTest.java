@@ -103,6 +103,22 @@ class InstalledJobsTest {
             assertThat(get(s, path, null).statusCode()).isEqualTo(403);
             assertThat(get(s, "/agent/jobs/next", "x").statusCode()).isEqualTo(403);
             assertThat(send(s, "HEAD", path, good).statusCode()).isEqualTo(405);
+
+            // found by an attack: web1 removed and added again (another machine) kept the old machine's key, which fetched
+            // the new web1's job, secrets in its environment and all. Each incarnation of a host has its own key now.
+            JobChannelTest.ok(s.call("DELETE", "hosts/web1", null));
+            JobChannelTest.ok(s.call("POST", "hosts", "{\"name\":\"web1\",\"macs\":[\"52:54:00:00:00:c1\"]}"));
+            JobChannelTest.ok(s.call("PUT", "hosts/web1/sysrq", "{\"dialect\":\"agent\",\"address\":\"127.0.0.1\"}"));
+            JobChannelTest.ok(s.call("POST", "hosts/web1/jobs", "{\"script\":\"echo secret\",\"installed\":true,\"env\":{\"DB_PASSWORD\":\"s3cret\"}}"));
+            String oldKey = io.netrescue.job.AgentSignature.header(key, "web1", "GET", path, System.currentTimeMillis() / 1000,
+                    "4123456789abcdef0123456789abcdef", new byte[0]);
+            assertThat(get(s, path, oldKey).statusCode()).as("the removed machine's key").isEqualTo(403);
+            String conf2 = (String) JobChannelTest.json(JobChannelTest.ok(s.call("GET", "hosts/web1/sysrq/agent-config", null))).get("config");
+            byte[] newKey = HexFormat.of().parseHex(conf2.lines().filter(l -> l.startsWith("key = ")).findFirst().orElseThrow().substring(6));
+            assertThat(newKey).isNotEqualTo(key);
+            String fresh = io.netrescue.job.AgentSignature.header(newKey, "web1", "GET", path, System.currentTimeMillis() / 1000,
+                    "5123456789abcdef0123456789abcdef", new byte[0]);
+            assertThat(get(s, path, fresh).body()).contains("echo secret");
         } finally {
             s.close();
         }

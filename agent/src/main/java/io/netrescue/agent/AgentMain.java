@@ -182,7 +182,9 @@ public final class AgentMain {
                 var client = j.token().map(t -> new io.netrescue.agent.job.JobClient(j.url(), t))
                         .orElseGet(() -> io.netrescue.agent.job.JobClient.installed(j.url(), c.host(), c.key()));
                 // beside the SysRq sequence state: survives an agent restart (and, on an installed system, a reboot)
-                jobs = new io.netrescue.agent.job.JobLoop(client, new io.netrescue.agent.job.JobRunner(client, c.state().resolveSibling("jobs.started")),
+                var runner = new io.netrescue.agent.job.JobRunner(client, c.state().resolveSibling("jobs.started"));
+                runner.reapOrphans(); // what a SIGKILLed agent left running
+                jobs = new io.netrescue.agent.job.JobLoop(client, runner,
                         j.installed() ? java.util.Optional.of(j.allowed()) : java.util.Optional.empty());
                 log.log(System.Logger.Level.INFO, "jobs from " + j.url() + (j.installed() ? " on this installed system, allowed-jobs: " + j.allowed() : ""));
             }

@@ -83,6 +83,46 @@ public final class JobRunner {
 
     private Path started;
 
+    /**
+     * Kills what jobs of an earlier agent of this boot still run: an agent killed with SIGKILL leaves its
+     * job's session running (it is its own session, by design), and the job is reported failed when it is
+     * handed out again, so nothing would ever stop it. The journal names each job's session leader with its
+     * start time and the boot, so a pid reused since is never hit. Call once, before asking for jobs.
+     */
+    public void reapOrphans() {
+        if (started == null || !Files.exists(started)) return;
+        String boot = ProcessGroups.bootId();
+        try {
+            for (String line : Files.readAllLines(started)) {
+                String[] f = line.split(" ");
+                if (f.length != 5 || !f[0].equals("session") || !f[4].equals(boot) || boot.isEmpty()) continue;
+                long sid = Long.parseLong(f[2]), start = Long.parseLong(f[3]);
+                long[] gs = ProcessGroups.groupAndSession(sid);
+                if (gs == null || gs[1] != sid || ProcessGroups.startTime(sid) != start) continue; // gone, or another process now
+                List<Long> members = ProcessGroups.sessionMembers(sid);
+                ProcessGroups.signalGroup(sid, ProcessGroups.SIGKILL);
+                for (long m : members) ProcessGroups.signal(m, ProcessGroups.SIGKILL);
+                log.log(System.Logger.Level.WARNING, "job " + f[1] + " of an earlier agent was still running (session " + sid + ", "
+                        + members.size() + " processes): killed");
+            }
+        } catch (IOException | RuntimeException e) {
+            log.log(System.Logger.Level.WARNING, "cannot read the job journal " + started + ": " + e);
+        }
+    }
+
+    /** Records the job's session leader, so that a later agent can kill what this one leaves behind if it dies. */
+    private void journalSession(long id, long sid) {
+        if (started == null) return;
+        String line = "session " + id + " " + sid + " " + ProcessGroups.startTime(sid) + " " + ProcessGroups.bootId() + "\n";
+        try (var ch = java.nio.channels.FileChannel.open(started, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+                java.nio.file.StandardOpenOption.APPEND)) {
+            ch.write(java.nio.ByteBuffer.wrap(line.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            ch.force(true);
+        } catch (IOException e) {
+            log.log(System.Logger.Level.WARNING, "cannot journal job " + id + "'s session: " + e);
+        }
+    }
+
     /** Whether the journal says job {@code id} was started here before; records it when not. */
     private boolean startedBefore(long id) throws IOException {
         if (started == null) return false;
@@ -199,6 +239,7 @@ public final class JobRunner {
                     kill(p, sid, Duration.ZERO);
                     return new JobEnd.Failed("the job did not get its own session (setsid)");
                 }
+                journalSession(spec.id(), sid);
                 JobEnd end;
                 try {
                     CompletableFuture.anyOf(p.onExit(), stop).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);

@@ -61,6 +61,25 @@ final class ProcessGroups {
         }
     }
 
+    /** The process's start time in clock ticks since boot ({@code /proc/PID/stat} field 22), or -1 when it is gone. */
+    static long startTime(long pid) {
+        try {
+            String s = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return Long.parseLong(s.substring(s.lastIndexOf(')') + 2).split(" ")[19]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** This boot's id ({@code /proc/sys/kernel/random/boot_id}), or "" when there is none. */
+    static String bootId() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     /** Whether the process exists and is not a zombie (an orphan's zombie lingers where PID 1 does not reap). */
     static boolean running(long pid) {
         try {

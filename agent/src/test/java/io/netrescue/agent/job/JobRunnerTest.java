@@ -104,6 +104,35 @@ class JobRunnerTest {
         }
     }
 
+    /**
+     * Found by an attack: an agent killed with SIGKILL left its job running (its own session), and the
+     * next agent only reported it failed. The journal names each job's session; a new agent kills what of
+     * it still runs in this boot, and never a process that merely reuses the pid.
+     */
+    @Test
+    void aNewAgentKillsWhatAnEarlierAgentsJobLeftRunning() throws Exception {
+        Path journal = tmp.resolve("jobs.started");
+        Process orphan = new ProcessBuilder("setsid", "/bin/sh", "-c", "sleep 300 & sleep 300").start();
+        Process bystander = new ProcessBuilder("setsid", "sleep", "300").start();
+        try {
+            long end = System.nanoTime() + 5_000_000_000L;
+            while ((ProcessGroups.sessionMembers(orphan.pid()).size() < 2 || ProcessGroups.sessionMembers(bystander.pid()).isEmpty())
+                    && System.nanoTime() < end) Thread.sleep(20);
+            assertThat(ProcessGroups.sessionMembers(orphan.pid())).hasSizeGreaterThanOrEqualTo(2);
+            String boot = ProcessGroups.bootId();
+            java.nio.file.Files.writeString(journal, "5\nsession 5 " + orphan.pid() + " " + ProcessGroups.startTime(orphan.pid()) + " " + boot + "\n"
+                    + "6\nsession 6 " + bystander.pid() + " " + (ProcessGroups.startTime(bystander.pid()) + 1) + " " + boot + "\n");
+            new JobRunner(client, journal).reapOrphans();
+            end = System.nanoTime() + 5_000_000_000L;
+            while (!ProcessGroups.sessionMembers(orphan.pid()).isEmpty() && System.nanoTime() < end) Thread.sleep(20);
+            assertThat(ProcessGroups.sessionMembers(orphan.pid())).as("the orphaned job and its child").isEmpty();
+            assertThat(bystander.isAlive()).as("a pid whose start time differs is another process").isTrue();
+        } finally {
+            orphan.destroyForcibly();
+            bystander.destroyForcibly();
+        }
+    }
+
     static boolean shell(String command) throws Exception {
         Process p = new ProcessBuilder("/bin/sh", "-c", command).redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();

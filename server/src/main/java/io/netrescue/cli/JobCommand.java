@@ -44,6 +44,7 @@ final class JobCommand {
         @Parameters(paramLabel = "HOST") String host;
         @Option(names = "--script", paramLabel = "FILE", description = "A shell script (run by /bin/sh in the rescue system).") Path script;
         @Option(names = "--builtin", paramLabel = "NAME", description = "A built-in job instead of a script.") String builtin;
+        @Option(names = "--name", paramLabel = "NAME", description = "The script job's name in job list (default: the script's file name).") String name;
         @Option(names = "--image", paramLabel = "URL", description = "reinstall: the image's http(s) URL.") String image;
         @Option(names = "--sha256", paramLabel = "HEX", description = "reinstall: SHA-256 of the uncompressed image.") String sha256;
         @Option(names = "--disk", paramLabel = "DEV", description = "reinstall: the whole disk to write.") String disk;
@@ -60,6 +61,7 @@ final class JobCommand {
         @Override
         public Integer call() {
             if ((script == null) == (builtin == null)) throw new CliException("give --script FILE or --builtin NAME");
+            if (builtin != null && (name != null || !env.isEmpty())) throw new CliException("a built-in takes its own arguments: no --name, no --env");
             Map<String, String> vars = pairs("--env", env);
             Map<String, String> args = pairs("--arg", arg);
             putArg(args, "image", image);
@@ -72,7 +74,7 @@ final class JobCommand {
             if (script != null) {
                 if (!args.isEmpty()) throw new CliException("--image, --sha256, --disk, --format, --device, --command and --arg are for --builtin");
                 byte[] bytes = readScript(script);
-                req = new JobRequestJson(script.getFileName().toString(), new String(bytes, StandardCharsets.UTF_8), null, null, vars, timeout,
+                req = new JobRequestJson(name != null ? name : script.getFileName().toString(), new String(bytes, StandardCharsets.UTF_8), null, null, vars, timeout,
                         endRescue ? Boolean.TRUE : null, rescue ? Boolean.TRUE : null, installed ? Boolean.TRUE : null);
             } else {
                 req = new JobRequestJson(null, null, builtin, args, vars, timeout, endRescue ? Boolean.TRUE : null, rescue ? Boolean.TRUE : null,
@@ -234,7 +236,7 @@ final class JobCommand {
             return Out.emit(spec, opts.json, jobs, out -> {
                 Table t = new Table("ID", "HOST", "NAME", "STATE", "END", "SECONDS", "OUTPUT", "CREATED");
                 for (JobJson j : jobs) {
-                    t.row(String.valueOf(j.id()), j.host(), j.name(), j.state(), j.end() == null ? "" : j.end(),
+                    t.row(String.valueOf(j.id()), j.host(), j.name(), j.state(), j.end() == null ? "" : io.netrescue.inventory.Printable.clip(j.end()).replaceFirst("^(.{40}).+$", "$1..."),
                             j.seconds() == null ? "" : String.format(java.util.Locale.ROOT, "%.1f", j.seconds()),
                             j.outputBytes() + (j.truncated() ? "+" : ""), j.createdAt());
                 }

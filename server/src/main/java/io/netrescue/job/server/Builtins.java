@@ -54,7 +54,8 @@ public final class Builtins {
                         new Arg("unmount", "MOUNT_ROOT_UNMOUNT", Pattern.compile("1"), false, "1: unmount everything under /mnt/root instead"))));
         add(new Builtin("chroot", "runs a command with /bin/sh -c inside the system mount-root mounted",
                 Duration.ofMinutes(30), List.of(
-                        new Arg("command", "CHROOT_COMMAND", Pattern.compile("[\\x20-\\x7e]{1,4096}"), true, "the command line"))));
+                        new Arg("command", "CHROOT_COMMAND", Pattern.compile("[\\x20-\\x7e]{1,1024}"), true,
+                                "the command line, at most 1024 printable ASCII characters"))));
         add(new Builtin("reinstall", "streams a raw or compressed (gzip, xz, zstd) image onto a disk and verifies what was written;"
                 + " refuses a disk that holds mounted filesystems",
                 Duration.ofHours(4), List.of(

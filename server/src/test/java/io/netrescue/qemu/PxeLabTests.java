@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.netrescue.api.Json;
+import io.netrescue.rescue.server.RescueImages;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -56,6 +59,32 @@ abstract class PxeLabTests {
         }
         if (tftp) c.append("\n[tftp]\nlisten = \"" + server + ":69\"\n");
         return c.toString();
+    }
+
+    static final String BMC_PASSWORD = "lab-bmc-secret";
+
+    /** A lab for the rescue system: netrescue with the real image published, a BMC (ipmi_sim) driving the VM, the host with its IPMI power. */
+    record RescueSite(NetrescueProcess nr, String ip, Path monitor, Path powerLog, RescueImages.Image image) {}
+
+    /**
+     * Creates {@link #lab} ({@code label}), the site's DHCP giving {@code mac} the address ending in {@code ipSuffix},
+     * netrescue with ProxyDHCP and {@code extraToml}, the published rescue image, the BMC, and host {@code vm1}.
+     */
+    RescueSite rescueSite(String label, String mac, String uuid, String ipSuffix, String extraToml) throws Exception {
+        lab = PxeLab.create(PxeLabTest.logRoot(), label);
+        lab.capture();
+        String ip = lab.subnetPrefix() + ipSuffix;
+        lab.startSiteDhcp(List.of("--dhcp-host=" + mac + "," + ip));
+        NetrescueProcess nr = NetrescueProcess.start(lab, config(lab, true, false) + extraToml.formatted(lab.serverAddress()));
+        RescueImages.Image published = RescueBuild.publish(nr.assets());
+        Path monitor = lab.dir().resolve("vm1.monitor");
+        Path powerLog = lab.dir().resolve("ipmi-power.log");
+        LabBmc.start(lab, monitor, powerLog, BMC_PASSWORD);
+        nr.cli("host", "add", "vm1", "--mac", mac, "--uuid", uuid, "--ip", ip);
+        Path pw = Files.writeString(lab.dir().resolve("bmc.pw"), BMC_PASSWORD + "\n");
+        nr.cli("host", "power", "vm1", "--set", "ipmi", "address=127.0.0.1", "port=16230", "user=admin", "--secret-file", pw.toString(),
+                "--timeout", "15s");
+        return new RescueSite(nr, ip, monitor, powerLog, published);
     }
 
     /** After a once boot: the host is back to local and exactly one decision served it ({@code why}: what a second would mean). */

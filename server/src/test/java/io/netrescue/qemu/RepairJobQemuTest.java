@@ -32,7 +32,6 @@ import org.junit.jupiter.api.Test;
 class RepairJobQemuTest extends PxeLabTests {
     static final String MAC = "52:54:00:6e:72:61";
     static final String UUID = "6b1c2a9e-5b7d-4e21-8c3a-9d0e1f2a3b61";
-    static final String BMC_PASSWORD = "lab-bmc-secret";
     static final List<String> FAILURES = List.of("Kernel panic", "No bootable device", "Initramfs unpacking failed", "NETRESCUE-DISK-FAILED");
     static final String REPAIR = """
             #!/bin/sh
@@ -59,11 +58,7 @@ class RepairJobQemuTest extends PxeLabTests {
 
     @Test
     void aBrokenSystemIsRepairedByQueuedJobsThatTheLadderRunsInRescueAndItComesBackUp() throws Exception {
-        lab = PxeLab.create(PxeLabTest.logRoot(), "repair");
-        lab.capture();
-        String ip = lab.subnetPrefix() + "61";
-        lab.startSiteDhcp(List.of("--dhcp-host=" + MAC + "," + ip));
-        NetrescueProcess nr = NetrescueProcess.start(lab, config(lab, true, false) + """
+        RescueSite site = rescueSite("repair", MAC, UUID, "61", """
 
                 [watchdog]
                 listen = "%s:6100"
@@ -75,15 +70,10 @@ class RepairJobQemuTest extends PxeLabTests {
                 selector = ""
                 steps = ["rescue", "wait 600s", "hands-on"]
                 cooldown = "0"
-                """.formatted(lab.serverAddress()));
-        RescueBuild.publish(nr.assets());
-        Path monitor = lab.dir().resolve("vm1.monitor");
-        Path powerLog = lab.dir().resolve("ipmi-power.log");
-        LabBmc.start(lab, monitor, powerLog, BMC_PASSWORD);
-        nr.cli("host", "add", "vm1", "--mac", MAC, "--uuid", UUID, "--ip", ip);
-        Path pw = Files.writeString(lab.dir().resolve("bmc.pw"), BMC_PASSWORD + "\n");
-        nr.cli("host", "power", "vm1", "--set", "ipmi", "address=127.0.0.1", "port=16230", "user=admin", "--secret-file", pw.toString(),
-                "--timeout", "15s");
+                """);
+        NetrescueProcess nr = site.nr();
+        String ip = site.ip();
+        Path monitor = site.monitor(), powerLog = site.powerLog();
 
         // the installed system: its agent's configuration comes from netrescue, as an admin would install it
         nr.cli("host", "sysrq", "vm1", "--dialect", "agent", "--address", ip, "--allowed-keys", "sub");

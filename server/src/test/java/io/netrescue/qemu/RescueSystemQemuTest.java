@@ -35,7 +35,6 @@ import org.junit.jupiter.api.Test;
 class RescueSystemQemuTest extends PxeLabTests {
     static final String MAC = "52:54:00:6e:72:51";
     static final String UUID = "5a1c2a9e-5b7d-4e21-8c3a-9d0e1f2a3b51";
-    static final String BMC_PASSWORD = "lab-bmc-secret";
     static final String LOCAL_MARKER = "NETRESCUE-LOCAL-DISK-BOOTED";
     static final String PLANTED = "planted by the test: the customer's data survives";
     static final List<String> FAILURES = List.of("Kernel panic", "No bootable device", "Initramfs unpacking failed");
@@ -54,11 +53,7 @@ class RescueSystemQemuTest extends PxeLabTests {
 
     @Test
     void aMachineIsRescuedOverSshWithVerifiedHostKeysAndGoesBackToItsDisk() throws Exception {
-        lab = PxeLab.create(PxeLabTest.logRoot(), "rescue");
-        lab.capture();
-        String ip = lab.subnetPrefix() + "51";
-        lab.startSiteDhcp(List.of("--dhcp-host=" + MAC + "," + ip));
-        NetrescueProcess nr = NetrescueProcess.start(lab, config(lab, true, false) + """
+        RescueSite site = rescueSite("rescue", MAC, UUID, "51", """
 
                 [watchdog]
                 listen = "%s:6100"
@@ -68,15 +63,11 @@ class RescueSystemQemuTest extends PxeLabTests {
                 selector = ""
                 steps = ["rescue", "wait 300s", "hands-on"]
                 cooldown = "0"
-                """.formatted(lab.serverAddress()));
-        var image = RescueBuild.publish(nr.assets());
-        Path monitor = lab.dir().resolve("vm1.monitor");
-        Path powerLog = lab.dir().resolve("ipmi-power.log");
-        LabBmc.start(lab, monitor, powerLog, BMC_PASSWORD);
-        nr.cli("host", "add", "vm1", "--mac", MAC, "--uuid", UUID, "--ip", ip);
-        Path pw = Files.writeString(lab.dir().resolve("bmc.pw"), BMC_PASSWORD + "\n");
-        nr.cli("host", "power", "vm1", "--set", "ipmi", "address=127.0.0.1", "port=16230", "user=admin", "--secret-file", pw.toString(),
-                "--timeout", "15s");
+                """);
+        NetrescueProcess nr = site.nr();
+        String ip = site.ip();
+        var image = site.image();
+        Path monitor = site.monitor();
         Path disk = localDisk(lab.dir());
         Path key1 = sshKey(lab.dir(), "operator1");
         Path key2 = sshKey(lab.dir(), "operator2");

@@ -170,7 +170,7 @@ class BiosChainQemuTest extends PxeLabTests {
         return IntStream.range(0, lines.size()).filter(i -> Arrays.stream(parts).allMatch(lines.get(i)::contains)).boxed().toList();
     }
 
-    private static List<Json.EventJson> events(NetrescueProcess nr) throws Exception {
+    static List<Json.EventJson> events(NetrescueProcess nr) throws Exception { // its own host, not vm1
         return Arrays.asList(Json.MAPPER.readValue(nr.cli("events", "vm3", "--json"), Json.EventJson[].class));
     }
 }

@@ -110,7 +110,7 @@ class GrubEfiQemuTest extends PxeLabTests {
                 o.elapsed().toMillis() / 1000.0);
     }
 
-    private static List<Json.EventJson> events(NetrescueProcess nr) throws Exception {
+    static List<Json.EventJson> events(NetrescueProcess nr) throws Exception { // its own host, not vm1
         return Arrays.asList(Json.MAPPER.readValue(nr.cli("events", "vm4", "--json"), Json.EventJson[].class));
     }
 }

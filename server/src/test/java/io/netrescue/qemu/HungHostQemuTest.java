@@ -7,8 +7,6 @@ import io.netrescue.api.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
@@ -193,17 +191,5 @@ class HungHostQemuTest extends PxeLabTests {
     static void awaitEvent(NetrescueProcess nr, String kind, Duration max) throws Exception {
         long end = System.nanoTime() + max.toNanos();
         while (events(nr).stream().noneMatch(e -> e.kind().equals(kind)) && System.nanoTime() < end) Thread.sleep(500);
-    }
-
-    static List<Json.EventJson> events(NetrescueProcess nr) throws Exception {
-        return new ArrayList<>(Arrays.asList(Json.MAPPER.readValue(nr.cli("events", "vm1", "--json", "-n", "500"), Json.EventJson[].class)));
-    }
-
-    static String timeline(NetrescueProcess nr) {
-        try {
-            return nr.cli("events", "vm1", "-n", "500");
-        } catch (Exception e) {
-            return "(no timeline: " + e + ")";
-        }
     }
 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.netrescue.api.Json;
 import io.netrescue.rescue.server.RescueImages;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -85,6 +87,23 @@ abstract class PxeLabTests {
         nr.cli("host", "power", "vm1", "--set", "ipmi", "address=127.0.0.1", "port=16230", "user=admin", "--secret-file", pw.toString(),
                 "--timeout", "15s");
         return new RescueSite(nr, ip, monitor, powerLog, published);
+    }
+
+    /** Host vm1's timeline, oldest first. */
+    static List<Json.EventJson> events(NetrescueProcess nr) throws Exception {
+        return new ArrayList<>(Arrays.asList(Json.MAPPER.readValue(nr.cli("events", "vm1", "--json", "-n", "500"), Json.EventJson[].class)));
+    }
+
+    static String timeline(NetrescueProcess nr) {
+        try {
+            return nr.cli("events", "vm1", "-n", "500");
+        } catch (Exception e) {
+            return "(no timeline: " + e + ")";
+        }
+    }
+
+    static List<String> kinds(NetrescueProcess nr) throws Exception {
+        return events(nr).stream().map(Json.EventJson::kind).toList();
     }
 
     /** After a once boot: the host is back to local and exactly one decision served it ({@code why}: what a second would mean). */

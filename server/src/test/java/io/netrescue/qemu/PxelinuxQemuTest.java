@@ -99,7 +99,7 @@ class PxelinuxQemuTest extends PxeLabTests {
         return new Booted(nr, vm);
     }
 
-    private static List<Json.EventJson> events(NetrescueProcess nr) throws Exception {
+    static List<Json.EventJson> events(NetrescueProcess nr) throws Exception { // its own host, not vm1
         return Arrays.asList(Json.MAPPER.readValue(nr.cli("events", "vm2", "--json"), Json.EventJson[].class));
     }
 }

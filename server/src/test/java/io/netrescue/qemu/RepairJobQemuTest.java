@@ -154,16 +154,4 @@ class RepairJobQemuTest extends PxeLabTests {
     static double secs(Instant a, Instant b) {
         return Duration.between(a, b).toMillis() / 1000.0;
     }
-
-    static List<Json.EventJson> events(NetrescueProcess nr) throws Exception {
-        return HungHostQemuTest.events(nr);
-    }
-
-    static List<String> kinds(NetrescueProcess nr) throws Exception {
-        return events(nr).stream().map(Json.EventJson::kind).toList();
-    }
-
-    static String timeline(NetrescueProcess nr) {
-        return HungHostQemuTest.timeline(nr);
-    }
 }

@@ -285,16 +285,4 @@ class RescueSystemQemuTest extends PxeLabTests {
     private static void le32(byte[] b, int at, long v) {
         for (int i = 0; i < 4; i++) b[at + i] = (byte) (v >>> (8 * i));
     }
-
-    static List<Json.EventJson> events(NetrescueProcess nr) throws Exception {
-        return HungHostQemuTest.events(nr);
-    }
-
-    static List<String> kinds(NetrescueProcess nr) throws Exception {
-        return events(nr).stream().map(Json.EventJson::kind).toList();
-    }
-
-    static String timeline(NetrescueProcess nr) {
-        return HungHostQemuTest.timeline(nr);
-    }
 }

@@ -188,7 +188,7 @@ final class LegacyH2Migration {
     private static Map<String, Integer> copy(Connection from, Connection to) throws SQLException {
         Map<String, Integer> counts = new LinkedHashMap<>();
         for (var t : TABLES.entrySet()) {
-            List<String> cols = columns(to, t.getKey());
+            List<String> cols = columns(from, to, t.getKey());
             String insert = "INSERT INTO " + t.getKey() + " (" + String.join(", ", cols) + ") VALUES ("
                     + String.join(", ", cols.stream().map(c -> "?").toList()) + ")";
             int n = 0;
@@ -208,7 +208,7 @@ final class LegacyH2Migration {
     /** Every row of both stores, in key order, compared value by value after the one conversion the copy made. */
     private static void verify(Connection from, Connection to) throws SQLException {
         for (var t : TABLES.entrySet()) {
-            List<String> cols = columns(to, t.getKey());
+            List<String> cols = columns(from, to, t.getKey());
             List<Object[]> a = rows(from, t.getKey(), cols, t.getValue());
             List<Object[]> b = rows(to, t.getKey(), cols, t.getValue());
             if (a.size() != b.size()) throw new SQLException("verification: " + t.getKey() + " has " + a.size() + " rows in H2, " + b.size() + " in SQLite");
@@ -221,12 +221,22 @@ final class LegacyH2Migration {
         }
     }
 
-    private static List<String> columns(Connection sqlite, String table) throws SQLException {
+    /**
+     * The new store's columns of {@code table} that the H2 store has too: a column added since H2 was left
+     * behind (the hosts' key salt) keeps its default, which is what every host from before has.
+     */
+    private static List<String> columns(Connection h2, Connection sqlite, String table) throws SQLException {
         List<String> cols = new ArrayList<>();
         try (var st = sqlite.createStatement(); ResultSet rs = st.executeQuery("PRAGMA table_info(" + table + ")")) {
             while (rs.next()) cols.add(rs.getString("name"));
         }
         if (cols.isEmpty()) throw new SQLException("no table " + table + " in the new store");
+        java.util.Set<String> old = new java.util.HashSet<>();
+        try (var st = h2.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM " + table + " WHERE 1 = 0")) {
+            ResultSetMetaData md = rs.getMetaData();
+            for (int i = 1; i <= md.getColumnCount(); i++) old.add(md.getColumnLabel(i).toLowerCase(java.util.Locale.ROOT));
+        }
+        cols.retainAll(old);
         return cols;
     }
 

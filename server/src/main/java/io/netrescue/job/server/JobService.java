@@ -326,9 +326,10 @@ public final class JobService implements AutoCloseable {
     /** The job's end, once every chunk up to {@code d.seq()} is stored; a repeated report changes nothing. */
     public Ack done(Runner sp, long id, Done d) {
         Instant now = now();
-        Ack ack = db.inWriteTransaction(h -> {
+        // what the end leads to is decided in the transaction and acted on only once it committed
+        Ended ended = db.inWriteTransaction(h -> {
             Job j = ownJob(h, sp, id);
-            if (j.state().finished()) return new Ack(j.acked(), false);
+            if (j.state().finished()) return new Ended(new Ack(j.acked(), false), Optional.empty());
             if (d.seq() != j.acked()) {
                 throw new OutOfOrder("job " + id + ": the end follows chunk " + d.seq() + ", the server holds " + j.acked(), new Ack(j.acked(), j.cancelRequested()));
             }
@@ -339,18 +340,17 @@ public final class JobService implements AutoCloseable {
             events.append(h, Event.of(now, j.host(), "job.finished", sp.actor(), "job " + id + " " + j.name() + ": " + state.word() + " (" + end + ") after "
                     + took + ", " + j.storedBytes() + " bytes of output" + (j.truncated() ? " (truncated)" : "")));
             if (state == JobState.SUCCEEDED && j.builtin().equals(Optional.of(Builtins.DISKS))) keepDisks(h, j, now, sp.actor());
-            if (j.endRescue()) leaving.add(new Leaving(j, state));
-            return new Ack(j.acked(), false);
+            return new Ended(new Ack(j.acked(), false), j.endRescue() ? Optional.of(new Leaving(j, state)) : Optional.empty());
         });
         wake();
-        afterDone(id);
-        return ack;
+        ended.leaving().ifPresent(this::leave);
+        return ended.ack();
     }
+
+    private record Ended(Ack ack, Optional<Leaving> leaving) {}
 
     /** A finished job that ends its host's rescue: handled once its end is committed, outside the agent's request. */
     private record Leaving(Job job, JobState state) {}
-
-    private final java.util.Queue<Leaving> leaving = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /**
      * Ends the rescue activation of a job that asked for it and succeeded, and reboots the host out of
@@ -358,31 +358,27 @@ public final class JobService implements AutoCloseable {
      * takes its rescue system away). A job that did not succeed leaves the rescue system running for a
      * person, and says so on the timeline.
      */
-    private void afterDone(long id) {
-        Leaving l;
-        while ((l = leaving.poll()) != null) {
-            Leaving x = l;
-            if (x.state() != JobState.SUCCEEDED) {
-                note(x.job().host(), "job " + x.job().id() + " " + x.job().name() + " did not succeed (" + x.state().word()
-                        + "): the rescue activation stays for a person (netrescue rescue end " + x.job().host() + " --reboot ...)");
-                continue;
-            }
-            Thread.ofVirtual().name("job-ends-rescue-" + x.job().id()).start(() -> {
-                try {
-                    Thread.sleep(END_RESCUE_DELAY.toMillis());
-                    if (pending(x.job().host()) > 0) {
-                        note(x.job().host(), "job " + x.job().id() + " succeeded; the rescue activation stays while the host's later jobs run:"
-                                + " queue the last one with end-rescue");
-                        return;
-                    }
-                    rescue.endAndLeave(x.job().host(), "job " + x.job().id());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (RuntimeException e) {
-                    note(x.job().host(), "job " + x.job().id() + " succeeded but its rescue activation could not end: " + e.getMessage());
-                }
-            });
+    private void leave(Leaving x) {
+        if (x.state() != JobState.SUCCEEDED) {
+            note(x.job().host(), "job " + x.job().id() + " " + x.job().name() + " did not succeed (" + x.state().word()
+                    + "): the rescue activation stays for a person (netrescue rescue end " + x.job().host() + " --reboot ...)");
+            return;
         }
+        Thread.ofVirtual().name("job-ends-rescue-" + x.job().id()).start(() -> {
+            try {
+                Thread.sleep(END_RESCUE_DELAY.toMillis());
+                if (pending(x.job().host()) > 0) {
+                    note(x.job().host(), "job " + x.job().id() + " succeeded; the rescue activation stays while the host's later jobs run:"
+                            + " queue the last one with end-rescue");
+                    return;
+                }
+                rescue.endAndLeave(x.job().host(), "job " + x.job().id());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                note(x.job().host(), "job " + x.job().id() + " succeeded but its rescue activation could not end: " + e.getMessage());
+            }
+        });
     }
 
     /** The agent's answer to its end report leaves before its rescue system is rebooted away. */

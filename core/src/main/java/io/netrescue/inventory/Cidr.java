@@ -12,11 +12,9 @@ public record Cidr(InetAddress network, int prefix) {
         int max = addr.getAddress().length * 8;
         int prefix = max;
         if (slash >= 0) {
-            try {
-                prefix = Integer.parseInt(text.substring(slash + 1));
-            } catch (NumberFormatException e) {
-                prefix = -1;
-            }
+            String p = text.substring(slash + 1);
+            // ASCII digits only: Integer.parseInt also takes other scripts' digits and a sign
+            prefix = p.matches("[0-9]{1,3}") ? Integer.parseInt(p) : -1;
             if (prefix < 0 || prefix > max) {
                 throw new InvalidInputException("malformed prefix length in '" + Printable.clip(text) + "'");
             }

@@ -41,7 +41,8 @@ public record MacAddress(long value) implements Comparable<MacAddress> {
             return fail(text);
         }
         for (int i = 0; i < hex.length(); i++) {
-            if (Character.digit(hex.charAt(i), 16) < 0) return fail(text);
+            char c = hex.charAt(i); // ASCII hex only: Character.digit also takes full-width and other scripts' digits
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F')) return fail(text);
         }
         return new MacAddress(Long.parseLong(hex, 16));
     }

@@ -17,7 +17,9 @@ class MacAddressTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", " ", "52:54:00:12:34", "52:54:00:12:34:5g", "52:54-00:12:34:56", "5254001234567", "zz:zz:zz:zz:zz:zz", "52:54:00:12:34:56:78", "+2:54:00:12:34:56", "5254.0012-3456"})
+    @ValueSource(strings = {"", " ", "52:54:00:12:34", "52:54:00:12:34:5g", "52:54-00:12:34:56", "5254001234567", "zz:zz:zz:zz:zz:zz", "52:54:00:12:34:56:78", "+2:54:00:12:34:56", "5254.0012-3456",
+        // digits of other scripts are digits to Character.digit and Long.parseLong, not hex in a MAC (ASCII only)
+        "\uFF15254001234\uFF156", "52:54:00:12:34:\u0665\u0666", "\u0665\u0662:54:00:12:34:56", "52:54:00:12:34:5\uFF41"})
     void refusesMalformedAddressesWithAClearMessage(String s) {
         assertThatThrownBy(() -> MacAddress.parse(s)).isInstanceOf(InvalidInputException.class).hasMessageContaining("MAC");
     }

@@ -49,4 +49,12 @@ class ValuesTest {
         assertThat(Cidr.parse("10.0.0.0/9").contains(IpAddresses.parse("10.128.0.1"))).isFalse();
         assertThatThrownBy(() -> Cidr.parse("10.0.0.0/33")).isInstanceOf(InvalidInputException.class);
     }
+
+    @Test
+    void cidrPrefixIsAsciiDecimal() {
+        assertThatThrownBy(() -> Cidr.parse("10.0.0.0/\uFF11\uFF16")).isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> Cidr.parse("10.0.0.0/\u0661\u0666")).isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> Cidr.parse("10.0.0.0/+16")).isInstanceOf(InvalidInputException.class);
+        assertThat(Cidr.parse("10.0.0.0/16").contains(IpAddresses.parse("10.0.255.1"))).isTrue();
+    }
 }

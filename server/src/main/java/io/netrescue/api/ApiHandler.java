@@ -155,8 +155,8 @@ public final class ApiHandler extends Handler.Abstract {
 
     private void authorize(Request req, String method) {
         if (openReads && "GET".equals(method)) return;
-        String h = req.getHeaders().get(HttpHeader.AUTHORIZATION);
-        if (h == null || !h.startsWith("Bearer ") || !token.matches(h.substring(7).strip())) throw new Unauthorized();
+        String t = Http.bearer(req);
+        if (t == null || !token.matches(t)) throw new Unauthorized();
     }
 
     private Result route(String method, String[] s, Request req) {
@@ -344,6 +344,7 @@ public final class ApiHandler extends Handler.Abstract {
         String v = q.getValue(name);
         if (v == null || v.isEmpty()) return def;
         try {
+            if (!v.matches("[0-9]{1,10}")) throw new NumberFormatException(); // ASCII: parseInt takes any script's digits
             int i = Integer.parseInt(v);
             if (i < min || i > max) throw new NumberFormatException();
             return i;

@@ -17,6 +17,12 @@ public final class Http {
 
     private Http() {}
 
+    /** The token of {@code Authorization: Bearer TOKEN} (the scheme is case-insensitive, RFC 9110 11.1), or null. */
+    public static String bearer(Request req) {
+        String auth = req.getHeaders().get(org.eclipse.jetty.http.HttpHeader.AUTHORIZATION);
+        return auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : null;
+    }
+
     public static InetAddress remoteAddress(Request r) {
         SocketAddress a = r.getConnectionMetaData().getRemoteSocketAddress();
         return ((InetSocketAddress) a).getAddress();

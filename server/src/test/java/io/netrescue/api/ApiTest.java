@@ -37,6 +37,29 @@ class ApiTest {
         assertThat(s.api("GET", "hosts/x", null).status()).as("the refused add created nothing").isEqualTo(404);
     }
 
+    /** Issue 15, finding 9: the auth scheme is case-insensitive (RFC 9110 11.1); numbers in a query are ASCII digits. */
+    @Test
+    void bearerSchemeIsCaseInsensitiveAndQueryNumbersAreAscii() throws Exception {
+        java.net.http.HttpClient c = java.net.http.HttpClient.newHttpClient();
+        java.util.function.BiFunction<String, String, Integer> get = (path, auth) -> {
+            try {
+                return c.send(java.net.http.HttpRequest.newBuilder(s.url().resolve(path)).header("Authorization", auth).build(),
+                        java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        for (String scheme : new String[] {"Bearer", "bearer", "BEARER", "bEaReR"}) {
+            assertThat(get.apply("/api/v1/hosts", scheme + " " + s.token())).as(scheme).isEqualTo(200);
+        }
+        assertThat(get.apply("/api/v1/hosts", "Basic " + s.token())).isEqualTo(401);
+        assertThat(get.apply("/api/v1/hosts", "Bearer" + s.token())).isEqualTo(401);
+        assertThat(get.apply("/api/v1/events?limit=5", "Bearer " + s.token())).isEqualTo(200);
+        assertThat(get.apply("/api/v1/events?limit=%EF%BC%95", "Bearer " + s.token())).as("full-width 5").isEqualTo(400);
+        assertThat(get.apply("/api/v1/events?limit=%D9%A5", "Bearer " + s.token())).as("Arabic-Indic 5").isEqualTo(400);
+        assertThat(get.apply("/api/v1/events?limit=+5", "Bearer " + s.token())).as("a sign").isEqualTo(400);
+    }
+
     /** Issue 15, finding 7: a body that is not UTF-8 got a 500 and a stack trace in the log. */
     @Test
     void aBodyThatIsNotUtf8GetsA400EverywhereAndChangesNothing() throws Exception {

@@ -84,7 +84,7 @@ public final class JobHandler extends Handler.Abstract {
                 String pq = path + (req.getHttpURI().getQuery() == null ? "" : "?" + req.getHttpURI().getQuery());
                 runner = agents.check(req.getHeaders().get(HttpHeader.AUTHORIZATION), method, pq, body);
             } else {
-                String token = io.netrescue.rescue.server.RescueHandler.bearer(req);
+                String token = io.netrescue.http.Http.bearer(req);
                 if (token == null || token.isEmpty()) throw new RescueTokenRefused("no per-boot token (Authorization: Bearer TOKEN)");
                 runner = jobs.rescueRunner(token);
             }

@@ -108,16 +108,13 @@ public final class PowerService {
             throw new InvalidInputException(kind.map(k -> host + "'s " + k + " driver").orElse("none of " + host + "'s power drivers")
                     + " cannot " + action.word() + " (configured: " + String.join(", ", all.stream().map(PowerDriver::kind).toList()) + ")");
         }
-        if (action != PowerAction.STATUS) {
-            record(host, "power.requested", actor, action.word() + " via " + candidates.getFirst().describe());
-        }
+        // every attempt is on the timeline first, a status query too: it talks to the BMC or PDU as a cycle does
+        record(host, "power.requested", actor, action.word() + " via " + candidates.getFirst().describe());
         Outcome last = null;
         for (PowerDriver d : candidates) {
             last = attempt(host, d, action);
-            if (action != PowerAction.STATUS) {
-                record(host, last.result().equals("ok") ? "power." + action.word() : "power.failed", actor,
-                        action.word() + " via " + d.describe() + ": " + last.detail() + (last.attempts() > 1 ? " (" + last.attempts() + " attempts)" : ""));
-            }
+            record(host, last.result().equals("ok") ? "power." + action.word() : "power.failed", actor,
+                    action.word() + " via " + d.describe() + ": " + last.detail() + (last.attempts() > 1 ? " (" + last.attempts() + " attempts)" : ""));
             if (last.result().equals("ok")) return last;
         }
         return last;

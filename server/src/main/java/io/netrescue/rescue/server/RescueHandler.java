@@ -49,12 +49,6 @@ public final class RescueHandler extends Handler.Abstract {
         return new RefusalLimiter(REFUSALS_PER_MINUTE, java.time.Duration.ofMinutes(1));
     }
 
-    /** The per-boot token of {@code Authorization: Bearer TOKEN} (the scheme is case-insensitive, RFC 9110 11.1), or null. */
-    public static String bearer(Request req) {
-        String auth = req.getHeaders().get(HttpHeader.AUTHORIZATION);
-        return auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : null;
-    }
-
     @Override
     public boolean handle(Request req, Response resp, Callback cb) {
         String path = Request.getPathInContext(req);
@@ -67,7 +61,7 @@ public final class RescueHandler extends Handler.Abstract {
             return true;
         }
         String from = IpAddresses.format(Http.remoteAddress(req));
-        String token = bearer(req);
+        String token = Http.bearer(req);
         if (!refusals.allowed(from, clock.instant())) {
             Http.send(resp, cb, 429, TEXT, "too many refused requests from " + from + "; try again in a minute\n");
             return true;

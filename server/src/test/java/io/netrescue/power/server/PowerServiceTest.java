@@ -81,6 +81,11 @@ class PowerServiceTest {
 
         Run status = cli("power", "web1", "status");
         assertThat(status.out()).contains("web1: status via exec: ok (power is on)");
+        // a status query talks to the BMC too: it is on the timeline like every other attempt (issue 15, finding 9)
+        assertThat(events()).anySatisfy(e -> {
+            assertThat(e.get("kind")).isEqualTo("power.status");
+            assertThat((String) e.get("reason")).contains("power is on");
+        });
         // cycle: exit 75 is retryable: 3 attempts, then failed (only one driver configured so far)
         Run cycle = cli("power", "web1", "cycle");
         assertThat(cycle.code()).isEqualTo(1);

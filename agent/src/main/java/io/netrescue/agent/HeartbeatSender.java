@@ -1,5 +1,6 @@
 package io.netrescue.agent;
 
+import io.netrescue.agent.setup.XtSysrqModule;
 import io.netrescue.watchdog.Heartbeat;
 import io.netrescue.watchdog.HeartbeatCodec;
 import java.io.IOException;
@@ -28,6 +29,9 @@ final class HeartbeatSender implements Runnable {
     private volatile boolean stopped;
     private long seq;
     private long sent;
+    private String xt = "";
+    private long xtCheckedNanos;
+    private boolean xtChecked;
 
     HeartbeatSender(AgentConfig config, Path proc) throws IOException {
         this.config = config;
@@ -65,11 +69,33 @@ final class HeartbeatSender implements Runnable {
     void sendOne() throws IOException {
         long uptime = uptimeMillis();
         seq = Math.max(seq + 1, uptime);
-        Heartbeat h = new Heartbeat(config.host(), bootId, seq, System.currentTimeMillis(), uptime, loadMilli(), kernel);
+        Heartbeat h = new Heartbeat(config.host(), bootId, seq, System.currentTimeMillis(), uptime, loadMilli(), kernel, xtSysrq());
         HeartbeatCodec.encode(h, config.key(), buffer);
         channel.send(buffer, to);
         sent++;
     }
+
+    /**
+     * The xt_SYSRQ module's version as heartbeats report it (issue 15: the server warns about a module that
+     * crashes the kernel). Looked up at start and every 10 minutes (a walk of /lib/modules), not per heartbeat;
+     * the root is the parent of the proc directory, so a test's fake tree is inspected, not the test machine.
+     */
+    private String xtSysrq() {
+        long now = System.nanoTime();
+        if (!xtChecked || now - xtCheckedNanos > XT_RECHECK_NANOS) {
+            xtChecked = true;
+            xtCheckedNanos = now;
+            Path root = proc.toAbsolutePath().getParent();
+            try {
+                xt = root == null ? "" : XtSysrqModule.inspect(root).report().orElse("");
+            } catch (RuntimeException e) {
+                xt = ""; // a heartbeat without the report beats no heartbeat
+            }
+        }
+        return xt;
+    }
+
+    private static final long XT_RECHECK_NANOS = 600_000_000_000L;
 
     long sent() {
         return sent;

@@ -34,6 +34,36 @@ class HeartbeatCodecTest {
         assertThat(b).hasSize(4 + 2 + 5 + 16 + 28 + 15 + 32);
     }
 
+    /** Issue 15, item 2: a host reports its xt_SYSRQ module's version in flag bit 0 and a field after the kernel. */
+    @Test
+    void carriesTheXtSysrqVersionBehindFlagBitZero() throws Exception {
+        Heartbeat xt = new Heartbeat("web1", BOOT, 7, 1_700_000_000_123L, 86_400_000L, 1250, "6.1.0-26-amd64", "3.23-1");
+        byte[] b = HeartbeatCodec.encode(xt, KEY);
+        assertThat(HeartbeatCodec.decode(ByteBuffer.wrap(b), keys())).isEqualTo(xt);
+        assertThat(b[5]).isEqualTo((byte) 1);
+        String hex = HexFormat.of().formatHex(b);
+        assertThat(hex).contains("362e312e302d32362d616d643634" + "06" + "332e32332d31");
+        assertThat(b).hasSize(HeartbeatCodec.encode(HB, KEY).length + 7);
+        // without a module the old layout (flags 0) goes out, and it decodes with no version
+        assertThat(HeartbeatCodec.encode(HB, KEY)[5]).isZero();
+        assertThat(HeartbeatCodec.decode(ByteBuffer.wrap(HeartbeatCodec.encode(HB, KEY)), keys()).xtSysrq()).isEmpty();
+        // the largest heartbeat fits the datagram limit
+        Heartbeat big = new Heartbeat("h".repeat(63), BOOT, 1, 0, 0, 0, "k".repeat(64), "9".repeat(32));
+        assertThat(HeartbeatCodec.encode(big, KEY).length).isLessThanOrEqualTo(HeartbeatCodec.MAX_DATAGRAM);
+        assertThatThrownBy(() -> new Heartbeat("web1", BOOT, 1, 0, 0, 0, "", "3.26 x")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Heartbeat("web1", BOOT, 1, 0, 0, 0, "", "9".repeat(33))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aFlagBitOtherThanXtOrAnEmptyVersionIsRefused() {
+        byte[] b = HeartbeatCodec.encode(HB, KEY);
+        b[5] = 2;
+        assertThatThrownBy(() -> HeartbeatCodec.decode(ByteBuffer.wrap(b), keys())).hasMessageContaining("unknown flags 2");
+        byte[] noField = HeartbeatCodec.encode(HB, KEY);
+        noField[5] = 1; // says a version follows the kernel, but the MAC does: no valid datagram
+        assertThatThrownBy(() -> HeartbeatCodec.decode(ByteBuffer.wrap(noField), keys())).isInstanceOf(MalformedPacketException.class);
+    }
+
     @Test
     void refusesForgeriesAndOtherHostsKeys() {
         byte[] b = HeartbeatCodec.encode(HB, HostKeys.derive(MASTER, "web2"));

@@ -161,13 +161,14 @@ public final class Json {
     public record HealthJson(String host, String state, String since, String reason, String lastSeen, String via, String bootId,
                              String kernel, Long uptimeSeconds, Double phi, Boolean maintenance, String silencedUntil,
                              String silenceReason, String policy, String ladderStep, Integer ladderAttempt, Boolean ladderPaused,
-                             String held) {
+                             String held, String xtSysrq) {
         public static HealthJson of(io.netrescue.watchdog.server.Watchdog.HealthView v) {
             return new HealthJson(v.host(), v.state().word(), v.since().toString(), v.reason(), v.lastSeen().map(Object::toString).orElse(null),
                     v.via().isEmpty() ? null : v.via(), v.bootId().orElse(null), v.kernel().orElse(null), v.uptimeSeconds().orElse(null),
                     Math.round(v.phi() * 10) / 10.0, v.maintenance(), v.silencedUntil().map(Object::toString).orElse(null),
                     v.silenceReason().isEmpty() ? null : v.silenceReason(), v.policy(), v.ladderStep().orElse(null),
-                    v.ladderAttempt().orElse(null), v.ladderPaused() ? true : null, v.held().isEmpty() ? null : v.held());
+                    v.ladderAttempt().orElse(null), v.ladderPaused() ? true : null, v.held().isEmpty() ? null : v.held(),
+                    v.xtSysrq().orElse(null));
         }
     }
 

@@ -8,6 +8,7 @@ import io.netrescue.inventory.IpAddresses;
 import io.netrescue.store.NotFoundException;
 import io.netrescue.sysrq.SysrqKeys;
 import io.netrescue.sysrq.XtSysrq;
+import io.netrescue.sysrq.XtSysrqVersion;
 import io.netrescue.sysrq.client.SysrqConfig;
 import io.netrescue.sysrq.client.SysrqDefaults;
 import io.netrescue.sysrq.client.SysrqService;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import org.eclipse.jetty.util.Fields;
 
 /**
@@ -26,12 +28,19 @@ import org.eclipse.jetty.util.Fields;
 public final class SysrqApi {
     private final SysrqService service;
 
-    /** Said with every xt configuration: the unfixed module is a remote kernel crash for anyone who can reach its port. */
+    /**
+     * Said with an xt configuration unless the host's agent reports a fixed module: the unfixed one is a
+     * remote kernel crash for anyone who can reach its port.
+     */
     static final String XT_WARNING = "xt_SYSRQ older than 3.26 (Debian 12's xtables-addons-dkms 3.23) corrupts the kernel stack "
             + "on the first hashed request: anyone who can reach its port can crash the host. Make sure this host runs 3.26 or later.";
 
-    public SysrqApi(SysrqService service) {
+    /** What the host's heartbeats say of its xt_SYSRQ module (issue 15, item 2): nothing without an agent that reports it. */
+    private final Function<String, Optional<String>> xtReported;
+
+    public SysrqApi(SysrqService service, Function<String, Optional<String>> xtReported) {
         this.service = service;
+        this.xtReported = xtReported;
     }
 
     record Reply(int status, Object body) {}
@@ -74,7 +83,7 @@ public final class SysrqApi {
         }
         if (sub != null) throw new NotFoundException("no such API path");
         return switch (method) {
-            case "GET" -> new Reply(200, view(service.config(host)));
+            case "GET" -> new Reply(200, view(service.config(host), xtReported.apply(host)));
             case "PUT" -> {
                 SysrqConfigJson j = ApiHandler.parseBody(read(body), SysrqConfigJson.class);
                 SysrqConfig old = service.find(host).orElse(null);
@@ -92,7 +101,7 @@ public final class SysrqApi {
                     if (p.isEmpty() || p.length() > 256) throw new InvalidInputException("password must be 1-256 characters");
                     return p.getBytes(StandardCharsets.UTF_8);
                 });
-                yield new Reply(200, view(service.configure(host, c, pw, actor)));
+                yield new Reply(200, view(service.configure(host, c, pw, actor), xtReported.apply(host)));
             }
             case "DELETE" -> {
                 service.remove(host, actor);
@@ -123,9 +132,24 @@ public final class SysrqApi {
         throw new InvalidInputException(field + " is required");
     }
 
-    static SysrqConfigJson view(SysrqConfig c) {
+    static SysrqConfigJson view(SysrqConfig c, Optional<String> xt) {
         return new SysrqConfigJson(c.dialect().word(), IpAddresses.format(c.address()), c.agentPort(), c.xtPort(),
                 c.hashAddress().map(IpAddresses::format).orElse(null), c.xtHash().name().toLowerCase(), null,
-                c.sealedPassword().isPresent(), c.allowedKeys(), c.dialect() == SysrqConfig.Dialect.XT ? XT_WARNING : null);
+                c.sealedPassword().isPresent(), c.allowedKeys(), c.dialect() == SysrqConfig.Dialect.XT ? xtWarning(xt).orElse(null) : null);
+    }
+
+    /** The warning for an xt configuration, from what the host reported: none for a fixed module, a specific one for a broken one. */
+    static Optional<String> xtWarning(Optional<String> reported) {
+        if (reported.isEmpty()) return Optional.of(XT_WARNING);
+        String v = reported.get();
+        if (XtSysrqVersion.safe(v)) return Optional.empty();
+        if (v.equals(XtSysrqVersion.UNKNOWN)) {
+            return Optional.of("this host's agent reports an xt_SYSRQ module built by an unknown xtables-addons: versions before "
+                    + XtSysrqVersion.FIXED + " crash the kernel on the first hashed request (anyone who can reach its port can crash the host)."
+                    + " Install Debian 13's xtables-addons-dkms or a module built from " + XtSysrqVersion.FIXED + " or later.");
+        }
+        return Optional.of("this host's agent reports xt_SYSRQ from xtables-addons " + v + ", which crashes the kernel on the first hashed"
+                + " request (fixed in " + XtSysrqVersion.FIXED + "): anyone who can reach its port can crash the host."
+                + " Install Debian 13's xtables-addons-dkms or a module built from " + XtSysrqVersion.FIXED + " or later.");
     }
 }

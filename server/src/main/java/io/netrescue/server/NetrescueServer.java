@@ -178,7 +178,7 @@ public final class NetrescueServer implements AutoCloseable {
                 new io.netrescue.job.server.JobHandler(jobs, java.time.Clock.systemUTC(), refusals,
                         new io.netrescue.job.server.AgentAuth(java.time.Clock.systemUTC(), sysrqService::hostKey)),
                 new ApiHandler(hostService, profileService, bootModes, eventService,
-                        token, config.api().openReads(), new SysrqApi(sysrqService),
+                        token, config.api().openReads(), new SysrqApi(sysrqService, host -> watchdog == null ? java.util.Optional.empty() : watchdog.xtSysrq(host)),
                         new NetbootApi(this::dhcp, this::tftp, new LeaseStore(db), inventory), consoleLog,
                         new io.netrescue.api.WatchdogApi(this::watchdog, power, () -> trials), new io.netrescue.api.RescueApi(rescue),
                         new io.netrescue.api.SshKeyApi(new io.netrescue.rescue.server.SshKeyService(db, hosts, sshKeys, events, clock)),

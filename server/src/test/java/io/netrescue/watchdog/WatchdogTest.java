@@ -139,6 +139,33 @@ class WatchdogTest {
         assertThat(health()).containsEntry("bootId", boot2);
     }
 
+    /** Issue 15, item 2: the agent reports its xt_SYSRQ module in heartbeats; an xt configuration warns from that report. */
+    @Test
+    void heartbeatsReportTheXtSysrqModuleAndAnXtConfigurationWarnsFromIt() throws Exception {
+        // the agent's root is the parent of its proc directory: a Debian 12 DKMS tree there
+        Files.createDirectories(dir.resolve("var/lib/dkms/xtables-addons/3.23"));
+        agent = startAgent(UUID.randomUUID().toString());
+        await("reported", Duration.ofSeconds(10), () -> "3.23".equals(health().get("xtSysrq")));
+        String put = ok(s.api("PUT", "hosts/web1/sysrq", "{\"dialect\":\"xt\",\"address\":\"127.0.0.1\",\"password\":\"pw\"}")).body();
+        assertThat(put).contains("reports xt_SYSRQ from xtables-addons 3.23", "fixed in 3.26");
+        assertThat(s.api("GET", "hosts/web1/sysrq", null).body()).contains("reports xt_SYSRQ from xtables-addons 3.23");
+
+        // the module is upgraded and the agent restarted: a fixed module, no warning
+        agent.close();
+        Files.createDirectories(dir.resolve("var/lib/dkms/xtables-addons/3.27"));
+        agent = startAgent(UUID.randomUUID().toString());
+        await("3.27 reported", Duration.ofSeconds(10), () -> "3.27".equals(health().get("xtSysrq")));
+        assertThat(s.api("GET", "hosts/web1/sysrq", null).body()).doesNotContain("\"warning\"");
+
+        // an agent dialect says nothing of xt; a host that reports nothing gets the general warning
+        assertThat(ok(s.api("PUT", "hosts/web1/sysrq", "{\"dialect\":\"agent\"}")).body()).doesNotContain("\"warning\"");
+        agent.close();
+        agent = null;
+        ok(s.api("POST", "hosts", "{\"name\":\"web2\",\"macs\":[\"52:54:00:00:00:02\"]}"));
+        assertThat(ok(s.api("PUT", "hosts/web2/sysrq", "{\"dialect\":\"xt\",\"address\":\"127.0.0.2\",\"password\":\"pw\"}")).body())
+                .contains("Make sure this host runs 3.26 or later");
+    }
+
     @Test
     void forgedStaleAndReplayedHeartbeatsDoNotKeepAHostAlive() throws Exception {
         agent = startAgent(UUID.randomUUID().toString());

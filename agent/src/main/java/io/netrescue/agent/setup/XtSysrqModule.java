@@ -1,5 +1,6 @@
 package io.netrescue.agent.setup;
 
+import io.netrescue.sysrq.XtSysrqVersion;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,10 +16,10 @@ import java.util.stream.Stream;
  * the xtables-addons that built it: a DKMS tree ({@code /var/lib/dkms/xtables-addons/VERSION}) or the
  * installed {@code xtables-addons-dkms} package.
  */
-record XtSysrqModule(List<Path> files, Optional<String> version, String from) {
-    static final String FIXED = "3.26";
+public record XtSysrqModule(List<Path> files, Optional<String> version, String from) {
+    static final String FIXED = XtSysrqVersion.FIXED;
 
-    static XtSysrqModule inspect(Path root) {
+    public static XtSysrqModule inspect(Path root) {
         List<Path> files = new ArrayList<>();
         for (String dir : List.of("lib/modules", "usr/lib/modules")) {
             Path d = root.resolve(dir);
@@ -41,6 +42,15 @@ record XtSysrqModule(List<Path> files, Optional<String> version, String from) {
         if (dkms.isPresent()) return new XtSysrqModule(files, dkms, "DKMS tree /var/lib/dkms/xtables-addons/" + dkms.get());
         Optional<String> pkg = dpkgVersion(root, "xtables-addons-dkms");
         return new XtSysrqModule(files, pkg, pkg.map(v -> "package xtables-addons-dkms " + v).orElse("no xtables-addons-dkms package or DKMS tree"));
+    }
+
+    /** What a heartbeat reports: the version, {@code unknown} for a module of unknown origin, nothing when there is no module. */
+    public Optional<String> report() {
+        if (version.isPresent()) {
+            String v = version.get().replaceAll("[^\\x21-\\x7e]", "?");
+            return Optional.of(v.length() <= XtSysrqVersion.MAX ? v : v.substring(0, XtSysrqVersion.MAX));
+        }
+        return files.isEmpty() ? Optional.empty() : Optional.of(XtSysrqVersion.UNKNOWN);
     }
 
     /** Why arming it would be unsafe, if it would be. */
@@ -66,24 +76,8 @@ record XtSysrqModule(List<Path> files, Optional<String> version, String from) {
                 + (files.isEmpty() ? ", no module file found" : ", " + files.getFirst());
     }
 
-    /** Numeric, component by component ("3.9" < "3.26"); an upstream version with a Debian revision or epoch is compared on its upstream part. */
     static int compare(String a, String b) {
-        String[] x = upstream(a).split("\\."), y = upstream(b).split("\\.");
-        for (int i = 0; i < Math.max(x.length, y.length); i++) {
-            int p = i < x.length ? number(x[i]) : 0, q = i < y.length ? number(y[i]) : 0;
-            if (p != q) return Integer.compare(p, q);
-        }
-        return 0;
-    }
-
-    private static String upstream(String v) {
-        String s = v.contains(":") ? v.substring(v.indexOf(':') + 1) : v;
-        return s.contains("-") ? s.substring(0, s.indexOf('-')) : s;
-    }
-
-    private static int number(String s) {
-        String d = s.replaceAll("[^0-9].*$", "");
-        return d.isEmpty() ? 0 : Integer.parseInt(d.length() > 9 ? d.substring(0, 9) : d);
+        return XtSysrqVersion.compare(a, b);
     }
 
     /** The installed version of {@code pkg} from dpkg's status file. */

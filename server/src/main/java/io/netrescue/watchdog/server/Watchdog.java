@@ -57,7 +57,8 @@ public final class Watchdog implements AutoCloseable {
     public record HealthView(String host, HealthState state, Instant since, String reason, Optional<Instant> lastSeen, String via,
                              Optional<String> bootId, Optional<String> kernel, Optional<Long> uptimeSeconds, double phi,
                              boolean maintenance, Optional<Instant> silencedUntil, String silenceReason, String policy,
-                             Optional<String> ladderStep, Optional<Integer> ladderAttempt, boolean ladderPaused, String held) {}
+                             Optional<String> ladderStep, Optional<Integer> ladderAttempt, boolean ladderPaused, String held,
+                             Optional<String> xtSysrq) {}
 
     private final WatchdogSettings settings;
     private final Database db;
@@ -99,6 +100,8 @@ public final class Watchdog implements AutoCloseable {
         volatile boolean heartbeats;
         Instant lastSeen;
         String bootId, kernel;
+        /** What the agent's heartbeats say of its xt_SYSRQ module (in memory: the next heartbeat says it again). */
+        String xtSysrq;
         long uptimeMillis = -1;
         boolean rebooted;
         HealthState state = HealthState.UNKNOWN;
@@ -221,6 +224,7 @@ public final class Watchdog implements AutoCloseable {
             if (t.bootId != null && !t.bootId.equals(boot)) t.rebooted = true;
             t.bootId = boot;
             t.kernel = h.kernel();
+            t.xtSysrq = h.xtSysrq().isEmpty() ? null : h.xtSysrq();
             t.uptimeMillis = h.uptimeMillis();
         }
     }
@@ -597,6 +601,15 @@ public final class Watchdog implements AutoCloseable {
         return out;
     }
 
+    /** What the host's heartbeats last said of its xt_SYSRQ module; empty for an unknown host or one that says nothing. */
+    public Optional<String> xtSysrq(String host) {
+        Tracked t = tracked.get(host);
+        if (t == null) return Optional.empty();
+        synchronized (t) {
+            return Optional.ofNullable(t.xtSysrq);
+        }
+    }
+
     public HealthView one(String host) {
         return view(require(host), clock.instant());
     }
@@ -612,7 +625,8 @@ public final class Watchdog implements AutoCloseable {
                 Optional.ofNullable(t.kernel), t.uptimeMillis < 0 ? Optional.empty() : Optional.of(t.uptimeMillis / 1000),
                 Math.min(phi, 1e6), t.maintenance, Optional.ofNullable(t.silencedUntil), t.silenceReason, p.name(),
                 run.map(r -> "step " + (r.step() + 1) + "/" + p.steps().size() + ": " + (r.step() < p.steps().size() ? p.steps().get(r.step()).text() : "?")),
-                run.map(Ladder.Run::attempt), run.map(r -> r.pausedAt().isPresent()).orElse(false), t.ladder.held());
+                run.map(Ladder.Run::attempt), run.map(r -> r.pausedAt().isPresent()).orElse(false), t.ladder.held(),
+                Optional.ofNullable(t.xtSysrq));
     }
 
     private static String fmt(double d) {

@@ -71,6 +71,10 @@ final class WatchdogCommand extends ApiCommand {
             if (v.bootId() != null) {
                 out.println("boot:        " + v.bootId() + ", kernel " + v.kernel() + (v.uptimeSeconds() == null ? "" : ", up " + v.uptimeSeconds() + " s"));
             }
+            if (v.xtSysrq() != null) {
+                out.println("xt_SYSRQ:    " + v.xtSysrq() + (io.netrescue.sysrq.XtSysrqVersion.safe(v.xtSysrq()) ? ""
+                        : " (crashes the kernel on the first hashed request unless " + io.netrescue.sysrq.XtSysrqVersion.FIXED + " or later)"));
+            }
             out.println("policy:      " + v.policy());
             out.println("ladder:      " + (v.ladderStep() == null ? "idle" : "run " + v.ladderAttempt() + ", " + v.ladderStep()
                     + (Boolean.TRUE.equals(v.ladderPaused()) ? " (paused)" : "")));

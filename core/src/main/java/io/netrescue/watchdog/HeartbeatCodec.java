@@ -87,9 +87,7 @@ public final class HeartbeatCodec {
             byte[] key = keys.keyFor(host).orElseThrow(() -> new MalformedPacketException(Reason.BAD_MAC, "no key for host " + host));
             byte[] got = new byte[MAC_LEN];
             b.get(got);
-            byte[] all = new byte[signed];
-            in.slice().get(all);
-            if (!MessageDigest.isEqual(got, SysrqCodec.mac(key, all, signed))) {
+            if (!MessageDigest.isEqual(got, SysrqCodec.mac(key, in, signed))) {
                 throw new MalformedPacketException(Reason.BAD_MAC, "authentication failed for host " + host);
             }
             return h;

@@ -55,6 +55,16 @@ public final class PhiAccrualDetector {
         return lastMillis;
     }
 
+    /**
+     * Until this time phi stays below 0.31 (at most -log10(0.5), reached at the mean interval plus the
+     * acceptable pause): a judge with a threshold above that need not compute phi before it. Long.MIN_VALUE
+     * before the first heartbeat.
+     */
+    public long quietUntilMillis() {
+        if (lastMillis == Long.MIN_VALUE) return Long.MIN_VALUE;
+        return lastMillis + sum / count + acceptablePauseMillis;
+    }
+
     /** The suspicion level at {@code nowMillis}; 0 before the first heartbeat (nothing to suspect yet). */
     public double phi(long nowMillis) {
         if (lastMillis == Long.MIN_VALUE) return 0;

@@ -79,4 +79,24 @@ class PhiAccrualDetectorTest {
         d.heartbeat(9_000);
         assertThat(d.lastHeartbeatMillis()).isEqualTo(10_000);
     }
+
+    /** The judge skips computing phi before quietUntilMillis: phi must really be below 0.31 up to then, for any history. */
+    @Test
+    void phiStaysLowUntilQuietUntil() {
+        Random r = new Random(7);
+        assertThat(new PhiAccrualDetector(1000, 100, 0).quietUntilMillis()).isEqualTo(Long.MIN_VALUE);
+        for (int host = 0; host < 300; host++) {
+            int interval = 100 + r.nextInt(10_000);
+            PhiAccrualDetector d = new PhiAccrualDetector(interval, 1 + r.nextInt(500), r.nextInt(3) * interval);
+            long t = r.nextInt(1_000_000);
+            for (int i = 0; i < 100; i++) {
+                t += Math.max(1, (long) (interval * (r.nextDouble() < 0.1 ? 3 * r.nextDouble() : 0.5 + r.nextDouble())));
+                d.heartbeat(t);
+                long q = d.quietUntilMillis();
+                assertThat(q).isGreaterThan(t);
+                for (long at = t; at <= q; at += Math.max(1, (q - t) / 50)) assertThat(d.phi(at)).as("phi at +%d ms", at - t).isLessThan(0.31);
+                assertThat(d.phi(q)).isLessThan(0.31);
+            }
+        }
+    }
 }

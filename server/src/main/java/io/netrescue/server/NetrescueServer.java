@@ -186,7 +186,7 @@ public final class NetrescueServer implements AutoCloseable {
         jetty.start();
         watchdog = new io.netrescue.watchdog.server.Watchdog(config.watchdog(), db, hosts, new io.netrescue.watchdog.server.HealthStore(),
                 events, master.bytes(), clock, new io.netrescue.watchdog.server.LadderEffects(rescue, reboots, eventService,
-                io.netrescue.watchdog.server.HandsOnWebhook.from(config.watchdog(), clock), this::consoleTail, jobs::pending), rescue::rescueAgent).start();
+                io.netrescue.watchdog.server.HandsOnWebhook.from(config.watchdog(), clock), this::consoleTail, jobs::pending), rescue::rescueAgent).followInventory(inventory::onHostChange).start();
         sysrqService.rescueAgents(rescue::rescueAgent);
         trials = new io.netrescue.boot.trial.KernelTrials(db, hosts, profiles, inventory, events, power, this::watchdog, sysrqService,
                 kexecManifests, new TokenStore(), this::kexecBaseUrl, clock, java.time.Duration.ofSeconds(1));

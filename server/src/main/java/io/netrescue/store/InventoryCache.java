@@ -25,6 +25,7 @@ public final class InventoryCache implements BootInputs {
     private final Map<MacAddress, Host> byMac = new ConcurrentHashMap<>();
     private final Map<SmbiosUuid, Host> byUuid = new ConcurrentHashMap<>();
     private final Map<String, Profile> profileByName = new ConcurrentHashMap<>();
+    private final java.util.List<java.util.function.Consumer<String>> hostListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public InventoryCache(Database db, HostStore hosts, ProfileStore profiles) {
         this.db = db;
@@ -71,6 +72,12 @@ public final class InventoryCache implements BootInputs {
             old.uuid().ifPresent(u -> byUuid.computeIfPresent(u, (k, v) -> v == old ? null : v));
             byName.computeIfPresent(name, (k, v) -> v == old ? null : v);
         }
+        hostListeners.forEach(l -> l.accept(name));
+    }
+
+    /** Told the name of every host refreshed here (added, changed, removed), after the cache has it: the watchdog re-reads only those. */
+    public void onHostChange(java.util.function.Consumer<String> listener) {
+        hostListeners.add(listener);
     }
 
     public synchronized void refreshProfile(String name) {

@@ -44,6 +44,8 @@ public final class Watchdog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Watchdog.class);
     static final Duration ROUND = Duration.ofMillis(250);
     static final Duration INVENTORY_EVERY = Duration.ofSeconds(5);
+    /** With change notices from the inventory, a full re-read is only a safety net (100,000 hosts cost about a second). */
+    static final Duration FULL_INVENTORY_EVERY = Duration.ofMinutes(5);
     private static final int MIN_STD_DEV_MS = 200;
 
     /** What the ladder's steps do to the world; blocking, called on a virtual thread. */
@@ -73,6 +75,9 @@ public final class Watchdog implements AutoCloseable {
     private record HostKey(Optional<String> salt, byte[] key) {}
 
     private final Map<String, HostKey> keys = new ConcurrentHashMap<>();
+    /** Hosts changed since the last round (added, removed, boot mode), when the inventory tells us ({@link #followInventory}). */
+    private final java.util.Set<String> changedHosts = ConcurrentHashMap.newKeySet();
+    private volatile boolean followsInventory;
     private final java.util.function.Function<String, java.util.OptionalLong> rescueAgents;
     private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     private final Function<Tracked, Optional<InetAddress>> probeTarget;
@@ -82,6 +87,12 @@ public final class Watchdog implements AutoCloseable {
     private volatile boolean stopped;
     private Instant lastInventory = Instant.EPOCH;
     private final long startedMillis;
+    /** Parsed once: the receiver needs the window for every heartbeat, the judge the rest every round. */
+    private final long windowMillis;
+    private final Duration interval, probeInterval, downAfter;
+    /** Skipping steady hosts is sound only when the threshold is above what phi reaches before quietUntilMillis. */
+    private final boolean skipSteady;
+    final java.util.concurrent.atomic.LongAdder judged = new java.util.concurrent.atomic.LongAdder(), skipped = new java.util.concurrent.atomic.LongAdder();
 
     /** One host's live state; the detector is touched by the receiver thread under the object's lock, the rest by the judge. */
     static final class Tracked {
@@ -113,6 +124,11 @@ public final class Watchdog implements AutoCloseable {
         String silenceReason = "";
         Ladder.State ladder = Ladder.State.initial();
         boolean dirty;
+        /**
+         * Judged alive and idle last time (up or in rescue, no maintenance, no ladder business): until its
+         * detector's quiet time the next rounds skip it (judge thread only; cleared by any change).
+         */
+        boolean steady;
 
         Tracked(String name, Instant now) {
             this.name = name;
@@ -137,6 +153,11 @@ public final class Watchdog implements AutoCloseable {
         this.actions = actions;
         this.policies = settings.policies();
         this.startedMillis = clock.millis();
+        this.windowMillis = settings.windowValue().toMillis();
+        this.interval = settings.intervalValue();
+        this.probeInterval = settings.probeIntervalValue();
+        this.downAfter = settings.downAfterValue();
+        this.skipSteady = settings.phi() > 0.31;
         this.probeTarget = t -> t.addresses.isEmpty() ? Optional.empty() : Optional.of(t.addresses.getFirst());
     }
 
@@ -161,7 +182,7 @@ public final class Watchdog implements AutoCloseable {
             // A host that was alive gets the benefit of the doubt: as if heard from now, so it is
             // judged on its next heartbeats rather than on the server's downtime.
             if (t.state == HealthState.UP || t.state == HealthState.SUSPECT || t.state == HealthState.RESCUE) {
-                t.detector = detector(t.via.startsWith("probe") ? settings.probeIntervalValue() : settings.intervalValue());
+                t.detector = detector(t.via.startsWith("probe") ? probeInterval : interval);
                 t.detector.heartbeat(startedMillis);
             }
             // An action in flight when the server stopped has an unknown outcome: say so and go on.
@@ -212,10 +233,10 @@ public final class Watchdog implements AutoCloseable {
         if (t == null) return;
         long now = clock.millis();
         synchronized (t) {
-            HeartbeatGuard.Verdict v = t.guard.check(h, now, settings.windowValue().toMillis());
+            HeartbeatGuard.Verdict v = t.guard.check(h, now, windowMillis);
             if (v == HeartbeatGuard.Verdict.STALE || v == HeartbeatGuard.Verdict.REPLAYED) return;
             if (!t.heartbeats || t.detector == null) {
-                t.detector = detector(settings.intervalValue());
+                t.detector = detector(interval);
                 t.heartbeats = true;
             }
             t.detector.heartbeat(now);
@@ -249,7 +270,7 @@ public final class Watchdog implements AutoCloseable {
             if (t.detector == null || t.heartbeats) {
                 // the first answer, or an agent gone quiet on a live host: judged by probes from now
                 // on (until a heartbeat arrives again), not flapping between suspect and up
-                t.detector = detector(settings.probeIntervalValue());
+                t.detector = detector(probeInterval);
                 if (t.heartbeats) via = via + " (the agent's heartbeats stopped)";
                 t.heartbeats = false;
             }
@@ -286,12 +307,18 @@ public final class Watchdog implements AutoCloseable {
 
     /** One round: inventory, queued overrides/outcomes, then every host's state. Package-private for tests. */
     synchronized void round(Instant now) {
-        if (Duration.between(lastInventory, now).compareTo(INVENTORY_EVERY) >= 0) refreshInventory(now);
+        if (Duration.between(lastInventory, now).compareTo(followsInventory ? FULL_INVENTORY_EVERY : INVENTORY_EVERY) >= 0) refreshInventory(now);
+        else if (!changedHosts.isEmpty()) refreshChanged(now);
         Pending p = new Pending(new java.util.LinkedHashMap<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         pending.set(p);
         try {
-            for (Runnable r; (r = inbox.poll()) != null; ) r.run();
-            for (Tracked t : tracked.values()) judge(t, now);
+            boolean changes = false;
+            for (Runnable r; (r = inbox.poll()) != null; changes = true) r.run();
+            // an operator's change or a ladder outcome may concern any host: judge them all this round
+            for (Tracked t : tracked.values()) {
+                if (changes) t.steady = false;
+                judge(t, now);
+            }
             flush(p, now);
         } catch (RuntimeException e) {
             // nothing was acknowledged: operators waiting on this round get the error, not a timeout
@@ -317,6 +344,17 @@ public final class Watchdog implements AutoCloseable {
 
     private void judge(Tracked t, Instant now) {
         long ms = now.toEpochMilli();
+        if (t.steady) {
+            // most of a healthy fleet was heard within the last interval: nothing to compute (no phi, no Instant)
+            synchronized (t) {
+                if (!t.rebooted && t.detector != null && ms < t.detector.quietUntilMillis()) {
+                    skipped.increment();
+                    return;
+                }
+            }
+            t.steady = false;
+        }
+        judged.increment();
         double phi;
         boolean rebooted;
         synchronized (t) {
@@ -353,7 +391,7 @@ public final class Watchdog implements AutoCloseable {
                 }
                 case SUSPECT -> {
                     if (t.suspectSince == null) t.suspectSince = now;
-                    if (!now.isBefore(t.suspectSince.plus(settings.downAfterValue()))) {
+                    if (!now.isBefore(t.suspectSince.plus(downAfter))) {
                         next = HealthState.DOWN;
                         why = "nothing for " + quiet + " s, suspect since " + t.suspectSince;
                     }
@@ -377,6 +415,8 @@ public final class Watchdog implements AutoCloseable {
             pending.get().rows.put(t.name, row(t));
             t.dirty = false;
         }
+        t.steady = skipSteady && alive && (next == HealthState.UP || next == HealthState.RESCUE) && !t.maintenance && !busy(t.ladder)
+                && t.leftRescueMillis < 0;
     }
 
     private void transition(Tracked t, HealthState next, String why, Instant now) {
@@ -433,25 +473,54 @@ public final class Watchdog implements AutoCloseable {
                 Optional.of(t.silenceReason).filter(s -> !s.isEmpty()), t.ladder);
     }
 
+    /**
+     * Wires the inventory's change notices (before {@link #start}): the rounds then re-read only the
+     * hosts that changed, and the whole inventory every {@link #FULL_INVENTORY_EVERY} as a safety net.
+     */
+    public Watchdog followInventory(java.util.function.Consumer<java.util.function.Consumer<String>> subscribe) {
+        subscribe.accept(changedHosts::add);
+        followsInventory = true;
+        return this;
+    }
+
     private void refreshInventory(Instant now) {
         lastInventory = now;
+        changedHosts.clear(); // before the read: a change after it is noticed in the next round
         List<Host> list = db.read(hosts::list);
         Map<String, Optional<String>> salts = db.read(hosts::keySalts);
         java.util.Set<String> names = new java.util.HashSet<>();
         for (Host h : list) {
             names.add(h.name());
-            Tracked t = tracked.computeIfAbsent(h.name(), n -> new Tracked(n, now));
-            t.labels = h.labels();
-            t.addresses = h.expectedIps();
-            boolean rescue = h.boot().mode() instanceof BootMode.Rescue;
-            if (t.rescueBoot && !rescue) t.leftRescueMillis = now.toEpochMilli();
-            t.rescueBoot = rescue;
-            // this incarnation's key: a host removed and added again under its name gets a new one
-            Optional<String> salt = salts.getOrDefault(h.name(), Optional.empty());
-            keys.compute(h.name(), (n, k) -> k != null && k.salt().equals(salt) ? k : new HostKey(salt, HostKeys.derive(master, n, salt)));
+            track(h, salts.getOrDefault(h.name(), Optional.empty()), now);
         }
         tracked.keySet().retainAll(names);
         keys.keySet().retainAll(names);
+    }
+
+    private void refreshChanged(Instant now) {
+        for (String name : List.copyOf(changedHosts)) {
+            changedHosts.remove(name); // before the read, as above
+            record Fresh(Optional<Host> host, Optional<String> salt) {}
+            Fresh f = db.read(h -> new Fresh(hosts.get(h, name), hosts.keySalt(h, name).flatMap(x -> x)));
+            if (f.host().isPresent()) {
+                track(f.host().get(), f.salt(), now);
+            } else {
+                tracked.remove(name);
+                keys.remove(name);
+            }
+        }
+    }
+
+    private void track(Host h, Optional<String> salt, Instant now) {
+        Tracked t = tracked.computeIfAbsent(h.name(), n -> new Tracked(n, now));
+        t.labels = h.labels();
+        t.addresses = h.expectedIps();
+        boolean rescue = h.boot().mode() instanceof BootMode.Rescue;
+        if (t.rescueBoot && !rescue) t.leftRescueMillis = now.toEpochMilli();
+        if (t.rescueBoot != rescue) t.steady = false;
+        t.rescueBoot = rescue;
+        // this incarnation's key: a host removed and added again under its name gets a new one
+        keys.compute(h.name(), (n, k) -> k != null && k.salt().equals(salt) ? k : new HostKey(salt, HostKeys.derive(master, n, salt)));
     }
 
     // ---- operators (API threads): queued to the judge, answered once written ----
@@ -616,12 +685,15 @@ public final class Watchdog implements AutoCloseable {
 
     private HealthView view(Tracked t, Instant now) {
         double phi;
+        Instant lastSeen;
         synchronized (t) {
             phi = t.detector == null ? 0 : t.detector.phi(now.toEpochMilli());
+            // from the detector: the judge skips steady hosts, so its copy may be a few intervals old
+            lastSeen = t.detector != null && t.detector.started() ? Instant.ofEpochMilli(t.detector.lastHeartbeatMillis()) : t.lastSeen;
         }
         Optional<Ladder.Run> run = t.ladder.run();
         LadderPolicy p = policy(t);
-        return new HealthView(t.name, t.state, t.since, t.reason, Optional.ofNullable(t.lastSeen), t.via, Optional.ofNullable(t.bootId),
+        return new HealthView(t.name, t.state, t.since, t.reason, Optional.ofNullable(lastSeen), t.via, Optional.ofNullable(t.bootId),
                 Optional.ofNullable(t.kernel), t.uptimeMillis < 0 ? Optional.empty() : Optional.of(t.uptimeMillis / 1000),
                 Math.min(phi, 1e6), t.maintenance, Optional.ofNullable(t.silencedUntil), t.silenceReason, p.name(),
                 run.map(r -> "step " + (r.step() + 1) + "/" + p.steps().size() + ": " + (r.step() < p.steps().size() ? p.steps().get(r.step()).text() : "?")),

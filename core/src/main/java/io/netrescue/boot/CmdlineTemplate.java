@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 /**
  * A kernel command line with {@code {variable}} placeholders filled in per boot. Only the variables in
  * {@link #VARIABLES} exist; an unknown one is refused when the profile is saved, not at boot time.
- * iPXE's own {@code ${...}} settings pass through untouched for iPXE to expand.
+ * iPXE's own {@code ${...}} settings pass through for iPXE to expand, in the typed forms
+ * {@link IpxeScripts#checkArgs} allows.
  */
 public final class CmdlineTemplate {
     public static final Set<String> VARIABLES = Set.of("host", "mac", "ip", "uuid", "server", "token", "profile");

@@ -1,7 +1,12 @@
 package io.netrescue.boot;
 
+import io.netrescue.inventory.InvalidInputException;
+import io.netrescue.inventory.Printable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * iPXE scripts, one template per kind. Every script ends in a local boot if anything in it fails, so
@@ -72,8 +77,41 @@ public final class IpxeScripts {
     public static void checkArgs(String cmdline) {
         for (String w : cmdline.split("[ \t]+")) {
             if (w.equals(";") || w.equals("&&") || w.equals("||") || w.startsWith("#")) {
-                throw new io.netrescue.inventory.InvalidInputException("the command line has the word '" + w
+                throw new InvalidInputException("the command line has the word '" + w
                         + "', which iPXE would take as a command separator or comment: remove it");
+            }
+        }
+        checkSettings(cmdline);
+    }
+
+    /** iPXE settings whose type formats every value as hex, an address, a UUID or a build constant. */
+    private static final Set<String> TYPED_SETTINGS = Set.of("mac", "busid", "ip", "netmask", "gateway", "dns",
+            "next-server", "uuid", "buildarch", "platform", "version", "ifname", "unixtime");
+    /** Setting types whose text cannot contain '$' or '{' (iPXE's setting_type_*). */
+    private static final Set<String> SAFE_TYPES = Set.of("hex", "hexhyp", "hexraw", "ipv4", "ipv6", "uuid", "base64",
+            "int8", "int16", "int32", "uint8", "uint16", "uint32", "busdevfn");
+    private static final Pattern SETTING = Pattern.compile(
+            "\\$\\{(?:[a-z0-9.-]+/)?([a-z0-9.-]+)(?::([a-z0-9]+))?}");
+
+    /**
+     * Refuses iPXE settings whose value iPXE would expand again: iPXE repeats expansion over what an
+     * expansion produced (measured: an SMBIOS serial {@code ${asset}} prints the asset tag; a serial
+     * {@code ${serial}} hangs iPXE on that line for good, so the kernel line's fallback never runs). A
+     * string setting is filled by the machine (SMBIOS) or the site's DHCP server, so naming one would
+     * hand them the line. Allowed: the typed built-ins and any setting read with a non-string type
+     * ({@code ${mac:hexhyp}}, {@code ${serial:hex}}).
+     */
+    static void checkSettings(String cmdline) {
+        for (int i = cmdline.indexOf("${"); i >= 0; i = cmdline.indexOf("${", i + 2)) {
+            Matcher m = SETTING.matcher(cmdline).region(i, cmdline.length());
+            boolean ok = m.lookingAt() && (m.group(2) == null ? TYPED_SETTINGS.contains(m.group(1)) : SAFE_TYPES.contains(m.group(2)));
+            if (!ok) {
+                int end = cmdline.indexOf('}', i);
+                String ref = Printable.clip(cmdline.substring(i, end < 0 ? cmdline.length() : end + 1));
+                throw new InvalidInputException("the command line has the iPXE setting '" + ref
+                        + "', whose value iPXE would expand again (a machine's SMBIOS strings or the site's DHCP server fill it: they could"
+                        + " hang the boot or pull in any setting): read it typed, e.g. ${serial:hex}, or use "
+                        + String.join(", ", TYPED_SETTINGS.stream().sorted().map(n -> "${" + n + "}").toList()));
             }
         }
     }

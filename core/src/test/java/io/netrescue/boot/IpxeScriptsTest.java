@@ -72,4 +72,25 @@ class IpxeScriptsTest {
         // what Linux command lines do have stays: '=', ',', ':', quotes inside a word, a ';' inside a word
         IpxeScripts.checkArgs("console=ttyS0,115200n8 root=UUID=ab:cd ip=dhcp foo=a;b init=/bin/sh nr.x=#1");
     }
+
+    /**
+     * iPXE expands {@code ${...}} again in what an expansion produced (measured in QEMU, iPXE 1.0.0+git-20190125):
+     * a string setting the machine (SMBIOS serial, asset tag) or the site's DHCP server (hostname, filename) fills
+     * can name any other setting, and one that names itself ({@code serial=${serial}}) hangs iPXE on that line
+     * for good: the kernel line's {@code || goto failed} never runs. Only forms whose value iPXE formats from a
+     * non-string type, which cannot contain {@code ${}, may reach a script.
+     */
+    @Test
+    void settingsWhoseValueCouldExpandAgainAreRefused() {
+        for (String bad : List.of("sn=${serial}", "a=${smbios/asset}", "h=${hostname}", "o=${12}", "p=${password}",
+                "f=${net0.dhcp/filename}", "s=${serial:string}", "x=${host}", "n=${${ip}}", "u=${ip", "e=${}", "m=${MAC}")) {
+            assertThatThrownBy(() -> IpxeScripts.checkArgs("console=ttyS0 " + bad)).as(bad)
+                    .isInstanceOf(io.netrescue.inventory.InvalidInputException.class).hasMessageContaining("${");
+            assertThatThrownBy(() -> IpxeScripts.netboot("w", "p", "http://s/k", List.of(), bad, false)).as(bad)
+                    .isInstanceOf(io.netrescue.inventory.InvalidInputException.class);
+        }
+        // typed built-ins and an explicit non-string type: iPXE prints hex, an address or a UUID, never a '${'
+        IpxeScripts.checkArgs("BOOTIF=01-${mac:hexhyp} m=${net0/mac} ip=${ip}:${next-server}:${gateway}:${netmask} u=${uuid}"
+                + " a=${buildarch}/${platform} sn=${serial:hex} t=${smbios/asset:base64} d=$HOME x=a$b ${net0.dhcp/ip}");
+    }
 }

@@ -74,7 +74,7 @@ class DhcpFuzzTest {
         DhcpPacket p = decodeOrNull(raw);
         PxeClient c = p == null ? null : clientOrNull(p);
         if (c == null) return;
-        BootConfig boot = new BootConfig(US, "http://10.88.0.1:8080/ipxe", "http://10.88.0.1:8080/ipxe-bin", "undionly.kpxe", "ipxe.efi",
+        BootConfig boot = new BootConfig(US, "http://10.88.0.1:8080/ipxe", "http://10.88.0.1:8080/ipxe-bin", "undionly.kpxe", "snponly.efi",
                 Optional.of("arm64.efi"));
         for (ReceivedOn port : ReceivedOn.values()) {
             Decision d = new ProxyResponder(US, boot, (raw.length & 1) == 0, INV).respond(p, c, port);

@@ -86,7 +86,7 @@ class FullResponderTest {
         FullResponder r = new FullResponder(config("10.88.0.100", "10.88.0.199", false), inv, List.of());
         DhcpPacket offer = packet(send(r, Packets.firmwareDiscover(7, "PXEClient", A)));
         assertThat(offer.yiaddr()).isEqualTo(ip("10.88.0.100"));
-        assertThat(offer.file()).isEqualTo("ipxe.efi");
+        assertThat(offer.file()).isEqualTo("snponly.efi");
         assertThat(offer.siaddr()).isEqualTo(ProxyResponderTest.TFTP);
         assertThat(packet(send(r, Packets.ipxeDiscover(1))).file()).isEqualTo("http://10.77.0.2:8080/ipxe");
     }

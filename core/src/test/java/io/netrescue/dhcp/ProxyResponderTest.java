@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class ProxyResponderTest {
     static final Inet4Address US = DhcpPacket.v4(0x0a4d0002), TFTP = DhcpPacket.v4(0x0a4d0003);
     static final BootConfig BOOT = new BootConfig(TFTP, "http://10.77.0.2:8080/ipxe", "http://10.77.0.2:8080/ipxe-bin/",
-            "undionly.kpxe", "ipxe.efi", Optional.empty());
+            "undionly.kpxe", "snponly.efi", Optional.empty());
     static final byte[] OTHER_MAC = HEX.parseHex("020000000001");
 
     static ProxyResponder proxy(BootConfig boot, boolean knownOnly, DhcpInventory inv) {
@@ -54,11 +54,11 @@ class ProxyResponderTest {
     @Test
     void bootFileFollowsTheArchitecture() {
         ProxyResponder p = proxy(BOOT, false, DhcpInventory.EMPTY);
-        assertThat(reply(answer(p, Packets.firmwareDiscover(7, "PXEClient", OTHER_MAC), ReceivedOn.DHCP)).file()).isEqualTo("ipxe.efi");
-        assertThat(reply(answer(p, Packets.firmwareDiscover(9, "PXEClient", OTHER_MAC), ReceivedOn.DHCP)).file()).isEqualTo("ipxe.efi");
-        BootConfig snp = new BootConfig(TFTP, BOOT.bootstrapUrl(), BOOT.binariesUrl(), "undionly.kpxe", "snponly.efi", Optional.empty());
-        assertThat(reply(answer(proxy(snp, false, DhcpInventory.EMPTY), Packets.firmwareDiscover(7, "PXEClient", OTHER_MAC), ReceivedOn.DHCP)).file())
-                .isEqualTo("snponly.efi");
+        assertThat(reply(answer(p, Packets.firmwareDiscover(7, "PXEClient", OTHER_MAC), ReceivedOn.DHCP)).file()).isEqualTo("snponly.efi");
+        assertThat(reply(answer(p, Packets.firmwareDiscover(9, "PXEClient", OTHER_MAC), ReceivedOn.DHCP)).file()).isEqualTo("snponly.efi");
+        BootConfig own = new BootConfig(TFTP, BOOT.bootstrapUrl(), BOOT.binariesUrl(), "undionly.kpxe", "ipxe.efi", Optional.empty());
+        assertThat(reply(answer(proxy(own, false, DhcpInventory.EMPTY), Packets.firmwareDiscover(7, "PXEClient", OTHER_MAC), ReceivedOn.DHCP)).file())
+                .isEqualTo("ipxe.efi");
         assertThat(answer(p, Packets.firmwareDiscover(6, "PXEClient", OTHER_MAC), ReceivedOn.DHCP))
                 .isEqualTo(new Decision.Silent("no iPXE build for architecture efi-ia32", true, List.of()));
     }
@@ -70,7 +70,7 @@ class ProxyResponderTest {
             assertThat(s.notable()).isTrue();
             assertThat(s.reason()).contains("dhcp.ipxe.efi-arm64");
         });
-        BootConfig arm = new BootConfig(TFTP, BOOT.bootstrapUrl(), BOOT.binariesUrl(), "undionly.kpxe", "ipxe.efi", Optional.of("arm64/ipxe.efi"));
+        BootConfig arm = new BootConfig(TFTP, BOOT.bootstrapUrl(), BOOT.binariesUrl(), "undionly.kpxe", "snponly.efi", Optional.of("arm64/ipxe.efi"));
         assertThat(reply(answer(proxy(arm, false, DhcpInventory.EMPTY), Packets.firmwareDiscover(11, "PXEClient", OTHER_MAC), ReceivedOn.DHCP)).file())
                 .isEqualTo("arm64/ipxe.efi");
     }
@@ -78,7 +78,7 @@ class ProxyResponderTest {
     @Test
     void uefiHttpBootGetsAnHttpUrlAndTheHttpClientVendorClass() {
         DhcpPacket r = reply(answer(proxy(BOOT, false, DhcpInventory.EMPTY), Packets.firmwareDiscover(16, "HTTPClient", OTHER_MAC), ReceivedOn.DHCP));
-        assertThat(r.file()).isEqualTo("http://10.77.0.2:8080/ipxe-bin/ipxe.efi");
+        assertThat(r.file()).isEqualTo("http://10.77.0.2:8080/ipxe-bin/snponly.efi");
         assertThat(r.option(60).map(String::new)).contains("HTTPClient");
         assertThat(r.has(43)).isFalse();
         assertThat(r.siaddr()).isEqualTo(DhcpPacket.ZERO);
@@ -91,7 +91,7 @@ class ProxyResponderTest {
         assertThat(r.option(97)).hasValueSatisfying(v -> assertThat(HEX.formatHex(v)).isEqualTo("004e0b5b8c6a2f1e4d9a610123456789ab"));
         // iPXE priority 1 (175.1): our filename beats a site DHCP server's undionly.kpxe
         assertThat(r.option(175)).hasValueSatisfying(v -> assertThat(HEX.formatHex(v)).isEqualTo("010101"));
-        BootConfig siteWins = new BootConfig(TFTP, BOOT.bootstrapUrl(), BOOT.binariesUrl(), "undionly.kpxe", "ipxe.efi", Optional.empty(), false);
+        BootConfig siteWins = new BootConfig(TFTP, BOOT.bootstrapUrl(), BOOT.binariesUrl(), "undionly.kpxe", "snponly.efi", Optional.empty(), false);
         assertThat(reply(answer(proxy(siteWins, false, DhcpInventory.EMPTY), Packets.ipxeDiscover(1), ReceivedOn.DHCP)).option(175)).isEmpty();
         // firmware that is not iPXE does not read option 175
         assertThat(reply(answer(proxy(BOOT, false, DhcpInventory.EMPTY), Packets.firmwareDiscover(0, "PXEClient", OTHER_MAC), ReceivedOn.DHCP))
@@ -145,7 +145,7 @@ class ProxyResponderTest {
     @Test
     void longUrlsGoInOption67() {
         String url = "http://" + "a".repeat(130) + ":8080/ipxe";
-        BootConfig longUrl = new BootConfig(TFTP, url, BOOT.binariesUrl(), "undionly.kpxe", "ipxe.efi", Optional.empty());
+        BootConfig longUrl = new BootConfig(TFTP, url, BOOT.binariesUrl(), "undionly.kpxe", "snponly.efi", Optional.empty());
         DhcpPacket r = reply(answer(proxy(longUrl, false, DhcpInventory.EMPTY), Packets.ipxeDiscover(1), ReceivedOn.DHCP));
         assertThat(r.file()).isEmpty();
         assertThat(r.option(67).map(String::new)).contains(url);

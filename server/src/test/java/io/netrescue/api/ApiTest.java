@@ -83,7 +83,7 @@ class ApiTest {
     /** Issue 15, finding 5: a profile's command line cannot end iPXE's kernel line (checked when saved). */
     @Test
     void aProfileCommandLineThatWouldEndTheKernelLineIsRefused() {
-        for (String bad : new String[] {"console=ttyS0 ; shell", "quiet && shell", "quiet || reboot", "quiet #rest"}) {
+        for (String bad : new String[] {"console=ttyS0 ; shell", "quiet && shell", "quiet || reboot", "quiet #rest", "sn=${serial}"}) {
             assertError(s.api("POST", "profiles", "{\"name\":\"inj\",\"kernel\":\"vmlinuz\",\"cmdline\":\"" + bad + "\"}"), 400, "iPXE");
         }
         assertThat(s.api("GET", "profiles/inj", null).status()).isEqualTo(404);

@@ -170,14 +170,15 @@ class PxeTftpTest {
     /** UEFI HTTP boot clients are sent to our HTTP server for the iPXE binary: only the configured names are served. */
     @Test
     void ipxeBinariesOverHttpForUefiHttpBoot() throws Exception {
-        Path efi = Path.of("/usr/lib/ipxe/ipxe.efi");
-        assumeTrue(Files.isRegularFile(efi), "Debian's ipxe package (/usr/lib/ipxe/ipxe.efi) is needed");
+        Path efi = Path.of("/usr/lib/ipxe/snponly.efi"); // the default dhcp.ipxe.efi-x64
+        assumeTrue(Files.isRegularFile(efi), "Debian's ipxe package (/usr/lib/ipxe/snponly.efi) is needed");
         var http = java.net.http.HttpClient.newHttpClient();
-        var r = http.send(java.net.http.HttpRequest.newBuilder(s.url().resolve("/ipxe-bin/ipxe.efi")).build(),
+        var r = http.send(java.net.http.HttpRequest.newBuilder(s.url().resolve("/ipxe-bin/snponly.efi")).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofByteArray());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).isEqualTo(Files.readAllBytes(efi));
         assertThat(s.request("GET", "/ipxe-bin/ipxe.lkrn", null, null).status()).isEqualTo(404); // in the directory, not configured
+        assertThat(s.request("GET", "/ipxe-bin/ipxe.efi", null, null).status()).isEqualTo(404);
         assertThat(s.request("GET", "/ipxe-bin/../ipxe/ipxe.efi", null, null).status()).isIn(400, 404);
     }
 

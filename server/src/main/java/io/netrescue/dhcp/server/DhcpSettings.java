@@ -45,7 +45,8 @@ public record DhcpSettings(String mode, @JsonProperty("interface") String iface,
             overrideSiteFilename = overrideSiteFilename == null || overrideSiteFilename;
             dir = or(dir, "/usr/lib/ipxe");
             bios = or(bios, "undionly.kpxe");
-            efiX64 = or(efiX64, "ipxe.efi");
+            // the firmware's own network driver (SNP): measured faster, and drives every NIC the firmware can PXE boot
+            efiX64 = or(efiX64, "snponly.efi");
             efiArm64 = or(efiArm64, "");
             binariesPath = or(binariesPath, "/ipxe-bin");
         }

@@ -32,6 +32,8 @@ class DhcpSettingsTest {
         assertThat(d.pxePort()).isEqualTo(4011);
         assertThat(d.ipxe().dir()).isEqualTo("/usr/lib/ipxe");
         assertThat(d.ipxe().bios()).isEqualTo("undionly.kpxe");
+        // the firmware's own network driver: faster and for every NIC the firmware can PXE boot (docs/protocols/dhcp.md)
+        assertThat(d.ipxe().efiX64()).isEqualTo("snponly.efi");
     }
 
     @Test
@@ -43,7 +45,7 @@ class DhcpSettingsTest {
                 http-url = "http://10.9.0.1:8080"
                 known-only = true
                 [ipxe]
-                efi-x64 = "snponly.efi"
+                efi-x64 = "ipxe.efi"
                 [pool]
                 subnet = "10.9.0.0/24"
                 range-start = "10.9.0.100"
@@ -53,7 +55,7 @@ class DhcpSettingsTest {
                 """, DhcpSettings.class).validate();
         assertThat(s.iface()).isEqualTo("lo");
         assertThat(s.knownOnly()).isTrue();
-        assertThat(s.bootConfig().efiX64()).isEqualTo("snponly.efi");
+        assertThat(s.bootConfig().efiX64()).isEqualTo("ipxe.efi");
         assertThat(s.bootConfig().bootstrapUrl()).isEqualTo("http://10.9.0.1:8080/ipxe");
         assertThat(s.bootConfig().binariesUrl()).isEqualTo("http://10.9.0.1:8080/ipxe-bin");
         assertThat(s.fullConfig(null, java.util.Optional.empty()).leaseTime()).hasHours(2);
@@ -86,9 +88,9 @@ class DhcpSettingsTest {
         DhcpSettings s = new DhcpSettings("proxy", null, "10.0.0.1", null, "http://x", null, null, null, null, null, null,
                 new DhcpSettings.Ipxe(tmp.toString(), null, null, "arm64.efi", null), null);
         assertThatThrownBy(s::checkIpxeBinaries).isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining("ipxe.efi (dhcp.ipxe.efi-x64)").hasMessageContaining("arm64.efi (dhcp.ipxe.efi-arm64)")
+                .hasMessageContaining("snponly.efi (dhcp.ipxe.efi-x64)").hasMessageContaining("arm64.efi (dhcp.ipxe.efi-arm64)")
                 .hasMessageContaining(tmp.toString()).hasMessageNotContaining("undionly");
-        Files.writeString(tmp.resolve("ipxe.efi"), "x");
+        Files.writeString(tmp.resolve("snponly.efi"), "x");
         Files.writeString(tmp.resolve("arm64.efi"), "x");
         s.checkIpxeBinaries();
     }

@@ -11,6 +11,7 @@ import io.netrescue.store.NotFoundException;
 import io.netrescue.sysrq.HostKeys;
 import io.netrescue.watchdog.HealthState;
 import io.netrescue.watchdog.Heartbeat;
+import io.netrescue.watchdog.HeartbeatAnswer;
 import io.netrescue.watchdog.HeartbeatGuard;
 import io.netrescue.watchdog.Ladder;
 import io.netrescue.watchdog.LadderPolicy;
@@ -105,7 +106,7 @@ public final class Watchdog implements AutoCloseable {
         Instant since;
         String reason = "never heard from";
         Instant suspectSince;
-        boolean maintenance;
+        volatile boolean maintenance; // read by the receiver thread for heartbeat answers
         Instant silencedUntil;
         String silenceReason = "";
         Ladder.State ladder = Ladder.State.initial();
@@ -204,13 +205,13 @@ public final class Watchdog implements AutoCloseable {
 
     // ---- arrivals (receiver and prober threads) ----
 
-    void heartbeat(Heartbeat h, InetSocketAddress from) {
+    Optional<HeartbeatAnswer> heartbeat(Heartbeat h, InetSocketAddress from) {
         Tracked t = tracked.get(h.host());
-        if (t == null) return;
+        if (t == null) return Optional.empty();
         long now = clock.millis();
         synchronized (t) {
             HeartbeatGuard.Verdict v = t.guard.check(h, now, settings.windowValue().toMillis());
-            if (v == HeartbeatGuard.Verdict.STALE || v == HeartbeatGuard.Verdict.REPLAYED) return;
+            if (v == HeartbeatGuard.Verdict.STALE || v == HeartbeatGuard.Verdict.REPLAYED) return Optional.empty();
             if (!t.heartbeats || t.detector == null) {
                 t.detector = detector(settings.intervalValue());
                 t.heartbeats = true;
@@ -223,6 +224,18 @@ public final class Watchdog implements AutoCloseable {
             t.kernel = h.kernel();
             t.uptimeMillis = h.uptimeMillis();
         }
+        return Optional.of(answer(t, h, now));
+    }
+
+    /** The answer to a counted heartbeat: its echo and what the server announces (maintenance, by hand or by window). */
+    private HeartbeatAnswer answer(Tracked t, Heartbeat h, long now) {
+        if (t.maintenance) return new HeartbeatAnswer(h.host(), h.bootId(), h.seq(), now, HeartbeatAnswer.Maintenance.MANUAL, 0);
+        LadderPolicy p = policy(t);
+        for (io.netrescue.watchdog.MaintenanceWindow w : p.maintenance()) {
+            Instant end = w.endIfInside(Instant.ofEpochMilli(now), p.zone());
+            if (end != null) return new HeartbeatAnswer(h.host(), h.bootId(), h.seq(), now, HeartbeatAnswer.Maintenance.WINDOW, end.toEpochMilli());
+        }
+        return new HeartbeatAnswer(h.host(), h.bootId(), h.seq(), now, HeartbeatAnswer.Maintenance.NONE, 0);
     }
 
     private List<Prober.Target> probeCandidates() {

@@ -32,11 +32,14 @@ import java.util.Properties;
  * jobs-token = per-boot token        # in the rescue system: [A-Za-z0-9_-]{16,128}, its boot's token
  * allowed-jobs = none                # on an installed system: none (default), all, or script and built-in
  *                                    # names (disks,fsck,...); requests are signed with this host's key
+ * dead-man = off                     # or a period (10m): restart the network, then reboot, when neither
+ *                                    # the server nor the gateway answered for it (DeadManSettings)
  * </pre>
  */
 public record AgentConfig(String host, byte[] key, InetSocketAddress listen, String allowedKeys, List<Cidr> allowedSources,
                           long windowMillis, Path trigger, Path state, java.util.Optional<InetSocketAddress> heartbeatTo,
-                          int heartbeatSeconds, KexecSettings kexec, java.util.Optional<Jobs> jobs) {
+                          int heartbeatSeconds, KexecSettings kexec, java.util.Optional<Jobs> jobs,
+                          java.util.Optional<io.netrescue.agent.deadman.DeadManSettings> deadMan) {
     private static final java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{16,128}");
 
     /**
@@ -103,10 +106,14 @@ public record AgentConfig(String host, byte[] key, InetSocketAddress listen, Str
             throw new InvalidInputException(where + ": window-seconds must be a number");
         }
         if (window < 1000 || window > 3_600_000) throw new InvalidInputException(where + ": window-seconds must be 1-3600");
+        Path state = Path.of(p.getProperty("state", "/var/lib/netrescue-agent/sysrq.seq").strip());
+        var deadMan = io.netrescue.agent.deadman.DeadManSettings.of(p, where, state.toAbsolutePath().getParent());
+        if (deadMan.isPresent() && heartbeatTo.isEmpty() && deadMan.get().target() instanceof io.netrescue.agent.deadman.DeadManSettings.Target.None) {
+            throw new InvalidInputException(where + ": dead-man needs something to listen for: heartbeat-to (the server's answers) or a dead-man-target");
+        }
         return new AgentConfig(host, key, addr, allowed, sources, window,
-                Path.of(p.getProperty("trigger", "/proc/sysrq-trigger").strip()),
-                Path.of(p.getProperty("state", "/var/lib/netrescue-agent/sysrq.seq").strip()), heartbeatTo, hbSeconds,
-                KexecSettings.of(p, where), jobs(p, where));
+                Path.of(p.getProperty("trigger", "/proc/sysrq-trigger").strip()), state, heartbeatTo, hbSeconds,
+                KexecSettings.of(p, where), jobs(p, where), deadMan);
     }
 
     private static java.util.Optional<Jobs> jobs(Properties p, String where) {

@@ -198,7 +198,7 @@ public final class AgentMain {
                     java.util.UUID boot = hb != null ? hb.bootId()
                             : java.util.UUID.fromString(java.nio.file.Files.readString(proc.resolve("sys/kernel/random/boot_id")).strip());
                     deadMan = new io.netrescue.agent.deadman.DeadMan(c.deadMan().get(), journal, c.host(), c.key(), boot,
-                            hb == null ? null : hb.channel(), hb == null ? null : hb.recent(), c.heartbeatSeconds() * 1000L, proc, trigger::press);
+                            hb == null ? null : hb.channel(), c.heartbeatTo().orElse(null), hb == null ? null : hb.recent(), c.heartbeatSeconds() * 1000L, proc, trigger::press);
                 } catch (IOException | RuntimeException e) {
                     if (hb != null) hb.stop();
                     trigger.close();

@@ -1,6 +1,8 @@
 package io.netrescue.agent.deadman;
 
 import io.netrescue.sysrq.MalformedPacketException;
+import io.netrescue.watchdog.DeadManReport;
+import io.netrescue.watchdog.DeadManReportCodec;
 import io.netrescue.watchdog.HeartbeatAnswer;
 import io.netrescue.watchdog.HeartbeatAnswerCodec;
 import java.io.IOException;
@@ -17,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The dead-man switch's effects: reads the server's answers on the heartbeat socket, probes the
  * target while the server is silent, and carries out {@link DeadManSwitch}'s steps, each journaled
- * and fsynced first. A platform thread for the clock and one for the answers; nothing else runs
+ * and fsynced first; once the server answers, reports the journal's steps it has not acknowledged. A platform thread for the clock and one for the answers; nothing else runs
  * until the network is silent for a whole period.
  */
 public final class DeadMan implements AutoCloseable {
@@ -42,15 +44,16 @@ public final class DeadMan implements AutoCloseable {
     private final Thread clock, answers;
     private volatile boolean stopped;
     private volatile long lastServerMono = -1;
-    /** Called with each valid answer (the reporter sends the journal's unreported steps then). */
-    private volatile Runnable onAnswer = () -> { };
+    private final java.net.InetSocketAddress server;
+    private long lastReportMono = -1_000_000;
 
     /**
      * @param heartbeats the heartbeat sender's socket (the server answers to the heartbeat's source), or null without heartbeats
      * @param heartbeatMillis the heartbeat interval: the target is probed once the server missed two answers
      */
     public DeadMan(DeadManSettings settings, DeadManJournal journal, String host, byte[] key, UUID bootId, DatagramChannel heartbeats,
-                   RecentHeartbeats recent, long heartbeatMillis, Path proc, Keys keys) {
+                   java.net.InetSocketAddress server, RecentHeartbeats recent, long heartbeatMillis, Path proc, Keys keys) {
+        this.server = server;
         this.settings = settings;
         this.journal = journal;
         this.host = host;
@@ -74,10 +77,6 @@ public final class DeadMan implements AutoCloseable {
         return this;
     }
 
-    public void onAnswer(Runnable r) {
-        this.onAnswer = r;
-    }
-
     public DeadManSwitch.Phase phase() {
         synchronized (sw) {
             return sw.phase();
@@ -89,12 +88,17 @@ public final class DeadMan implements AutoCloseable {
     }
 
     private void answerLoop() {
-        ByteBuffer buf = ByteBuffer.allocate(HeartbeatAnswerCodec.MAX_DATAGRAM + 1);
+        ByteBuffer buf = ByteBuffer.allocate(DeadManReportCodec.MAX_DATAGRAM + 1);
         while (!stopped) {
             try {
                 buf.clear();
                 heartbeats.receive(buf);
                 buf.flip();
+                if (buf.remaining() >= 4 && buf.getInt(0) == DeadManReportCodec.ACK_MAGIC) {
+                    DeadManReport.Ack ack = DeadManReportCodec.decodeAck(buf, h -> h.equals(host) ? Optional.of(key) : Optional.empty());
+                    if (ack.bootId().equals(bootId)) journal.markReported(ack.upTo());
+                    continue;
+                }
                 HeartbeatAnswer a = HeartbeatAnswerCodec.decode(buf, h -> h.equals(host) ? Optional.of(key) : Optional.empty());
                 if (!a.bootId().equals(bootId)) continue;
                 long sentAt = recent.take(a.seq());
@@ -105,7 +109,7 @@ public final class DeadMan implements AutoCloseable {
                     step = sw.serverAnswered(sentAt, a);
                 }
                 step.ifPresent(this::carry);
-                onAnswer.run();
+                report();
             } catch (MalformedPacketException e) {
                 log.log(System.Logger.Level.DEBUG, "heartbeat answer dropped: " + e.getMessage());
             } catch (ClosedChannelException e) {
@@ -115,6 +119,21 @@ public final class DeadMan implements AutoCloseable {
                 log.log(System.Logger.Level.DEBUG, "heartbeat answer not read: " + e);
             }
         }
+    }
+
+    /**
+     * The server hears us: the steps it has not acknowledged, four at a time, at most every 3 s
+     * (one heartbeat's answer each), until its ack says they are stored.
+     */
+    private void report() throws IOException {
+        long now = mono();
+        if (now - lastReportMono < 3000) return;
+        var unreported = journal.unreported();
+        if (unreported.isEmpty()) return;
+        lastReportMono = now;
+        var steps = unreported.stream().limit(DeadManReport.MAX_STEPS).map(e -> new DeadManReport.Step(e.id(), e.wallMillis(),
+                e.kind().event.substring("dead-man.".length()), DeadManReportCodec.clip(e.detail()))).toList();
+        heartbeats.send(ByteBuffer.wrap(DeadManReportCodec.encode(new DeadManReport(host, bootId, steps), key)), server);
     }
 
     private void clockLoop() {

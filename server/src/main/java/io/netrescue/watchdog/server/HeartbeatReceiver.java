@@ -3,6 +3,8 @@ package io.netrescue.watchdog.server;
 import io.netrescue.sysrq.MalformedPacketException;
 import io.netrescue.sysrq.SysrqCodec;
 import io.netrescue.watchdog.Heartbeat;
+import io.netrescue.watchdog.DeadManReport;
+import io.netrescue.watchdog.DeadManReportCodec;
 import io.netrescue.watchdog.HeartbeatAnswer;
 import io.netrescue.watchdog.HeartbeatAnswerCodec;
 import io.netrescue.watchdog.HeartbeatCodec;
@@ -30,15 +32,22 @@ final class HeartbeatReceiver implements AutoCloseable {
         java.util.Optional<HeartbeatAnswer> heartbeat(Heartbeat h, InetSocketAddress from);
     }
 
+    interface Reports {
+        /** Stores an authentic dead-man report's new steps; what to acknowledge (empty: an unknown host). */
+        java.util.Optional<DeadManReport.Ack> report(DeadManReport r, InetSocketAddress from);
+    }
+
     private final DatagramChannel channel;
     private final SysrqCodec.Keys keys;
     private final Sink sink;
+    private final Reports reports;
     private final Thread thread;
     final LongAdder received = new LongAdder(), rejected = new LongAdder(), answered = new LongAdder();
 
-    HeartbeatReceiver(InetSocketAddress listen, SysrqCodec.Keys keys, Sink sink) throws IOException {
+    HeartbeatReceiver(InetSocketAddress listen, SysrqCodec.Keys keys, Sink sink, Reports reports) throws IOException {
         this.keys = keys;
         this.sink = sink;
+        this.reports = reports;
         channel = DatagramChannel.open(listen.getAddress() instanceof java.net.Inet6Address
                 ? java.net.StandardProtocolFamily.INET6 : java.net.StandardProtocolFamily.INET);
         try {
@@ -57,12 +66,18 @@ final class HeartbeatReceiver implements AutoCloseable {
     }
 
     private void loop() {
-        ByteBuffer buf = ByteBuffer.allocate(HeartbeatCodec.MAX_DATAGRAM + 1);
+        ByteBuffer buf = ByteBuffer.allocate(DeadManReportCodec.MAX_DATAGRAM + 1);
         while (channel.isOpen()) {
             try {
                 buf.clear();
                 InetSocketAddress from = (InetSocketAddress) channel.receive(buf);
                 buf.flip();
+                if (buf.remaining() >= 4 && buf.getInt(0) == DeadManReportCodec.REPORT_MAGIC) {
+                    DeadManReport r = DeadManReportCodec.decodeReport(buf, keys);
+                    var ack = reports.report(r, from);
+                    if (ack.isPresent()) send(ack.get().host(), DeadManReportCodec.encode(ack.get(), keys.keyFor(r.host()).orElseThrow()), from);
+                    continue;
+                }
                 Heartbeat h = HeartbeatCodec.decode(buf, keys);
                 received.increment();
                 var answer = sink.heartbeat(h, from);
@@ -86,10 +101,19 @@ final class HeartbeatReceiver implements AutoCloseable {
         try {
             byte[] key = keys.keyFor(a.host()).orElse(null);
             if (key == null) return;
-            channel.send(ByteBuffer.wrap(HeartbeatAnswerCodec.encode(a, key)), to);
-            answered.increment();
-        } catch (IOException | RuntimeException e) {
+            if (send(a.host(), HeartbeatAnswerCodec.encode(a, key), to)) answered.increment();
+        } catch (RuntimeException e) {
             log.atDebug().addKeyValue("host", a.host()).addKeyValue("error", e.toString()).log("heartbeat answer not sent");
+        }
+    }
+
+    private boolean send(String host, byte[] b, InetSocketAddress to) {
+        try {
+            channel.send(ByteBuffer.wrap(b), to);
+            return true;
+        } catch (IOException e) {
+            log.atDebug().addKeyValue("host", host).addKeyValue("error", e.toString()).log("answer not sent");
+            return false;
         }
     }
 

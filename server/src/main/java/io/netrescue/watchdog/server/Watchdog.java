@@ -11,6 +11,7 @@ import io.netrescue.store.NotFoundException;
 import io.netrescue.sysrq.HostKeys;
 import io.netrescue.watchdog.HealthState;
 import io.netrescue.watchdog.Heartbeat;
+import io.netrescue.watchdog.DeadManReport;
 import io.netrescue.watchdog.HeartbeatAnswer;
 import io.netrescue.watchdog.HeartbeatGuard;
 import io.netrescue.watchdog.Ladder;
@@ -171,7 +172,7 @@ public final class Watchdog implements AutoCloseable {
         }
         Optional<InetSocketAddress> listen = settings.listenAddress();
         if (listen.isPresent()) {
-            receiver = new HeartbeatReceiver(listen.get(), this::heartbeatKey, this::heartbeat);
+            receiver = new HeartbeatReceiver(listen.get(), this::heartbeatKey, this::heartbeat, this::deadManReport);
         }
         if (settings.probeValue().isPresent()) {
             prober = new Prober(settings.probeValue().get(), settings.probeIntervalValue(), settings.probeTimeoutValue(), this::probeCandidates,
@@ -225,6 +226,35 @@ public final class Watchdog implements AutoCloseable {
             t.uptimeMillis = h.uptimeMillis();
         }
         return Optional.of(answer(t, h, now));
+    }
+
+    private static final java.util.Set<String> DEAD_MAN_KINDS = java.util.Set.of("restart-network", "reboot", "held", "recovered");
+
+    /**
+     * An agent's dead-man steps, reported once it hears the server again: each on the host's timeline
+     * once (a step is known by its journal id and time, looked for among the host's recent events, so
+     * a resent report after a lost ack or a server restart adds nothing), then acknowledged. Rare (a
+     * cut-off host coming back), so it is written here rather than through the judge's round.
+     */
+    Optional<DeadManReport.Ack> deadManReport(DeadManReport r, InetSocketAddress from) {
+        Tracked t = tracked.get(r.host());
+        if (t == null) return Optional.empty();
+        Instant now = clock.instant();
+        String actor = "agent " + from.getAddress().getHostAddress();
+        int stored = db.inWriteTransaction(h -> {
+            List<Event> recent = events.recent(h, Optional.of(r.host()), 1000, 0);
+            List<Event> fresh = new ArrayList<>();
+            for (DeadManReport.Step s : r.steps()) {
+                String key = "step " + s.id() + " at " + Instant.ofEpochMilli(s.wallMillis());
+                if (!DEAD_MAN_KINDS.contains(s.kind())) continue;
+                boolean known = recent.stream().anyMatch(e -> e.kind().startsWith("dead-man.") && e.reason().orElse("").startsWith(key + " "));
+                if (!known) fresh.add(Event.of(now, r.host(), "dead-man." + s.kind(), actor, key + " (the host's clock): " + s.detail()));
+            }
+            events.appendAll(h, fresh);
+            return fresh.size();
+        });
+        if (stored > 0) log.atInfo().addKeyValue("host", r.host()).addKeyValue("steps", stored).log("dead-man steps reported");
+        return Optional.of(new DeadManReport.Ack(r.host(), r.bootId(), r.steps().stream().mapToLong(DeadManReport.Step::id).max().orElseThrow()));
     }
 
     /** The answer to a counted heartbeat: its echo and what the server announces (maintenance, by hand or by window). */

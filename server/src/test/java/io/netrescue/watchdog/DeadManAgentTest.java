@@ -164,6 +164,24 @@ class DeadManAgentTest {
         assertThat(events.get(1)).startsWith("dead-man.reboot agent 127.0.0.1 step 2 at ").contains("sync and reboot, 1 of at most 3 in 24 h");
     }
 
+    @Test
+    void maintenanceAnnouncedByTheServerHoldsTheSwitchAndTheHoldIsReportedOnceHeardAgain() throws Exception {
+        agent = startAgent(UUID.randomUUID().toString());
+        WatchdogTest.await("up", Duration.ofSeconds(15), () -> s.api("GET", "hosts/web1/watchdog", null).body().contains("\"up\""));
+        ok(s.api("POST", "hosts/web1/watchdog", "{\"maintenance\":true,\"reason\":\"uplink swap\"}"));
+        Thread.sleep(3000); // a few answers carrying it
+        relay.cut = true;
+        Thread.sleep(25_000); // two and a half periods
+        assertThat(dir.resolve("restarts")).as("no restart in maintenance").doesNotExist();
+        assertThat(Files.readString(dir.resolve("sysrq-trigger"))).as("no reboot in maintenance").isEmpty();
+        List<String> journal = Files.readAllLines(dir.resolve("state/dead-man.log"));
+        assertThat(journal).singleElement().satisfies(l -> assertThat(l).contains(" HELD nothing answered for 1",
+                "but the server announced maintenance (manual, until it says otherwise): no network restart, no reboot"));
+        relay.cut = false;
+        WatchdogTest.await("hold reported", Duration.ofSeconds(15), () -> deadManEvents().size() == 1);
+        assertThat(deadManEvents().getFirst()).startsWith("dead-man.held agent 127.0.0.1 step 1 at ");
+    }
+
     static String read(Path p) {
         try {
             return Files.exists(p) ? Files.readString(p) : "";

@@ -57,12 +57,31 @@ public record AgentConfig(String host, byte[] key, InetSocketAddress listen, Str
         }
     }
 
+    /**
+     * Reads {@code file}, then {@code file.d/*.conf} in name order, each overriding the keys it sets:
+     * the server's config stays whole in {@code file} (replaced as a unit when the key changes) while
+     * {@code agent setup} adds host-local settings as its own files (e.g. the dead-man switch's).
+     */
     public static AgentConfig load(Path file) throws IOException {
         Properties p = new Properties();
         try (Reader r = Files.newBufferedReader(file)) {
             p.load(r);
         }
-        return of(p, file.toString());
+        StringBuilder where = new StringBuilder(file.toString());
+        Path dir = file.resolveSibling(file.getFileName() + ".d");
+        if (Files.isDirectory(dir)) {
+            List<Path> dropIns;
+            try (var s = Files.list(dir)) {
+                dropIns = s.filter(f -> f.getFileName().toString().endsWith(".conf")).sorted().toList();
+            }
+            for (Path d : dropIns) {
+                try (Reader r = Files.newBufferedReader(d)) {
+                    p.load(r);
+                }
+                where.append(" + ").append(d.getFileName());
+            }
+        }
+        return of(p, where.toString());
     }
 
     public static AgentConfig of(Properties p, String where) {

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * Issue 15's dead-man switch on a real kernel: an installed system (tools/guest/disk-guest.sh, booted
  * from its disk) whose agent has {@code dead-man = 20s}, its server and gateway across the lab's bridge.
  * The cable is pulled by taking the VM's tap down on the site's side (the guest keeps its carrier, as
- * with a dead uplink): (b) restored within the first period, nothing happens; (a) left cut, the agent
+ * with a dead uplink): (b) restored within the first period, nothing happens; (c) the server gone but the
+ * gateway answering (ICMP echo, the agent being root), nothing happens; (a) left cut, the agent
  * restarts the network after one period and syncs and reboots after the second; once the cable is back
  * the steps, fsynced to its journal before each was taken, are on the host's timeline.
  */
@@ -72,6 +73,17 @@ class DeadManQemuTest extends PxeLabTests {
         assertThat(during).as("restored within the first period\n" + vm.tail(30)).doesNotContain("NETRESCUE-DEAD-MAN", "NETRESCUE-NET-RESTART");
         assertThat(XtSysrqQemuTest.count(vm.serialText(), "SeaBIOS (version")).isEqualTo(1);
 
+        // (c) the server unreachable (its link down) but the gateway answers: the network works, nothing happens
+        before = vm.serialText().length();
+        lab.execIn(lab.serverNs(), Duration.ofSeconds(10), "ip", "link", "set", PxeLab.SERVER_IF, "down");
+        Thread.sleep((2 * PERIOD + 10) * 1000L);
+        lab.execIn(lab.serverNs(), Duration.ofSeconds(10), "ip", "link", "set", PxeLab.SERVER_IF, "up");
+        String serverGone = vm.serialText().substring(before);
+        assertThat(serverGone).as("the gateway answered isReachable (ICMP as root)\n" + vm.tail(30))
+                .contains("the server is silent for", "but the target " + gw + " answers");
+        assertThat(serverGone).as("server gone, gateway up\n" + vm.tail(30)).doesNotContain("NETRESCUE-DEAD-MAN", "NETRESCUE-NET-RESTART");
+        Thread.sleep(6000); // heard again before the cut below
+
         // (a) the cable out for good: one period to the network restart, another to the reboot
         before = vm.serialText().length();
         long cut = System.nanoTime();
@@ -97,7 +109,8 @@ class DeadManQemuTest extends PxeLabTests {
                 .doesNotContain("dead-man.recovered");
         assertThat(events).filteredOn(e -> e.kind().equals("dead-man.reboot")).singleElement()
                 .satisfies(e -> assertThat(e.reason()).contains("sync and reboot, 1 of at most 2 in 24 h"));
-        assertThat(restartAfter).as("network restart after one period (s)").isBetween((double) PERIOD, PERIOD + 30.0);
+        // the period runs from the last answered heartbeat, sent up to one interval (2 s) before the cut
+        assertThat(restartAfter).as("network restart one period after the last answer (s)").isBetween(PERIOD - 2.0, PERIOD + 30.0);
         assertThat(rebootAfter - restartAfter).as("reboot one period after the restart (s)").isBetween(PERIOD - 2.0, PERIOD + 15.0);
         String serial = vm.serialText();
         assertThat(serial.indexOf("Emergency Sync", serial.indexOf("NETRESCUE-DEAD-MAN REBOOT"))).as("s ran before b").isPositive();

@@ -46,6 +46,8 @@ public final class DeadMan implements AutoCloseable {
     private volatile long lastServerMono = -1;
     private final java.net.InetSocketAddress server;
     private long lastReportMono = -1_000_000;
+    /** Whether this silence of the server was already logged as covered by the target (once per silence). */
+    private volatile boolean targetCovers;
 
     /**
      * @param heartbeats the heartbeat sender's socket (the server answers to the heartbeat's source), or null without heartbeats
@@ -104,6 +106,7 @@ public final class DeadMan implements AutoCloseable {
                 long sentAt = recent.take(a.seq());
                 if (sentAt < 0) continue; // not one of ours, or answered before: a replay
                 lastServerMono = Math.max(lastServerMono, sentAt);
+                targetCovers = false;
                 Optional<DeadManSwitch.Step> step;
                 synchronized (sw) {
                     step = sw.serverAnswered(sentAt, a);
@@ -164,6 +167,7 @@ public final class DeadMan implements AutoCloseable {
         if (heartbeats != null && lastServerMono >= 0 && now - lastServerMono < 2 * heartbeatMillis + 1000) return;
         Optional<InetAddress> t = target();
         if (t.isEmpty()) return;
+        long serverSilent = lastServerMono < 0 ? -1 : now - lastServerMono; // before the probe: an answer may arrive during it
         int timeout = (int) Math.min(2000, settings.tick().toMillis());
         boolean ok;
         try {
@@ -173,6 +177,11 @@ public final class DeadMan implements AutoCloseable {
             ok = false;
         }
         if (ok) {
+            if (!targetCovers) {
+                targetCovers = true;
+                log.log(System.Logger.Level.INFO, "dead-man switch: the server is silent" + (serverSilent < 0 ? "" : " for " + serverSilent / 1000 + " s")
+                        + " but the target " + t.get().getHostAddress() + " answers: the network works, nothing to do");
+            }
             Optional<DeadManSwitch.Step> step;
             synchronized (sw) {
                 step = sw.targetAnswered(now, "the target " + t.get().getHostAddress());

@@ -32,11 +32,14 @@ import java.util.Properties;
  * jobs-token = per-boot token        # in the rescue system: [A-Za-z0-9_-]{16,128}, its boot's token
  * allowed-jobs = none                # on an installed system: none (default), all, or script and built-in
  *                                    # names (disks,fsck,...); requests are signed with this host's key
+ * dead-man = off                     # or a period (10m): restart the network, then reboot, when neither
+ *                                    # the server nor the gateway answered for it (DeadManSettings)
  * </pre>
  */
 public record AgentConfig(String host, byte[] key, InetSocketAddress listen, String allowedKeys, List<Cidr> allowedSources,
                           long windowMillis, Path trigger, Path state, java.util.Optional<InetSocketAddress> heartbeatTo,
-                          int heartbeatSeconds, KexecSettings kexec, java.util.Optional<Jobs> jobs) {
+                          int heartbeatSeconds, KexecSettings kexec, java.util.Optional<Jobs> jobs,
+                          java.util.Optional<io.netrescue.agent.deadman.DeadManSettings> deadMan) {
     private static final java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{16,128}");
 
     /**
@@ -54,12 +57,31 @@ public record AgentConfig(String host, byte[] key, InetSocketAddress listen, Str
         }
     }
 
+    /**
+     * Reads {@code file}, then {@code file.d/*.conf} in name order, each overriding the keys it sets:
+     * the server's config stays whole in {@code file} (replaced as a unit when the key changes) while
+     * {@code agent setup} adds host-local settings as its own files (e.g. the dead-man switch's).
+     */
     public static AgentConfig load(Path file) throws IOException {
         Properties p = new Properties();
         try (Reader r = Files.newBufferedReader(file)) {
             p.load(r);
         }
-        return of(p, file.toString());
+        StringBuilder where = new StringBuilder(file.toString());
+        Path dir = file.resolveSibling(file.getFileName() + ".d");
+        if (Files.isDirectory(dir)) {
+            List<Path> dropIns;
+            try (var s = Files.list(dir)) {
+                dropIns = s.filter(f -> f.getFileName().toString().endsWith(".conf")).sorted().toList();
+            }
+            for (Path d : dropIns) {
+                try (Reader r = Files.newBufferedReader(d)) {
+                    p.load(r);
+                }
+                where.append(" + ").append(d.getFileName());
+            }
+        }
+        return of(p, where.toString());
     }
 
     public static AgentConfig of(Properties p, String where) {
@@ -103,10 +125,14 @@ public record AgentConfig(String host, byte[] key, InetSocketAddress listen, Str
             throw new InvalidInputException(where + ": window-seconds must be a number");
         }
         if (window < 1000 || window > 3_600_000) throw new InvalidInputException(where + ": window-seconds must be 1-3600");
+        Path state = Path.of(p.getProperty("state", "/var/lib/netrescue-agent/sysrq.seq").strip());
+        var deadMan = io.netrescue.agent.deadman.DeadManSettings.of(p, where, state.toAbsolutePath().getParent());
+        if (deadMan.isPresent() && heartbeatTo.isEmpty() && deadMan.get().target() instanceof io.netrescue.agent.deadman.DeadManSettings.Target.None) {
+            throw new InvalidInputException(where + ": dead-man needs something to listen for: heartbeat-to (the server's answers) or a dead-man-target");
+        }
         return new AgentConfig(host, key, addr, allowed, sources, window,
-                Path.of(p.getProperty("trigger", "/proc/sysrq-trigger").strip()),
-                Path.of(p.getProperty("state", "/var/lib/netrescue-agent/sysrq.seq").strip()), heartbeatTo, hbSeconds,
-                KexecSettings.of(p, where), jobs(p, where));
+                Path.of(p.getProperty("trigger", "/proc/sysrq-trigger").strip()), state, heartbeatTo, hbSeconds,
+                KexecSettings.of(p, where), jobs(p, where), deadMan);
     }
 
     private static java.util.Optional<Jobs> jobs(Properties p, String where) {

@@ -128,9 +128,11 @@ public final class AgentMain {
         private final Thread thread;
         private final HeartbeatSender heartbeats;
         private final io.netrescue.agent.job.JobLoop jobs;
+        private final io.netrescue.agent.deadman.DeadMan deadMan;
 
         private Agent(DatagramChannel channel, SysrqTrigger trigger, SysrqReceiver receiver, HeartbeatSender heartbeats,
-                      io.netrescue.agent.job.JobLoop jobs) {
+                      io.netrescue.agent.job.JobLoop jobs, io.netrescue.agent.deadman.DeadMan deadMan) {
+            this.deadMan = deadMan;
             this.channel = channel;
             this.trigger = trigger;
             this.receiver = receiver;
@@ -140,6 +142,7 @@ public final class AgentMain {
             this.thread = Thread.ofPlatform().name("sysrq-receiver").daemon(false).start(receiver);
             if (heartbeats != null) Thread.ofPlatform().name("heartbeat").daemon(true).start(heartbeats);
             if (jobs != null) jobs.start();
+            if (deadMan != null) deadMan.start();
         }
 
         public static Agent start(AgentConfig c) throws IOException {
@@ -188,7 +191,22 @@ public final class AgentMain {
                         j.installed() ? java.util.Optional.of(j.allowed()) : java.util.Optional.empty());
                 log.log(System.Logger.Level.INFO, "jobs from " + j.url() + (j.installed() ? " on this installed system, allowed-jobs: " + j.allowed() : ""));
             }
-            return new Agent(ch, trigger, new SysrqReceiver(c, ch, trigger, System::currentTimeMillis), hb, jobs);
+            io.netrescue.agent.deadman.DeadMan deadMan = null;
+            if (c.deadMan().isPresent()) {
+                try {
+                    var journal = io.netrescue.agent.deadman.DeadManJournal.open(c.deadMan().get().journal());
+                    java.util.UUID boot = hb != null ? hb.bootId()
+                            : java.util.UUID.fromString(java.nio.file.Files.readString(proc.resolve("sys/kernel/random/boot_id")).strip());
+                    deadMan = new io.netrescue.agent.deadman.DeadMan(c.deadMan().get(), journal, c.host(), c.key(), boot,
+                            hb == null ? null : hb.channel(), c.heartbeatTo().orElse(null), hb == null ? null : hb.recent(), c.heartbeatSeconds() * 1000L, proc, trigger::press);
+                } catch (IOException | RuntimeException e) {
+                    if (hb != null) hb.stop();
+                    trigger.close();
+                    ch.close();
+                    throw new IOException("cannot arm the dead-man switch: " + e.getMessage(), e);
+                }
+            }
+            return new Agent(ch, trigger, new SysrqReceiver(c, ch, trigger, System::currentTimeMillis), hb, jobs, deadMan);
         }
 
         /**
@@ -222,6 +240,7 @@ public final class AgentMain {
 
         @Override
         public void close() throws IOException {
+            if (deadMan != null) deadMan.close();
             if (heartbeats != null) heartbeats.stop();
             if (jobs != null) jobs.stop();
             channel.close();

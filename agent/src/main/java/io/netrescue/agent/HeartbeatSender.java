@@ -25,6 +25,7 @@ final class HeartbeatSender implements Runnable {
     private final DatagramChannel channel;
     private final ByteBuffer buffer = ByteBuffer.allocate(HeartbeatCodec.MAX_DATAGRAM);
     private final UUID bootId;
+    private final io.netrescue.agent.deadman.RecentHeartbeats recent = new io.netrescue.agent.deadman.RecentHeartbeats();
     private final String kernel;
     private volatile boolean stopped;
     private long seq;
@@ -40,6 +41,19 @@ final class HeartbeatSender implements Runnable {
         this.bootId = UUID.fromString(Files.readString(proc.resolve("sys/kernel/random/boot_id")).strip());
         this.kernel = clip(Files.readString(proc.resolve("sys/kernel/osrelease")).strip());
         this.channel = DatagramChannel.open();
+        channel.bind(null); // one port for the whole run: the server's answers come back to it (DeadMan reads them)
+    }
+
+    DatagramChannel channel() {
+        return channel;
+    }
+
+    UUID bootId() {
+        return bootId;
+    }
+
+    io.netrescue.agent.deadman.RecentHeartbeats recent() {
+        return recent;
     }
 
     @Override
@@ -71,6 +85,7 @@ final class HeartbeatSender implements Runnable {
         seq = Math.max(seq + 1, uptime);
         Heartbeat h = new Heartbeat(config.host(), bootId, seq, System.currentTimeMillis(), uptime, loadMilli(), kernel, xtSysrq());
         HeartbeatCodec.encode(h, config.key(), buffer);
+        recent.sent(seq, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
         channel.send(buffer, to);
         sent++;
     }

@@ -276,6 +276,24 @@ final class PxeLab implements AutoCloseable {
     }
 
     /**
+     * An installed machine that boots from {@code disk} alone (its NIC has no boot ROM), on the site's
+     * tap; reset keeps it running (a reboot comes back through the BIOS, its banner on the console).
+     */
+    QemuVm startVmFromDisk(String label, String mac, int memMiB, Path disk) throws IOException {
+        return startVm(label, List.of("ip", "netns", "exec", siteNs, "qemu-system-x86_64",
+                "-accel", "tcg", "-m", Integer.toString(memMiB), "-nographic",
+                "-drive", "file=" + disk + ",format=raw,if=none,id=d0",
+                "-device", "virtio-blk-pci,drive=d0,bootindex=1",
+                "-netdev", "tap,id=n0,ifname=" + TAP + ",script=no,downscript=no",
+                "-device", "virtio-net-pci,netdev=n0,mac=" + mac + ",romfile="));
+    }
+
+    /** The VM's tap, on the site's side: down is a cut cable (or a dead switch port) for the guest, which keeps its carrier. */
+    void tap(boolean up) throws IOException {
+        run("ip", "-n", siteNs, "link", "set", TAP, up ? "up" : "down");
+    }
+
+    /**
      * As {@link #startVm}, but a UEFI machine: {@code firmware} (OVMF) as its BIOS, whose own PXE
      * client boots from the NIC (bootindex; there is no disk). The NIC gets no option ROM: QEMU's
      * would put iPXE's EFI driver in front of the firmware's own PXE. OVMF needs more memory than SeaBIOS.

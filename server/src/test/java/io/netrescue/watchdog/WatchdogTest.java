@@ -2,6 +2,7 @@ package io.netrescue.watchdog;
 
 import static io.netrescue.testing.TestServer.ok;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netrescue.agent.AgentConfig;
 import io.netrescue.agent.AgentMain;
@@ -212,6 +213,59 @@ class WatchdogTest {
         assertThat(timeline()).as("no up from the rescue system's heartbeats").noneSatisfy(l -> assertThat(l).startsWith("health.up"));
         agent = startAgent(UUID.randomUUID().toString()); // its own system boots and heartbeats
         await("up", Duration.ofSeconds(15), () -> state().equals("up"));
+    }
+
+    /**
+     * The answer an agent's dead-man switch waits for: only a counted heartbeat gets one (not a forged,
+     * stale or replayed one), it echoes the heartbeat and says whether the host is in maintenance.
+     */
+    @Test
+    void aCountedHeartbeatIsAnsweredWithItsEchoAndTheMaintenanceState() throws Exception {
+        InetSocketAddress hb = s.server().watchdog().orElseThrow().heartbeatAddress().orElseThrow();
+        byte[] key = java.util.HexFormat.of().parseHex(((String) Json.MAPPER.readValue(ok(s.api("GET",
+                "hosts/web1/sysrq/agent-config?listen=127.0.0.1:0", null)).body(), Map.class).get("config")).lines()
+                .filter(l -> l.startsWith("key = ")).findFirst().orElseThrow().substring(6));
+        UUID boot = UUID.randomUUID();
+        try (DatagramSocket sock = new DatagramSocket()) {
+            // the watchdog learns of a new host within its inventory refresh (5 s): heartbeat until answered
+            sock.setSoTimeout(500);
+            long now = System.currentTimeMillis();
+            io.netrescue.watchdog.HeartbeatAnswer a = null;
+            for (int seq = 990; a == null && seq <= 1000; seq++) {
+                send(sock, hb, io.netrescue.watchdog.HeartbeatCodec.encode(new Heartbeat("web1", boot, seq, now, 1, 0, "x"), key));
+                try {
+                    a = receiveAnswer(sock, key);
+                } catch (java.net.SocketTimeoutException e) {
+                    now = System.currentTimeMillis();
+                }
+            }
+            assertThat(a).as("an answer within 5 s").isNotNull();
+            long answered = a.seq();
+            assertThat(a).isEqualTo(new io.netrescue.watchdog.HeartbeatAnswer("web1", boot, answered, a.serverMillis(),
+                    io.netrescue.watchdog.HeartbeatAnswer.Maintenance.NONE, 0));
+            assertThat(a.serverMillis()).isCloseTo(now, org.assertj.core.data.Offset.offset(5000L));
+
+            // forged, stale and replayed: no answer
+            send(sock, hb, io.netrescue.watchdog.HeartbeatCodec.encode(new Heartbeat("web1", boot, 2000, now, 1, 0, "x"), new byte[32]));
+            send(sock, hb, io.netrescue.watchdog.HeartbeatCodec.encode(new Heartbeat("web1", boot, 2001, now - 600_000, 1, 0, "x"), key));
+            send(sock, hb, io.netrescue.watchdog.HeartbeatCodec.encode(new Heartbeat("web1", boot, answered, now, 1, 0, "x"), key));
+            sock.setSoTimeout(1000);
+            assertThatThrownBy(() -> sock.receive(new DatagramPacket(new byte[512], 512))).isInstanceOf(java.net.SocketTimeoutException.class);
+
+            ok(s.api("POST", "hosts/web1/watchdog", "{\"maintenance\":true,\"reason\":\"disk swap\"}"));
+            sock.setSoTimeout(2000);
+            send(sock, hb, io.netrescue.watchdog.HeartbeatCodec.encode(new Heartbeat("web1", boot, 3000, System.currentTimeMillis(), 1, 0, "x"), key));
+            io.netrescue.watchdog.HeartbeatAnswer m = receiveAnswer(sock, key);
+            assertThat(m.seq()).isEqualTo(3000);
+            assertThat(m.maintenance()).isEqualTo(io.netrescue.watchdog.HeartbeatAnswer.Maintenance.MANUAL);
+        }
+    }
+
+    static io.netrescue.watchdog.HeartbeatAnswer receiveAnswer(DatagramSocket sock, byte[] key) throws Exception {
+        DatagramPacket p = new DatagramPacket(new byte[512], 512);
+        sock.receive(p);
+        return io.netrescue.watchdog.HeartbeatAnswerCodec.decode(java.nio.ByteBuffer.wrap(p.getData(), 0, p.getLength()),
+                h -> java.util.Optional.of(key));
     }
 
     static void send(DatagramSocket s, InetSocketAddress to, byte[] b) throws Exception {

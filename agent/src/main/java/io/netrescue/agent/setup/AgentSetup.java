@@ -20,6 +20,8 @@ public final class AgentSetup {
                                          [--kexec] [--watchdog SECONDS] [--ssh-early] [--agent-config FILE]
                                          [--netconsole SERVER[:PORT]] [--xt-sysrq SERVER --xt-sysrq-password-file F
                                           [--xt-sysrq-port 9] [--xt-sysrq-hash sha1|sha256] [--allow-broken-xt-sysrq]]
+                                         [--dead-man PERIOD [--dead-man-target gateway|none|IP] [--dead-man-restart CMD]
+                                          [--dead-man-max-reboots N]]
                    netrescue-agent setup --undo [--root DIR] [--dry-run] [--force]
               --root DIR          change the system under DIR instead of / (no commands are run then)
               --dry-run           print what would change (a unified diff) and change nothing
@@ -37,6 +39,11 @@ public final class AgentSetup {
                                   HOST --dialect xt --password-file F`. Refused unless the installed module is
                                   xtables-addons 3.26 or later (earlier ones crash the kernel on the first request;
                                   --allow-broken-xt-sysrq arms it anyway)
+              --dead-man PERIOD   the agent's dead-man switch: when neither the server nor the target (the default
+                                  gateway) has answered for PERIOD (10s-1d: 90s, 10m, 2h), restart the network; one
+                                  PERIOD later sync and reboot (SysRq s,u,b), at most --dead-man-max-reboots (3) a day,
+                                  never in a maintenance the server announced. --dead-man-restart CMD restarts the
+                                  network (default: NetworkManager, systemd-networkd or ifupdown's networking, as found)
               --agent-config F    install F (from `netrescue host agent-config HOST`) as /etc/netrescue/agent.conf
               --undo              put back every file setup replaced, byte for byte, and remove what it created
               --force             with --undo: also restore files someone edited after setup wrote them
@@ -56,6 +63,8 @@ public final class AgentSetup {
         Path xtPassword = null;
         int xtPort = 9;
         boolean allowBrokenXt = false;
+        String deadMan = null, deadManTarget = "gateway", deadManRestart = null;
+        int deadManReboots = 3;
         try {
             for (int i = 0; i < args.size(); i++) {
                 String a = args.get(i);
@@ -77,6 +86,10 @@ public final class AgentSetup {
                     case "--xt-sysrq-port" -> xtPort = number(value(args, ++i, a), a);
                     case "--xt-sysrq-hash" -> xtHash = value(args, ++i, a);
                     case "--allow-broken-xt-sysrq" -> allowBrokenXt = true;
+                    case "--dead-man" -> deadMan = value(args, ++i, a);
+                    case "--dead-man-target" -> deadManTarget = value(args, ++i, a);
+                    case "--dead-man-restart" -> deadManRestart = value(args, ++i, a);
+                    case "--dead-man-max-reboots" -> deadManReboots = number(value(args, ++i, a), a);
                     case "--help", "-h" -> {
                         out.print(USAGE);
                         return 0;
@@ -96,7 +109,12 @@ public final class AgentSetup {
                 }
                 Optional<SetupOptions.XtSysrq> xt = xtServer == null ? Optional.empty()
                         : Optional.of(new SetupOptions.XtSysrq(xtServer, xtPort, xtPassword, xtHash, allowBrokenXt));
-                SetupOptions o = new SetupOptions(root, panic, oops, mask, kexec, watchdog, ssh, agentConfig, netconsole, xt);
+                if (deadMan == null && (deadManRestart != null || deadManReboots != 3 || !deadManTarget.equals("gateway"))) {
+                    throw new InvalidInputException("--dead-man-* options need --dead-man PERIOD");
+                }
+                Optional<SetupOptions.DeadMan> dm = deadMan == null ? Optional.empty()
+                        : Optional.of(new SetupOptions.DeadMan(deadMan, deadManTarget, Optional.ofNullable(deadManRestart), deadManReboots));
+                SetupOptions o = new SetupOptions(root, panic, oops, mask, kexec, watchdog, ssh, agentConfig, netconsole, xt, dm);
                 SetupPlan.Plan plan = SetupPlan.build(o);
                 steps = applier.apply(plan.changes());
                 for (String n : plan.notes()) err.println("netrescue-agent setup: note: " + n);

@@ -15,7 +15,29 @@ import java.util.Optional;
  */
 public record SetupOptions(Path root, int panicSeconds, boolean panicOnOops, int sysrqMask, boolean kexec,
                            Optional<Integer> watchdogSeconds, boolean sshEarly, Optional<Path> agentConfig,
-                           Optional<String> netconsole, Optional<XtSysrq> xt) {
+                           Optional<String> netconsole, Optional<XtSysrq> xt, Optional<DeadMan> deadMan) {
+    /**
+     * The agent's dead-man switch (docs/watchdog.md): written as the agent config drop-in
+     * {@code /etc/netrescue/agent.conf.d/50-dead-man.conf}.
+     *
+     * @param restart empty: the distribution's network service, as setup finds it
+     */
+    public record DeadMan(String period, String target, Optional<String> restart, int maxReboots) {
+        public DeadMan {
+            var d = io.netrescue.agent.deadman.DeadManSettings.duration(period);
+            if (d == null || d.compareTo(java.time.Duration.ofSeconds(10)) < 0 || d.compareTo(java.time.Duration.ofDays(1)) > 0) {
+                throw new IllegalArgumentException("--dead-man needs a period of 10s-1d like 90s, 10m or 2h, not '" + period + "'");
+            }
+            if (!target.matches("gateway|none|[0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9a-fA-F:]{2,39}")) {
+                throw new IllegalArgumentException("--dead-man-target must be gateway, none or an IP address, not '" + target + "'");
+            }
+            if (maxReboots < 0 || maxReboots > 100) throw new IllegalArgumentException("--dead-man-max-reboots must be 0..100");
+            restart.ifPresent(r -> {
+                if (r.isBlank() || r.contains("\n")) throw new IllegalArgumentException("--dead-man-restart needs a one-line command");
+            });
+        }
+    }
+
     /** @param passwordFile holds the password the server has for this host (`host sysrq NAME --password-file`) */
     /** @param allowBroken arm it even where the installed xt_SYSRQ is older than 3.26 or of unknown version (it crashes the kernel) */
     public record XtSysrq(String server, int port, Path passwordFile, String hash, boolean allowBroken) {
@@ -42,6 +64,6 @@ public record SetupOptions(Path root, int panicSeconds, boolean panicOnOops, int
     }
 
     public static SetupOptions defaults(Path root) {
-        return new SetupOptions(root, 10, true, 1, false, Optional.empty(), false, Optional.empty(), Optional.empty(), Optional.empty());
+        return new SetupOptions(root, 10, true, 1, false, Optional.empty(), false, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
     }
 }

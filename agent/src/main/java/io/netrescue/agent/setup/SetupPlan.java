@@ -57,6 +57,7 @@ final class SetupPlan {
         });
         if (o.sshEarly()) c.add(file(UNITS + distro.sshUnit() + ".d/netrescue-early.conf", sshEarly(), 0644));
         o.xt().ifPresent(x -> xt(o, x, c, notes));
+        o.deadMan().ifPresent(d -> c.add(file("/etc/netrescue/agent.conf.d/50-dead-man.conf", deadMan(d, networkRestart(root, d)), 0600)));
         o.netconsole().ifPresent(n -> {
             String server = n.contains(":") ? n.substring(0, n.indexOf(':')) : n;
             String port = n.contains(":") ? n.substring(n.indexOf(':') + 1) : "6666";
@@ -279,6 +280,36 @@ final class SetupPlan {
                 [Install]
                 WantedBy=multi-user.target
                 """.formatted(iptables, rule);
+    }
+
+    /** The command that restarts the network: the one given, else the first enabled network service setup finds. */
+    static String networkRestart(Path root, SetupOptions.DeadMan d) {
+        if (d.restart().isPresent()) return d.restart().get();
+        for (String[] s : new String[][] {{"NetworkManager.service", "NetworkManager"}, {"systemd-networkd.service", "systemd-networkd"},
+                {"networking.service", "networking"}}) {
+            // enabled: a wants link anywhere under /etc/systemd/system (multi-user, network-online, ...)
+            try (var w = Files.walk(root.resolve("etc/systemd/system"))) {
+                if (w.anyMatch(f -> f.getFileName().toString().equals(s[0]) && f.getParent().getFileName().toString().endsWith(".wants"))) {
+                    return "systemctl restart " + s[1];
+                }
+            } catch (IOException e) {
+                break; // no /etc/systemd/system: nothing enabled
+            }
+        }
+        throw new InvalidInputException("--dead-man: no enabled NetworkManager, systemd-networkd or networking service found;"
+                + " give the command that restarts this host's network with --dead-man-restart CMD");
+    }
+
+    /** A drop-in the agent reads after agent.conf (AgentConfig.load), so the server's file stays whole. */
+    static String deadMan(SetupOptions.DeadMan d, String restart) {
+        return HEADER + """
+                # The agent's dead-man switch (docs/watchdog.md): when neither the netrescue server nor the target
+                # has answered for the period, restart the network; one period later, sync and reboot.
+                dead-man = %s
+                dead-man-target = %s
+                dead-man-restart = %s
+                dead-man-max-reboots = %d
+                """.formatted(d.period(), d.target(), restart, d.maxReboots());
     }
 
     static String watchdog(int seconds) {

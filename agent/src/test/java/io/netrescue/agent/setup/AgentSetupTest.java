@@ -227,7 +227,8 @@ class AgentSetupTest {
                 default -> fedora(root);
             }
             Run r = setup(root, "--kexec", "--watchdog", "30", "--ssh-early", "--panic", "15", "--netconsole", "10.0.0.1",
-                    "--xt-sysrq", "10.0.0.1", "--xt-sysrq-password-file", xtPassword().toString(), "--xt-sysrq-hash", "sha256");
+                    "--xt-sysrq", "10.0.0.1", "--xt-sysrq-password-file", xtPassword().toString(), "--xt-sysrq-hash", "sha256",
+                    "--dead-man", "10m", "--dead-man-restart", "systemctl restart systemd-networkd");
             assertThat(r.exit()).as(r.err()).isZero();
             actual.put("golden-" + d + ".txt", generated(root));
             for (String script : List.of("usr/local/sbin/normal-reboot", "usr/local/libexec/netrescue-kexec-bls", "usr/local/libexec/netrescue-netconsole")) {
@@ -243,6 +244,58 @@ class AgentSetupTest {
             Files.writeString(out, e.getValue());
         }
         for (var e : actual.entrySet()) assertGolden(e.getKey(), e.getValue());
+    }
+
+    @Test
+    void deadManWritesAnAgentConfigDropInThatTheAgentReadsIdempotentlyAndUndoably() throws IOException {
+        Path root = debian(Files.createDirectory(tmp.resolve("r")));
+        write(root, "etc/netrescue/agent.conf", "host=web1\nkey=" + "ab".repeat(32) + "\nheartbeat-to=10.0.0.1:6100\n", "rw-------");
+        String before = snapshot(root);
+        // no --dead-man-restart and no network service enabled: refused, nothing written
+        Run refused = setup(root, "--dead-man", "10m");
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).contains("no enabled NetworkManager, systemd-networkd or networking service found", "--dead-man-restart CMD");
+        assertThat(snapshot(root)).isEqualTo(before);
+        assertThat(setup(root, "--dead-man-max-reboots", "2").err()).contains("--dead-man-* options need --dead-man PERIOD");
+        assertThat(setup(root, "--dead-man", "5s").err()).contains("--dead-man needs a period of 10s-1d");
+
+        // systemd-networkd enabled: its restart is the default
+        Files.createDirectories(root.resolve("etc/systemd/system/multi-user.target.wants"));
+        Files.createSymbolicLink(root.resolve("etc/systemd/system/multi-user.target.wants/systemd-networkd.service"),
+                Path.of("/usr/lib/systemd/system/systemd-networkd.service"));
+        String withNetworkd = snapshot(root);
+        Run first = setup(root, "--dead-man", "10m", "--dead-man-max-reboots", "2");
+        assertThat(first.exit()).as(first.err()).isZero();
+        assertThat(first.out()).contains("created /etc/netrescue/agent.conf.d/50-dead-man.conf");
+        Path dropIn = root.resolve("etc/netrescue/agent.conf.d/50-dead-man.conf");
+        assertThat(Files.readString(dropIn)).endsWith("""
+                dead-man = 10m
+                dead-man-target = gateway
+                dead-man-restart = systemctl restart systemd-networkd
+                dead-man-max-reboots = 2
+                """);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dropIn))).isEqualTo("rw-------");
+        assertThat(Files.readString(root.resolve("etc/netrescue/agent.conf"))).as("the server's file stays whole").doesNotContain("dead-man");
+
+        // the agent reads it on top of agent.conf
+        var c = io.netrescue.agent.AgentConfig.load(root.resolve("etc/netrescue/agent.conf"));
+        assertThat(c.deadMan()).hasValueSatisfying(d -> {
+            assertThat(d.period()).isEqualTo(java.time.Duration.ofMinutes(10));
+            assertThat(d.restartCommand()).isEqualTo("systemctl restart systemd-networkd");
+            assertThat(d.maxRebootsPerDay()).isEqualTo(2);
+            assertThat(d.target()).isInstanceOf(io.netrescue.agent.deadman.DeadManSettings.Target.Gateway.class);
+        });
+
+        assertThat(setup(root, "--dead-man", "10m", "--dead-man-max-reboots", "2").out()).isEqualTo("nothing to do: the host is already as asked\n");
+        Run other = setup(root, "--dead-man", "2h", "--dead-man-target", "10.0.0.254", "--dead-man-restart", "/usr/local/sbin/net-restart");
+        assertThat(other.out()).contains("updated /etc/netrescue/agent.conf.d/50-dead-man.conf");
+        assertThat(io.netrescue.agent.AgentConfig.load(root.resolve("etc/netrescue/agent.conf")).deadMan().orElseThrow().restartCommand())
+                .isEqualTo("/usr/local/sbin/net-restart");
+        Run dry = setup(root, "--dry-run", "--dead-man", "10m");
+        assertThat(dry.out()).contains("-dead-man = 2h", "+dead-man = 10m", "would be updated /etc/netrescue/agent.conf.d/50-dead-man.conf");
+        assertThat(setup(root, "--undo").exit()).isZero();
+        assertThat(snapshot(root)).isEqualTo(withNetworkd);
+        assertThat(io.netrescue.agent.AgentConfig.load(root.resolve("etc/netrescue/agent.conf")).deadMan()).isEmpty();
     }
 
     @Test

@@ -11,6 +11,8 @@ import io.netrescue.store.NotFoundException;
 import io.netrescue.sysrq.HostKeys;
 import io.netrescue.watchdog.HealthState;
 import io.netrescue.watchdog.Heartbeat;
+import io.netrescue.watchdog.DeadManReport;
+import io.netrescue.watchdog.HeartbeatAnswer;
 import io.netrescue.watchdog.HeartbeatGuard;
 import io.netrescue.watchdog.Ladder;
 import io.netrescue.watchdog.LadderPolicy;
@@ -119,7 +121,7 @@ public final class Watchdog implements AutoCloseable {
         Instant since;
         String reason = "never heard from";
         Instant suspectSince;
-        boolean maintenance;
+        volatile boolean maintenance; // read by the receiver thread for heartbeat answers
         Instant silencedUntil;
         String silenceReason = "";
         Ladder.State ladder = Ladder.State.initial();
@@ -194,7 +196,7 @@ public final class Watchdog implements AutoCloseable {
         }
         Optional<InetSocketAddress> listen = settings.listenAddress();
         if (listen.isPresent()) {
-            receiver = new HeartbeatReceiver(listen.get(), this::heartbeatKey, this::heartbeat);
+            receiver = new HeartbeatReceiver(listen.get(), this::heartbeatKey, this::heartbeat, this::deadManReport);
         }
         if (settings.probeValue().isPresent()) {
             prober = new Prober(settings.probeValue().get(), settings.probeIntervalValue(), settings.probeTimeoutValue(), this::probeCandidates,
@@ -228,13 +230,13 @@ public final class Watchdog implements AutoCloseable {
 
     // ---- arrivals (receiver and prober threads) ----
 
-    void heartbeat(Heartbeat h, InetSocketAddress from) {
+    Optional<HeartbeatAnswer> heartbeat(Heartbeat h, InetSocketAddress from) {
         Tracked t = tracked.get(h.host());
-        if (t == null) return;
+        if (t == null) return Optional.empty();
         long now = clock.millis();
         synchronized (t) {
             HeartbeatGuard.Verdict v = t.guard.check(h, now, windowMillis);
-            if (v == HeartbeatGuard.Verdict.STALE || v == HeartbeatGuard.Verdict.REPLAYED) return;
+            if (v == HeartbeatGuard.Verdict.STALE || v == HeartbeatGuard.Verdict.REPLAYED) return Optional.empty();
             if (!t.heartbeats || t.detector == null) {
                 t.detector = detector(interval);
                 t.heartbeats = true;
@@ -248,6 +250,47 @@ public final class Watchdog implements AutoCloseable {
             t.xtSysrq = h.xtSysrq().isEmpty() ? null : h.xtSysrq();
             t.uptimeMillis = h.uptimeMillis();
         }
+        return Optional.of(answer(t, h, now));
+    }
+
+    private static final java.util.Set<String> DEAD_MAN_KINDS = java.util.Set.of("restart-network", "reboot", "held", "recovered");
+
+    /**
+     * An agent's dead-man steps, reported once it hears the server again: each on the host's timeline
+     * once (a step is known by its journal id and time, looked for among the host's recent events, so
+     * a resent report after a lost ack or a server restart adds nothing), then acknowledged. Rare (a
+     * cut-off host coming back), so it is written here rather than through the judge's round.
+     */
+    Optional<DeadManReport.Ack> deadManReport(DeadManReport r, InetSocketAddress from) {
+        Tracked t = tracked.get(r.host());
+        if (t == null) return Optional.empty();
+        Instant now = clock.instant();
+        String actor = "agent " + from.getAddress().getHostAddress();
+        int stored = db.inWriteTransaction(h -> {
+            List<Event> recent = events.recent(h, Optional.of(r.host()), 1000, 0);
+            List<Event> fresh = new ArrayList<>();
+            for (DeadManReport.Step s : r.steps()) {
+                String key = "step " + s.id() + " at " + Instant.ofEpochMilli(s.wallMillis());
+                if (!DEAD_MAN_KINDS.contains(s.kind())) continue;
+                boolean known = recent.stream().anyMatch(e -> e.kind().startsWith("dead-man.") && e.reason().orElse("").startsWith(key + " "));
+                if (!known) fresh.add(Event.of(now, r.host(), "dead-man." + s.kind(), actor, key + " (the host's clock): " + s.detail()));
+            }
+            events.appendAll(h, fresh);
+            return fresh.size();
+        });
+        if (stored > 0) log.atInfo().addKeyValue("host", r.host()).addKeyValue("steps", stored).log("dead-man steps reported");
+        return Optional.of(new DeadManReport.Ack(r.host(), r.bootId(), r.steps().stream().mapToLong(DeadManReport.Step::id).max().orElseThrow()));
+    }
+
+    /** The answer to a counted heartbeat: its echo and what the server announces (maintenance, by hand or by window). */
+    private HeartbeatAnswer answer(Tracked t, Heartbeat h, long now) {
+        if (t.maintenance) return new HeartbeatAnswer(h.host(), h.bootId(), h.seq(), now, HeartbeatAnswer.Maintenance.MANUAL, 0);
+        LadderPolicy p = policy(t);
+        for (io.netrescue.watchdog.MaintenanceWindow w : p.maintenance()) {
+            Instant end = w.endIfInside(Instant.ofEpochMilli(now), p.zone());
+            if (end != null) return new HeartbeatAnswer(h.host(), h.bootId(), h.seq(), now, HeartbeatAnswer.Maintenance.WINDOW, end.toEpochMilli());
+        }
+        return new HeartbeatAnswer(h.host(), h.bootId(), h.seq(), now, HeartbeatAnswer.Maintenance.NONE, 0);
     }
 
     private List<Prober.Target> probeCandidates() {

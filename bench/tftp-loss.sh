@@ -9,7 +9,7 @@
 # Every (loss, server) pair gets its own three namespaces and server process, so the pairs run side by
 # side: the anchors' runs are mostly waits on their retransmission timers (idle), and the runs of
 # netrescue, the CPU-bound ones, go one loss level after the other (PARALLEL=0: everything in turn).
-#   sudo bench/tftp-loss.sh      LOSS="0.5 2 5" RUNS=3 TIMEOUT=240 SIZE_MB=2 PARALLEL=1
+#   sudo bench/tftp-loss.sh      LOSS="0.5 2 5" RUNS=3 TIMEOUT=240 SIZE_MB=2 PARALLEL=1 SERVERS="netrescue tftpd-hpa dnsmasq"
 # A run that takes longer than TIMEOUT seconds is killed and reported as ">TIMEOUT"; the case it belongs to
 # is not run again (its other runs would take as long). Every download is checked byte for byte (sha256).
 # Prints a Markdown summary on stdout; progress on stderr. Needs root, curl, atftp, tftp-hpa, tftpd-hpa,
@@ -18,6 +18,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 LOSS=${LOSS:-"0.5 2 5"}; RUNS=${RUNS:-3}; TIMEOUT=${TIMEOUT:-240}; SIZE_MB=${SIZE_MB:-2}; PARALLEL=${PARALLEL:-1}
+SERVERS=${SERVERS:-"netrescue tftpd-hpa dnsmasq"}
 
 [ "$(id -u)" = 0 ] || { echo "bench/tftp-loss.sh: needs root (network namespaces, iptables)" >&2; exit 2; }
 for c in curl atftp tftp in.tftpd dnsmasq iptables ip sha256sum bc; do
@@ -47,7 +48,7 @@ trap cleanup EXIT INT TERM
 mkdir -p "$work/root" "$work/res"; chmod 755 "$work/root"
 head -c $((SIZE_MB << 20)) /dev/urandom > "$work/root/f.bin"
 want=$(sha256sum < "$work/root/f.bin" | cut -d' ' -f1)
-servers=(netrescue tftpd-hpa dnsmasq)
+read -r -a servers <<< "$SERVERS"
 clients=(curl tftp-hpa atftp-w8)
 declare -A port=([netrescue]=6901 [tftpd-hpa]=6902 [dnsmasq]=69)
 
@@ -59,6 +60,10 @@ topology() {
   ip link add "$tag-$n-b" netns "$s" type veth peer name rb netns "$r"
   ip -n "$c" addr add "10.201.$n.2/24" dev "$tag-$n-a"; ip -n "$c" link set "$tag-$n-a" up
   ip -n "$s" addr add "10.202.$n.2/24" dev "$tag-$n-b"; ip -n "$s" link set "$tag-$n-b" up
+  # one datagram per packet on the wire: a veth would carry netrescue's UDP GSO window (up to 64 KiB,
+  # cut into datagrams only on delivery) through the router as one packet, which would then lose whole
+  # windows at the rate others lose single packets. A real NIC segments before the wire.
+  ip -n "$s" link set dev "$tag-$n-b" gso_max_segs 1
   ip -n "$r" addr add "10.201.$n.1/24" dev ra; ip -n "$r" addr add "10.202.$n.1/24" dev rb
   ip -n "$r" link set ra up; ip -n "$r" link set rb up
   ip -n "$c" route add default via "10.201.$n.1"; ip -n "$s" route add default via "10.202.$n.1"
@@ -119,8 +124,10 @@ n=0
 declare -A idx
 for loss in $LOSS; do for srv in "${servers[@]}"; do n=$((n + 1)); idx[$loss,$srv]=$n; done; done
 if [ "$PARALLEL" = 1 ]; then
-  for loss in $LOSS; do for srv in tftpd-hpa dnsmasq; do measure "${idx[$loss,$srv]}" "$loss" "$srv" & jobs_+=($!); done; done
-  for loss in $LOSS; do measure "${idx[$loss,netrescue]}" "$loss" netrescue; done
+  for loss in $LOSS; do for srv in "${servers[@]}"; do
+    if [ "$srv" != netrescue ]; then measure "${idx[$loss,$srv]}" "$loss" "$srv" & jobs_+=($!); fi
+  done; done
+  for loss in $LOSS; do if [ -n "${idx[$loss,netrescue]:-}" ]; then measure "${idx[$loss,netrescue]}" "$loss" netrescue; fi; done
   for p in "${jobs_[@]}"; do wait "$p" || true; done
 else
   for loss in $LOSS; do for srv in "${servers[@]}"; do measure "${idx[$loss,$srv]}" "$loss" "$srv"; done; done

@@ -144,7 +144,7 @@ echo "|---|---|---|---|---|---:|"
 for loss in $LOSS; do
   for cl in "${clients[@]}"; do
     row="| $loss% | $cl |"; best=""
-    for s in "${servers[@]}"; do
+    for s in netrescue tftpd-hpa dnsmasq; do
       runs=$(cat "$work/res/$loss,$s,$cl" 2>/dev/null || echo "")
       m=$(echo "$runs" | median)
       [ "$s" = netrescue ] && ours=$m && row+=" **$m** (${runs% }) |" || row+=" $m (${runs% }) |"

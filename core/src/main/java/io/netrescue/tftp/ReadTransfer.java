@@ -13,9 +13,15 @@ import java.util.List;
  * last block sent slides the window on; an ACK inside the window (the client lost something after
  * it, RFC 7440) slides to it and resends from the next block; a repeated ACK of what was already
  * acknowledged, or an ACK outside the window, changes nothing (a duplicate ACK never triggers a
- * resend: no sorcerer's apprentice syndrome). Only a timeout resends, at most {@code maxRetries}
- * times in a row. Garbage and duplicates never extend the deadline, so a peer cannot keep a
- * transfer alive without making progress.
+ * resend: no sorcerer's apprentice syndrome). Only a timeout resends.
+ *
+ * <p>Timeouts adapt to the path ({@link RttEstimator}): a lost packet costs about one round trip
+ * plus a margin, not a fixed second (or the 6 s curl asks for), which is what a lock-step client
+ * pays for every loss. The server's timeout is the RTO before the first sample and its ceiling; a
+ * client's RFC 2349 {@code timeout} replaces the ceiling (resending earlier than the client's
+ * timeout is always allowed). The give-up does not adapt: a transfer without progress for
+ * {@code (maxRetries + 1)} ceilings fails, as when every wait was the ceiling. Garbage and
+ * duplicates never extend the deadline, so a peer cannot keep a transfer alive without making progress.
  */
 public final class ReadTransfer {
     public enum Action {
@@ -34,8 +40,8 @@ public final class ReadTransfer {
     private final long size;
     private final int blockSize;
     private final int windowSize;
-    private final long timeoutNanos;
-    private final int maxRetries;
+    private final RttEstimator rtt;
+    private final long giveUpNanos;
     private final List<TftpOption> oack;
     private final long lastBlock;
 
@@ -47,7 +53,9 @@ public final class ReadTransfer {
     private long sendFrom;
     private int sendCount;
     private long deadline;
-    private int retries;
+    private long progressAt; // when the transfer last moved on (start, ACK of the OACK, an ACK of a new block)
+    private int retries;     // timeouts since then
+    private long timeouts;
     private long resent, ignored, malformed;
     private String failure = "";
     private TftpPacket.Error errorToSend;
@@ -55,25 +63,31 @@ public final class ReadTransfer {
 
     /**
      * @param size bytes to send (the netascii-encoded size in netascii mode)
-     * @param negotiated the options' outcome; its timeout, when the client set one, replaces {@code defaultTimeoutNanos}
+     * @param negotiated the options' outcome; its timeout, when the client set one, replaces {@code timeoutNanos} as the ceiling
+     * @param timeoutNanos the server's timeout: the RTO until the first round trip is measured, and the RTO's ceiling
+     * @param minTimeoutNanos the RTO's floor (capped at the ceiling)
+     * @param maxRetries the give-up: no progress for {@code maxRetries + 1} ceilings ends the transfer
      */
-    public ReadTransfer(long size, OptionNegotiation.Result negotiated, long defaultTimeoutNanos, int maxRetries) {
+    public ReadTransfer(long size, OptionNegotiation.Result negotiated, long timeoutNanos, long minTimeoutNanos, int maxRetries) {
         if (size < 0) throw new IllegalArgumentException("negative size");
-        if (defaultTimeoutNanos <= 0 || maxRetries < 0) throw new IllegalArgumentException("timeout must be positive and retries non-negative");
+        if (timeoutNanos <= 0 || minTimeoutNanos <= 0 || maxRetries < 0) {
+            throw new IllegalArgumentException("timeouts must be positive and retries non-negative");
+        }
         this.size = size;
         this.blockSize = negotiated.blockSize();
         this.windowSize = negotiated.windowSize();
-        this.timeoutNanos = negotiated.timeoutSeconds() > 0 ? negotiated.timeoutSeconds() * 1_000_000_000L : defaultTimeoutNanos;
-        this.maxRetries = maxRetries;
+        long ceiling = negotiated.timeoutSeconds() > 0 ? negotiated.timeoutSeconds() * 1_000_000_000L : timeoutNanos;
+        this.rtt = new RttEstimator(Math.min(timeoutNanos, ceiling), Math.min(minTimeoutNanos, ceiling), ceiling);
+        this.giveUpNanos = (maxRetries + 1L) * ceiling;
         this.oack = negotiated.oack();
         this.lastBlock = size / blockSize + 1; // the last block is short, possibly empty
     }
 
     public Action start(long now) {
+        progressAt = now;
         if (!oack.isEmpty()) {
             oackPending = true;
-            deadline = now + timeoutNanos;
-            return Action.SEND_OACK;
+            return oack(now);
         }
         return window(now, 1);
     }
@@ -109,7 +123,7 @@ public final class ReadTransfer {
             }
             oackPending = false;
             heard = true;
-            retries = 0;
+            progress(0, now);
             return window(now, 1);
         }
         long block = acked + ((wire - (acked & 0xFFFF)) & 0xFFFF);
@@ -119,7 +133,7 @@ public final class ReadTransfer {
         }
         acked = block;
         heard = true;
-        retries = 0;
+        progress(block, now);
         if (acked == lastBlock) {
             finished = true;
             return Action.COMPLETE;
@@ -131,16 +145,36 @@ public final class ReadTransfer {
     public Action onTimeout(long now) {
         if (finished) return Action.WAIT;
         if (now - deadline < 0) return Action.WAIT;
-        if (++retries > maxRetries) {
-            return fail("timed out after " + maxRetries + " retransmissions", new TftpPacket.Error(ErrorCode.NOT_DEFINED, "Transfer timed out"));
+        if (now - progressAt >= giveUpNanos) {
+            return fail("timed out: no progress in " + giveUpNanos / 1_000_000 + " ms, " + retries + " retransmissions",
+                    new TftpPacket.Error(ErrorCode.NOT_DEFINED, "Transfer timed out"));
         }
-        if (oackPending) {
-            deadline = now + timeoutNanos;
-            return Action.SEND_OACK;
-        }
+        retries++;
+        timeouts++;
+        rtt.timedOut();
+        if (oackPending) return oack(now);
         Action a = window(now, acked + 1);
         resent += sendCount;
         return a;
+    }
+
+    private void progress(long block, long now) {
+        rtt.acked(block, now);
+        progressAt = now;
+        retries = 0;
+    }
+
+    private Action oack(long now) {
+        rtt.sent(0, 0, now);
+        deadline = next(now);
+        return Action.SEND_OACK;
+    }
+
+    /** The next timeout: one RTO from now, or the give-up if that comes first. */
+    private long next(long now) {
+        long giveUp = progressAt + giveUpNanos;
+        long resend = now + rtt.rto();
+        return resend - giveUp < 0 ? resend : giveUp;
     }
 
     /** Ends the transfer from outside (the file could not be read, the server stops). */
@@ -152,7 +186,8 @@ public final class ReadTransfer {
         sendFrom = from;
         sendCount = (int) Math.min(windowSize, lastBlock - from + 1);
         sent = from + sendCount - 1;
-        deadline = now + timeoutNanos;
+        rtt.sent(from, sent, now);
+        deadline = next(now);
         return Action.SEND_DATA;
     }
 
@@ -185,8 +220,24 @@ public final class ReadTransfer {
         return sendCount;
     }
 
+    /** When to call {@link #onTimeout} if no datagram comes first. */
     public long deadline() {
         return deadline;
+    }
+
+    /** The transfer's round-trip estimate and current retransmission timeout. */
+    public RttEstimator rtt() {
+        return rtt;
+    }
+
+    /** Timeouts in all (each resent the OACK or the window). */
+    public long timeouts() {
+        return timeouts;
+    }
+
+    /** The transfer fails after this long without progress: {@code (maxRetries + 1)} x the RTO ceiling. */
+    public long giveUpNanos() {
+        return giveUpNanos;
     }
 
     public List<TftpOption> oack() {

@@ -16,8 +16,16 @@ class ReadTransferTest {
     static final long T = 1_000_000_000L; // the default timeout: 1 s
     static final OptionNegotiation.Limits LIMITS = new OptionNegotiation.Limits(1468, 64, 192 * 1024);
 
+    static final long MS = 1_000_000L;
+
+    /** A fixed timeout T (floor = ceiling), as before the timer adapted: the rules without RTT arithmetic. */
     static ReadTransfer transfer(long size, TftpOption... options) {
-        return new ReadTransfer(size, OptionNegotiation.negotiate(List.of(options), size, LIMITS), T, 3);
+        return new ReadTransfer(size, OptionNegotiation.negotiate(List.of(options), size, LIMITS), T, T, 3);
+    }
+
+    /** The server's defaults: T until the first round trip, then the RTT estimate, at least 20 ms, at most T (or the client's timeout). */
+    static ReadTransfer adaptive(long size, TftpOption... options) {
+        return new ReadTransfer(size, OptionNegotiation.negotiate(List.of(options), size, LIMITS), T, 20 * MS, 3);
     }
 
     static ByteBuffer ack(int block) {
@@ -71,6 +79,83 @@ class ReadTransferTest {
         assertThat(t.onTimeout(4 * T)).isEqualTo(FAIL);
         assertThat(t.errorToSend()).isEqualTo(new TftpPacket.Error(0, "Transfer timed out"));
         assertThat(t.resent()).isEqualTo(3);
+    }
+
+    @Test
+    void aMeasuredRoundTripShortensTheWait() {
+        ReadTransfer t = adaptive(5000);
+        t.start(0);
+        assertThat(t.deadline()).as("nothing measured yet: the server's timeout").isEqualTo(T);
+        assertThat(t.onDatagram(ack(1), 2 * MS)).isEqualTo(SEND_DATA);
+        assertThat(t.rtt().srtt()).isEqualTo(2 * MS);
+        assertThat(t.deadline()).as("2 ms + 4 x 1 ms is under the 20 ms floor").isEqualTo(2 * MS + 20 * MS);
+        assertThat(t.onTimeout(21 * MS)).isEqualTo(WAIT);
+        assertThat(t.onTimeout(22 * MS)).isEqualTo(SEND_DATA); // block 2 lost: resent after 20 ms, not 1 s
+        assertThat(t.sendFrom()).isEqualTo(2);
+        assertThat(t.deadline()).as("backed off").isEqualTo(22 * MS + 40 * MS);
+    }
+
+    @Test
+    void theClientsTimeoutIsTheCeilingNotTheWait() {
+        ReadTransfer t = adaptive(5000, new TftpOption("timeout", "6")); // what curl asks for
+        assertThat(t.start(0)).isEqualTo(SEND_OACK);
+        assertThat(t.oack()).containsExactly(new TftpOption("timeout", "6")); // still acknowledged
+        assertThat(t.deadline()).as("the server's 1 s before any sample, not 6 s").isEqualTo(T);
+        assertThat(t.onDatagram(ack(0), MS)).isEqualTo(SEND_DATA);
+        assertThat(t.deadline()).isEqualTo(MS + 20 * MS);
+        assertThat(t.rtt().max()).isEqualTo(6 * T);
+        assertThat(t.giveUpNanos()).isEqualTo(4 * 6 * T); // retries 3: as long as before for a silent client
+    }
+
+    @Test
+    void consecutiveTimeoutsBackOffToTheCeilingAndTheGiveUpStaysBounded() {
+        ReadTransfer t = adaptive(5000);
+        t.start(0);
+        t.onDatagram(ack(1), MS); // block 2 sent at 1 ms, RTO 20 ms
+        List<Long> waits = new java.util.ArrayList<>();
+        long now = MS;
+        ReadTransfer.Action a;
+        while (true) {
+            long d = t.deadline();
+            waits.add((d - now) / MS);
+            now = d;
+            a = t.onTimeout(now);
+            if (a == FAIL) break;
+            assertThat(a).isEqualTo(SEND_DATA);
+            assertThat(t.sendFrom()).isEqualTo(2);
+        }
+        // 20, 40, ... doubling to the 1 s ceiling; the last wait ends at the give-up: 4 x 1 s after the last progress
+        assertThat(waits).containsExactly(20L, 40L, 80L, 160L, 320L, 640L, 1000L, 1000L, 740L);
+        assertThat(now).isEqualTo(MS + 4 * T);
+        assertThat(t.errorToSend()).isEqualTo(new TftpPacket.Error(0, "Transfer timed out"));
+        assertThat(t.timeouts()).isEqualTo(8);
+    }
+
+    @Test
+    void theAckOfAResentBlockIsNoSampleAndTheBackoffHoldsUntilOne() {
+        ReadTransfer t = adaptive(5000);
+        t.start(0);
+        t.onDatagram(ack(1), MS);                    // sample 1 ms: RTO 20 ms
+        assertThat(t.onTimeout(21 * MS)).isEqualTo(SEND_DATA); // block 2 again, RTO 40 ms
+        assertThat(t.onDatagram(ack(2), 500 * MS)).isEqualTo(SEND_DATA); // the first copy's ACK, or the second's?
+        assertThat(t.rtt().samples()).isEqualTo(1);
+        assertThat(t.deadline()).as("block 3 waits the backed-off RTO").isEqualTo(540 * MS);
+        assertThat(t.onDatagram(ack(3), 503 * MS)).isEqualTo(SEND_DATA);
+        assertThat(t.rtt().samples()).isEqualTo(2);
+        assertThat(t.deadline()).isEqualTo(523 * MS);
+    }
+
+    @Test
+    void aWindowIsTimedByItsLastBlock() {
+        ReadTransfer t = adaptive(20 * 512, new TftpOption("windowsize", "4"));
+        t.start(0);
+        t.onDatagram(ack(0), 2 * MS);             // OACK round trip: 2 ms
+        assertThat(t.rtt().samples()).isEqualTo(1);
+        t.onDatagram(ack(2), 3 * MS);             // a gap: resend 3..6, no sample
+        assertThat(t.rtt().samples()).isEqualTo(1);
+        t.onDatagram(ack(6), 8 * MS);             // 6 was new in that window: 5 ms
+        assertThat(t.rtt().samples()).isEqualTo(2);
+        assertThat(t.rtt().srtt()).isEqualTo((7 * 2 * MS + 5 * MS) / 8);
     }
 
     @Test

@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * Whatever a client sends: the codec decodes it or throws MalformedTftpException and nothing else,
  * negotiation stays within the limits, paths never escape, and a transfer never throws, never sends
- * outside the file and ends after a bounded number of timeouts.
+ * outside the file, keeps its RTO between floor and ceiling and ends after a bounded time (and
+ * number of timeouts) without progress.
  */
 class TftpFuzzTest {
     static final OptionNegotiation.Limits LIMITS = new OptionNegotiation.Limits(1468, 64, 192 * 1024);
@@ -68,11 +69,16 @@ class TftpFuzzTest {
         if (d.consumeBoolean()) opts.add(new TftpOption("blksize", Integer.toString(d.consumeInt(1, 70000))));
         if (d.consumeBoolean()) opts.add(new TftpOption("windowsize", Integer.toString(d.consumeInt(1, 70000))));
         if (d.consumeBoolean()) opts.add(new TftpOption("tsize", "0"));
+        if (d.consumeBoolean()) opts.add(new TftpOption("timeout", Integer.toString(d.consumeInt(0, 300))));
         int retries = d.consumeInt(0, 5);
-        ReadTransfer t = new ReadTransfer(size, OptionNegotiation.negotiate(opts, size, LIMITS), 1000, retries);
-        long now = 0;
+        long timeout = d.consumeLong(1, 3_000_000_000L), min = d.consumeLong(1, timeout);
+        ReadTransfer t = new ReadTransfer(size, OptionNegotiation.negotiate(opts, size, LIMITS), timeout, min, retries);
+        RttEstimator rtt = t.rtt();
+        // resends without progress: doublings from the floor to the ceiling, then ceilings until the give-up
+        long maxTimeouts = 64 - Long.numberOfLeadingZeros(rtt.max() / rtt.min()) + retries + 2;
+        long now = 0, progressAt = 0;
         ReadTransfer.Action a = t.start(now);
-        int timeoutsInARow = 0;
+        long timeoutsInARow = 0;
         for (int step = 0; step < 200 && a != ReadTransfer.Action.COMPLETE && a != ReadTransfer.Action.FAIL; step++) {
             if (a == ReadTransfer.Action.SEND_DATA) {
                 assertThat(t.sendFrom()).isGreaterThanOrEqualTo(1);
@@ -81,20 +87,32 @@ class TftpFuzzTest {
                 assertThat(last).isLessThanOrEqualTo(t.lastBlock());
                 assertThat(t.offset(last) + t.length(last)).isLessThanOrEqualTo(size);
             }
-            now += d.consumeInt(0, 2000);
+            assertThat(rtt.rto()).isBetween(rtt.min(), rtt.max());
+            assertThat(t.deadline() - progressAt).as("never waits past the give-up").isLessThanOrEqualTo(t.giveUpNanos());
+            now += d.consumeLong(0, 2 * rtt.max());
             int kind = d.consumeInt(0, 3);
             if (kind == 0) {
+                boolean due = now - t.deadline() >= 0;
                 a = t.onTimeout(now);
-                if (now - t.deadline() >= 0 || a == ReadTransfer.Action.FAIL) timeoutsInARow++;
-            } else if (kind == 1 && t.sendCount() > 0) {
-                // a plausible ACK inside the current window
-                long b = t.sendFrom() - 1 + d.consumeInt(0, t.sendCount());
-                a = t.onDatagram(ByteBuffer.wrap(TftpCodec.encode(new TftpPacket.Ack(ReadTransfer.wireBlock(b)))), now);
-                timeoutsInARow = 0;
+                if (a == ReadTransfer.Action.FAIL) assertThat(now - progressAt).isGreaterThanOrEqualTo(t.giveUpNanos());
+                if (due) timeoutsInARow++;
+                else assertThat(a).isEqualTo(ReadTransfer.Action.WAIT);
             } else {
-                a = t.onDatagram(ByteBuffer.wrap(d.consumeBytes(40)), now);
+                long ackedBefore = t.acked();
+                boolean heardBefore = t.heard();
+                if (kind == 1 && t.sendCount() > 0) {
+                    // a plausible ACK inside the current window
+                    long b = t.sendFrom() - 1 + d.consumeInt(0, t.sendCount());
+                    a = t.onDatagram(ByteBuffer.wrap(TftpCodec.encode(new TftpPacket.Ack(ReadTransfer.wireBlock(b)))), now);
+                } else {
+                    a = t.onDatagram(ByteBuffer.wrap(d.consumeBytes(40)), now);
+                }
+                if (t.acked() != ackedBefore || t.heard() != heardBefore) {
+                    progressAt = now;
+                    timeoutsInARow = 0;
+                }
             }
-            assertThat(timeoutsInARow).isLessThanOrEqualTo(retries + 1);
+            assertThat(timeoutsInARow).isLessThanOrEqualTo(maxTimeouts);
         }
         if (a == ReadTransfer.Action.COMPLETE) assertThat(t.acked()).isEqualTo(t.lastBlock());
     }

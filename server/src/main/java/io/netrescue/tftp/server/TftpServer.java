@@ -36,7 +36,7 @@ public final class TftpServer implements AutoCloseable {
     final TftpSettings settings;
     final TftpFileSource source;
     final OptionNegotiation.Limits limits;
-    final long timeoutNanos;
+    final long timeoutNanos, minTimeoutNanos;
     private final ThreadFactory transferThreads;
     final TransferSocket.Factory sockets;
 
@@ -77,6 +77,7 @@ public final class TftpServer implements AutoCloseable {
         this.source = source;
         this.limits = settings.limits();
         this.timeoutNanos = settings.timeoutDuration().toNanos();
+        this.minTimeoutNanos = settings.minTimeoutDuration().toNanos();
         this.transferThreads = transferThreads;
         this.sockets = sockets;
     }
@@ -93,6 +94,7 @@ public final class TftpServer implements AutoCloseable {
         listener = Thread.ofPlatform().name("tftp-listener").daemon().start(this::listen);
         log.atInfo().addKeyValue("listen", local.getAddress().getHostAddress() + ":" + local.getPort()).addKeyValue("source", source)
                 .addKeyValue("max_blksize", settings.maxBlksize()).addKeyValue("max_windowsize", settings.maxWindowsize())
+                .addKeyValue("timeout", settings.timeout()).addKeyValue("min_timeout", settings.minTimeout())
                 .log("TFTP server started");
         return this;
     }

@@ -19,27 +19,33 @@ import java.time.Duration;
  * @param maxWindowsize the largest RFC 7440 window agreed to (1..65535)
  * @param maxWindowBytes window x block size stays under this: a window bigger than the client's
  *     socket receive buffer (Linux default 208 KiB) is dropped by its kernel and stalls the transfer
- * @param timeout retransmission timeout when the client does not set one ({@code 1s}, {@code 500ms})
- * @param retries retransmissions in a row without progress before a transfer is abandoned
+ * @param timeout the retransmission timeout before a transfer has measured its round-trip time, and
+ *     the ceiling of the adaptive one ({@code 1s}, {@code 500ms}); a client's RFC 2349 timeout option
+ *     replaces the ceiling. See docs/protocols/tftp.md, "Retransmission"
+ * @param minTimeout the floor of the adaptive retransmission timeout (RTT estimate + 4 x its
+ *     variance); a floor above the ceiling is the ceiling
+ * @param retries the give-up: a transfer without progress for {@code (retries + 1)} x the ceiling is
+ *     abandoned (as long as {@code retries} retransmissions at the ceiling would take)
  * @param maxTransfers concurrent transfers in all; more requests are refused with an error packet
  * @param maxTransfersPerSource concurrent transfers per client IP address, so one machine (or a
  *     flood from one address) cannot take every slot
  */
 public record TftpSettings(String listen, Integer maxBlksize, Integer maxWindowsize, Integer maxWindowBytes, String timeout,
-                           Integer retries, Integer maxTransfers, Integer maxTransfersPerSource) {
+                           String minTimeout, Integer retries, Integer maxTransfers, Integer maxTransfersPerSource) {
     public TftpSettings {
         listen = listen == null ? "" : listen.strip();
         maxBlksize = maxBlksize == null ? 1468 : maxBlksize;
         maxWindowsize = maxWindowsize == null ? 64 : maxWindowsize;
         maxWindowBytes = maxWindowBytes == null ? 192 * 1024 : maxWindowBytes;
         timeout = timeout == null ? "1s" : timeout.strip();
+        minTimeout = minTimeout == null ? "20ms" : minTimeout.strip();
         retries = retries == null ? 5 : retries;
         maxTransfers = maxTransfers == null ? 1000 : maxTransfers;
         maxTransfersPerSource = maxTransfersPerSource == null ? 16 : maxTransfersPerSource;
     }
 
     public static TftpSettings defaults() {
-        return new TftpSettings(null, null, null, null, null, null, null, null);
+        return new TftpSettings(null, null, null, null, null, null, null, null, null);
     }
 
     /** Defaults, serving on {@code listen}. */
@@ -48,19 +54,23 @@ public record TftpSettings(String listen, Integer maxBlksize, Integer maxWindows
     }
 
     public TftpSettings withListen(String l) {
-        return new TftpSettings(l, maxBlksize, maxWindowsize, maxWindowBytes, timeout, retries, maxTransfers, maxTransfersPerSource);
+        return new TftpSettings(l, maxBlksize, maxWindowsize, maxWindowBytes, timeout, minTimeout, retries, maxTransfers, maxTransfersPerSource);
     }
 
     public TftpSettings withLimits(int perSource, int total) {
-        return new TftpSettings(listen, maxBlksize, maxWindowsize, maxWindowBytes, timeout, retries, total, perSource);
+        return new TftpSettings(listen, maxBlksize, maxWindowsize, maxWindowBytes, timeout, minTimeout, retries, total, perSource);
     }
 
     public TftpSettings withTimeout(String t, int r) {
-        return new TftpSettings(listen, maxBlksize, maxWindowsize, maxWindowBytes, t, r, maxTransfers, maxTransfersPerSource);
+        return new TftpSettings(listen, maxBlksize, maxWindowsize, maxWindowBytes, t, minTimeout, r, maxTransfers, maxTransfersPerSource);
+    }
+
+    public TftpSettings withMinTimeout(String m) {
+        return new TftpSettings(listen, maxBlksize, maxWindowsize, maxWindowBytes, timeout, m, retries, maxTransfers, maxTransfersPerSource);
     }
 
     public TftpSettings withMaxBlksize(int b) {
-        return new TftpSettings(listen, b, maxWindowsize, maxWindowBytes, timeout, retries, maxTransfers, maxTransfersPerSource);
+        return new TftpSettings(listen, b, maxWindowsize, maxWindowBytes, timeout, minTimeout, retries, maxTransfers, maxTransfersPerSource);
     }
 
     public boolean enabled() {
@@ -88,14 +98,23 @@ public record TftpSettings(String listen, Integer maxBlksize, Integer maxWindows
     }
 
     public Duration timeoutDuration() {
-        Duration d;
-        try {
-            d = Durations.parse(timeout);
-        } catch (InvalidInputException e) {
-            throw new InvalidInputException("tftp.timeout: " + e.getMessage());
-        }
+        Duration d = duration("tftp.timeout", timeout);
         if (d.toMillis() < 10 || d.toSeconds() > 255) throw new InvalidInputException("tftp.timeout must be 10ms..255s, not " + timeout);
         return d;
+    }
+
+    public Duration minTimeoutDuration() {
+        Duration d = duration("tftp.min-timeout", minTimeout);
+        if (d.toMillis() < 1 || d.toSeconds() > 255) throw new InvalidInputException("tftp.min-timeout must be 1ms..255s, not " + minTimeout);
+        return d;
+    }
+
+    private static Duration duration(String key, String value) {
+        try {
+            return Durations.parse(value);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(key + ": " + e.getMessage());
+        }
     }
 
     public OptionNegotiation.Limits limits() {
@@ -106,6 +125,7 @@ public record TftpSettings(String listen, Integer maxBlksize, Integer maxWindows
     public TftpSettings validate() {
         if (enabled()) listenAddress();
         timeoutDuration();
+        minTimeoutDuration();
         if (maxBlksize < 8 || maxBlksize > TftpPacket.MAX_BLOCK_SIZE) {
             throw new InvalidInputException("tftp.max-blksize must be 8.." + TftpPacket.MAX_BLOCK_SIZE + ", not " + maxBlksize);
         }

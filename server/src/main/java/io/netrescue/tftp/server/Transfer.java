@@ -98,7 +98,7 @@ final class Transfer implements Runnable {
                 sent = netascii(opened);
             }
             OptionNegotiation.Result neg = OptionNegotiation.negotiate(request.options(), sent.size(), server.limits);
-            ReadTransfer m = new ReadTransfer(sent.size(), neg, server.timeoutNanos, server.settings.retries());
+            ReadTransfer m = new ReadTransfer(sent.size(), neg, server.timeoutNanos, server.minTimeoutNanos, server.settings.retries());
             ReadTransfer.Action end;
             try (TransferSocket s = open(m.windowSize(), 4 + m.blockSize()); Arena arena = Arena.ofConfined()) {
                 end = loop(s, m, new BlockReader(sent, m.windowSize() * m.blockSize(), arena), opened);
@@ -119,6 +119,8 @@ final class Transfer implements Runnable {
                     .addKeyValue("options", describe(neg.oack()))
                     .addKeyValue("blksize", m.blockSize()).addKeyValue("windowsize", m.windowSize())
                     .addKeyValue("size", m.size()).addKeyValue("bytes", bytes).addKeyValue("resent_blocks", m.resent())
+                    .addKeyValue("timeouts", m.timeouts()).addKeyValue("srtt_us", m.rtt().srtt() < 0 ? -1 : m.rtt().srtt() / 1000)
+                    .addKeyValue("rto_ms", m.rtt().rto() / 1_000_000)
                     .addKeyValue("ms", ms)
                     .log(end == ReadTransfer.Action.COMPLETE ? "TFTP transfer completed"
                             : m.clientAborted() ? "TFTP transfer ended by the client: " + m.failure() : "TFTP transfer failed: " + m.failure());

@@ -20,7 +20,7 @@ public final class TftpMain {
         int win = args.length > 3 ? Integer.parseInt(args[3]) : 64;
         int perSource = args.length > 4 ? Integer.parseInt(args[4]) : 16;
         boolean virtual = args.length > 5 && args[5].equals("virtual");
-        TftpSettings s = new TftpSettings(args[1], blk, win, null, null, null, Math.max(1000, perSource), perSource);
+        TftpSettings s = new TftpSettings(args[1], blk, win, null, null, null, null, Math.max(1000, perSource), perSource);
         TftpFileSource dir = TftpFileSource.directory(Path.of(args[0]));
         TftpServer server = virtual ? new TftpServer(s, dir, Thread.ofVirtual().name("tftp-", 0).factory(), TransferSocket::open) : new TftpServer(s, dir);
         server.start();

@@ -265,7 +265,8 @@ class TftpServerTest {
 
     @Test
     void duplicateAcksDoNotCauseDuplicateData() throws Exception {
-        start();
+        // a fixed 200 ms timeout (floor = ceiling): the adaptive one would rightly resend block 2 after ~20 ms
+        start(TftpSettings.listening("127.0.0.1:0").withTimeout("200ms", 3).withMinTimeout("200ms"));
         DatagramSocket s = socket("127.0.0.1");
         Got first = request(s, rrq("f.bin"));
         send(s, new TftpPacket.Ack(1), first.from());
@@ -370,6 +371,8 @@ class TftpServerTest {
         assertThatThrownBy(() -> TftpSettings.defaults().withMaxBlksize(7).validate()).hasMessageContaining("tftp.max-blksize");
         assertThatThrownBy(() -> TftpSettings.defaults().withTimeout("5x", 3).validate()).hasMessageContaining("tftp.timeout");
         assertThatThrownBy(() -> TftpSettings.defaults().withTimeout("1s", -1).validate()).hasMessageContaining("tftp.retries");
+        assertThatThrownBy(() -> TftpSettings.defaults().withMinTimeout("0ms").validate()).hasMessageContaining("tftp.min-timeout");
+        assertThat(TftpSettings.defaults().minTimeoutDuration()).isEqualTo(java.time.Duration.ofMillis(20));
         assertThatThrownBy(() -> TftpSettings.defaults().withLimits(20, 10).validate()).hasMessageContaining("tftp.max-transfers-per-source");
         assertThat(TftpSettings.listening("[::1]:0").validate().listenAddress().getAddress().getHostAddress()).isEqualTo("0:0:0:0:0:0:0:1");
     }

@@ -158,6 +158,10 @@ public final class NetrescueServer implements AutoCloseable {
         connector.setHost(config.listenHost());
         connector.setPort(config.listenPort());
         connector.setAcceptQueueSize(1024);
+        io.netrescue.http.ConnectionLimits limits = config.connectionLimits(fdLimit());
+        io.netrescue.http.ConnectionGuard.install(connector, limits);
+        log.atInfo().addKeyValue("per_source", limits.perSource()).addKeyValue("total", limits.total())
+                .addKeyValue("header_timeout", limits.headerTimeout()).log("HTTP connection limits");
         jetty.addConnector(connector);
 
         DhcpSettings dhcpSettings = config.dhcpSettings();
@@ -239,6 +243,15 @@ public final class NetrescueServer implements AutoCloseable {
                 return true;
             }
         };
+    }
+
+    /**
+     * This process's file descriptor limit. HotSpot has already raised the soft limit to the hard one
+     * ({@code -XX:+MaxFDLimit}, on by default), so this is the hard limit the service was given.
+     */
+    private static long fdLimit() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean u
+                ? u.getMaxFileDescriptorCount() : 4096;
     }
 
     /** The iPXE binaries the DHCP server names, by file name at the TFTP root. */

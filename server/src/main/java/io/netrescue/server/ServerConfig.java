@@ -32,12 +32,29 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
         }
     }
 
-    /** @param listen address:port the HTTP server binds; @param publicUrl how machines reach us (empty: from each request's Host header) */
-    public record Http(String listen, String publicUrl, String assets) {
+    /**
+     * @param listen address:port the HTTP server binds; @param publicUrl how machines reach us (empty: from each request's Host header)
+     * @param maxConnectionsPerSource open at once from one address (a NAT gateway in front of a rack counts once)
+     * @param maxConnections open at once; 0: three quarters of the process's file descriptor limit
+     * @param headerTimeout how long a request's headers may take to arrive (Jetty's idle timeout restarts on every byte)
+     */
+    public record Http(String listen, String publicUrl, String assets, Integer maxConnectionsPerSource, Integer maxConnections,
+                       String headerTimeout) {
         public Http {
             listen = or(listen, "0.0.0.0:8080");
             publicUrl = or(publicUrl, "");
             assets = or(assets, "");
+            maxConnectionsPerSource = maxConnectionsPerSource == null ? 256 : maxConnectionsPerSource;
+            maxConnections = maxConnections == null ? 0 : maxConnections;
+            headerTimeout = or(headerTimeout, "10s");
+        }
+
+        public Http(String listen, String publicUrl, String assets) {
+            this(listen, publicUrl, assets, null, null, null);
+        }
+
+        Http with(String listen, String publicUrl, String assets) {
+            return new Http(listen, publicUrl, assets, maxConnectionsPerSource, maxConnections, headerTimeout);
         }
     }
 
@@ -195,15 +212,15 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
     }
 
     public ServerConfig withListen(String listen) {
-        return listen == null ? this : new ServerConfig(new Http(listen, http.publicUrl(), http.assets()), store, boot, api, sysrq, dhcp, tftp, console, watchdog, jobs);
+        return listen == null ? this : new ServerConfig(http.with(listen, http.publicUrl(), http.assets()), store, boot, api, sysrq, dhcp, tftp, console, watchdog, jobs);
     }
 
     public ServerConfig withAssets(String assets) {
-        return assets == null ? this : new ServerConfig(new Http(http.listen(), http.publicUrl(), assets), store, boot, api, sysrq, dhcp, tftp, console, watchdog, jobs);
+        return assets == null ? this : new ServerConfig(http.with(http.listen(), http.publicUrl(), assets), store, boot, api, sysrq, dhcp, tftp, console, watchdog, jobs);
     }
 
     public ServerConfig withPublicUrl(String url) {
-        return url == null ? this : new ServerConfig(new Http(http.listen(), url, http.assets()), store, boot, api, sysrq, dhcp, tftp, console, watchdog, jobs);
+        return url == null ? this : new ServerConfig(http.with(http.listen(), url, http.assets()), store, boot, api, sysrq, dhcp, tftp, console, watchdog, jobs);
     }
 
     public Path dataDir() {
@@ -263,6 +280,15 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
         return new BootPolicy(unknown, boot.rescueProfile(), nat, local);
     }
 
+    /**
+     * The HTTP connection limits; {@code maxConnections} 0 is three quarters of {@code fdLimit}, leaving
+     * the rest to the store, the journal, TFTP transfers and the files being served.
+     */
+    public io.netrescue.http.ConnectionLimits connectionLimits(long fdLimit) {
+        int total = http.maxConnections() > 0 ? http.maxConnections() : (int) Math.clamp(fdLimit / 4 * 3, 64, 1_000_000);
+        return new io.netrescue.http.ConnectionLimits(http.maxConnectionsPerSource(), total, duration("http.header-timeout", http.headerTimeout()));
+    }
+
     public Duration tokenTtl() {
         return duration("boot.token-ttl", boot.tokenTtl());
     }
@@ -302,6 +328,11 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
         sysrqAgentTimeout();
         if (store.journalSegmentMb() < 1 || store.journalSegments() < 2) {
             throw new InvalidInputException("store.journal-segment-mb must be at least 1 and store.journal-segments at least 2");
+        }
+        if (http.maxConnectionsPerSource() < 1) throw new InvalidInputException("http.max-connections-per-source must be at least 1");
+        if (http.maxConnections() < 0) throw new InvalidInputException("http.max-connections must be 0 (from the file descriptor limit) or more");
+        if (duration("http.header-timeout", http.headerTimeout()).toMillis() < 100) {
+            throw new InvalidInputException("http.header-timeout must be at least 100ms");
         }
         if (sysrq.maxRequests() < 1) throw new InvalidInputException("sysrq.max-requests must be at least 1");
         dhcpSettings().validate();

@@ -34,8 +34,18 @@ public final class ServerProcess implements AutoCloseable {
 
     /** The same on a given port (a restart where clients, such as an agent, know the old address). */
     public static ServerProcess start(Path logs, Path data, int port) throws Exception {
+        return start(logs, data, port, List.of());
+    }
+
+    /** The same with at most {@code fds} file descriptors (soft and hard limit), as a service given {@code LimitNOFILE}. */
+    public static ServerProcess startWithFdLimit(Path logs, Path data, int fds) throws Exception {
+        return start(logs, data, freePort(), List.of("prlimit", "--nofile=" + fds + ":" + fds, "--"));
+    }
+
+    private static ServerProcess start(Path logs, Path data, int port, List<String> wrapper) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED", "-cp",
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.addAll(List.of(java, "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED", "-cp",
                 System.getProperty("java.class.path"), "io.netrescue.cli.Main", "serve", "--data", data.toString(),
                 "--listen", "127.0.0.1:" + port,
                 "--heartbeats", "")); // no UDP port of its own: tests (and other engineers' servers) run side by side

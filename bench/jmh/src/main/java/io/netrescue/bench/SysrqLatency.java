@@ -28,7 +28,7 @@ public final class SysrqLatency {
         ServerConfig c = new ServerConfig(new ServerConfig.Http("127.0.0.1:0", "", dir.resolve("assets").toString()),
                 new ServerConfig.Store(dir.resolve("data").toString()), null, null,
                 new ServerConfig.Sysrq(1_000_000, "1m", "6s"), null, null, null,
-                io.netrescue.watchdog.server.WatchdogSettings.defaults().withListen(""));
+                io.netrescue.watchdog.server.WatchdogSettings.defaults().withListen(""), null);
         Files.createDirectories(dir.resolve("assets"));
         try (NetrescueServer s = new NetrescueServer(c, Clock.systemUTC()).start()) {
             String token = Files.readString(dir.resolve("data/api-token")).strip();

@@ -59,12 +59,18 @@ public final class FleetSimulator {
         System.out.printf("hosts: %d added in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
 
         byte[] master = MasterKey.loadOrCreate(data).bytes();
+        // each host's key has a salt of its own (v2 derivation): read them as the server stored them
+        java.util.Map<String, String> salts = new java.util.HashMap<>();
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("netrescue.db").toAbsolutePath());
+             var rs = c.createStatement().executeQuery("SELECT name, key_salt FROM hosts")) {
+            while (rs.next()) if (rs.getString(2) != null) salts.put(rs.getString(1), rs.getString(2));
+        }
         String[] names = new String[n];
         byte[][] keys = new byte[n][];
         UUID[] boots = new UUID[n];
         for (int i = 0; i < n; i++) {
             names[i] = name(i);
-            keys[i] = HostKeys.derive(master, names[i]);
+            keys[i] = HostKeys.derive(master, names[i], java.util.Optional.ofNullable(salts.get(names[i])));
             boots[i] = UUID.randomUUID();
         }
         long[] seq = new long[n];

@@ -31,9 +31,30 @@ public record SetupOptions(Path root, int panicSeconds, boolean panicOnOops, int
             if (!target.matches("gateway|none|[0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9a-fA-F:]{2,39}")) {
                 throw new IllegalArgumentException("--dead-man-target must be gateway, none or an IP address, not '" + target + "'");
             }
+            if (!target.equals("gateway") && !target.equals("none")) {
+                // a target that always answers (this host) or never is a unicast host (any, broadcast, multicast) disables the switch unseen
+                java.net.InetAddress a;
+                try {
+                    a = java.net.InetAddress.ofLiteral(target);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--dead-man-target '" + target + "' is not an IP address");
+                }
+                if (a.isLoopbackAddress() || a.isAnyLocalAddress() || a.isMulticastAddress() || target.equals("255.255.255.255")) {
+                    throw new IllegalArgumentException("--dead-man-target must be another host's unicast address (the gateway by default), not " + target);
+                }
+            }
             if (maxReboots < 0 || maxReboots > 100) throw new IllegalArgumentException("--dead-man-max-reboots must be 0..100");
             restart.ifPresent(r -> {
-                if (r.isBlank() || r.contains("\n")) throw new IllegalArgumentException("--dead-man-restart needs a one-line command");
+                if (r.isBlank()) throw new IllegalArgumentException("--dead-man-restart needs a one-line command");
+                // the value is a line of the agent's properties file: a CR would start a key of its own there,
+                // a backslash escapes or continues the line; control characters would also reach terminals
+                for (int i = 0; i < r.length(); i++) {
+                    char c = r.charAt(i);
+                    if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == '\\') {
+                        throw new IllegalArgumentException("--dead-man-restart needs a one-line command without control characters or backslashes"
+                                + " (character " + (i + 1) + " is U+" + String.format("%04X", (int) c) + "); put a longer command in a script");
+                    }
+                }
             });
         }
     }

@@ -258,6 +258,17 @@ class AgentSetupTest {
         assertThat(snapshot(root)).isEqualTo(before);
         assertThat(setup(root, "--dead-man-max-reboots", "2").err()).contains("--dead-man-* options need --dead-man PERIOD");
         assertThat(setup(root, "--dead-man", "5s").err()).contains("--dead-man needs a period of 10s-1d");
+        // attack finding: a CR started a key of its own in the agent's config (dead-man-max-reboots = 999); backslashes, escapes
+        for (String bad : new String[] {"true\rdead-man-max-reboots = 999", "true\u001b[2J", "a \\\nkey = x", "x\u0085y", "x\ty"}) {
+            Run r = setup(root, "--dead-man", "10m", "--dead-man-restart", bad);
+            assertThat(r.exit()).as(bad).isNotZero();
+            assertThat(r.err()).as(bad).contains("without control characters or backslashes");
+        }
+        for (String bad : new String[] {"127.0.0.1", "0.0.0.0", "255.255.255.255", "224.0.0.1", "::1"}) {
+            assertThat(setup(root, "--dead-man", "10m", "--dead-man-restart", "true", "--dead-man-target", bad).err()).as(bad)
+                    .contains("another host's unicast address");
+        }
+        assertThat(snapshot(root)).isEqualTo(before);
 
         // systemd-networkd enabled: its restart is the default
         Files.createDirectories(root.resolve("etc/systemd/system/multi-user.target.wants"));

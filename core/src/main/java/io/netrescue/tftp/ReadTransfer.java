@@ -42,6 +42,8 @@ public final class ReadTransfer {
     private final int windowSize;
     private final RttEstimator rtt;
     private final long giveUpNanos;
+    /** Until the client acknowledged something, the server's own give-up: a forged read request's timeout option must not hold a slot for 25 minutes. */
+    private final long unheardGiveUpNanos;
     private final List<TftpOption> oack;
     private final long lastBlock;
 
@@ -79,6 +81,7 @@ public final class ReadTransfer {
         long ceiling = negotiated.timeoutSeconds() > 0 ? negotiated.timeoutSeconds() * 1_000_000_000L : timeoutNanos;
         this.rtt = new RttEstimator(Math.min(timeoutNanos, ceiling), Math.min(minTimeoutNanos, ceiling), ceiling);
         this.giveUpNanos = (maxRetries + 1L) * ceiling;
+        this.unheardGiveUpNanos = (maxRetries + 1L) * Math.min(timeoutNanos, ceiling);
         this.oack = negotiated.oack();
         this.lastBlock = size / blockSize + 1; // the last block is short, possibly empty
     }
@@ -145,8 +148,9 @@ public final class ReadTransfer {
     public Action onTimeout(long now) {
         if (finished) return Action.WAIT;
         if (now - deadline < 0) return Action.WAIT;
-        if (now - progressAt >= giveUpNanos) {
-            return fail("timed out: no progress in " + giveUpNanos / 1_000_000 + " ms, " + retries + " retransmissions",
+        if (now - progressAt >= giveUp()) {
+            return fail("timed out: no progress in " + giveUp() / 1_000_000 + " ms, " + retries + " retransmissions"
+                            + (heard ? "" : " (never acknowledged)"),
                     new TftpPacket.Error(ErrorCode.NOT_DEFINED, "Transfer timed out"));
         }
         retries++;
@@ -172,7 +176,7 @@ public final class ReadTransfer {
 
     /** The next timeout: one RTO from now, or the give-up if that comes first. */
     private long next(long now) {
-        long giveUp = progressAt + giveUpNanos;
+        long giveUp = progressAt + giveUp();
         long resend = now + rtt.rto();
         return resend - giveUp < 0 ? resend : giveUp;
     }
@@ -235,9 +239,16 @@ public final class ReadTransfer {
         return timeouts;
     }
 
-    /** The transfer fails after this long without progress: {@code (maxRetries + 1)} x the RTO ceiling. */
+    /**
+     * The transfer fails after this long without progress: {@code (maxRetries + 1)} x the RTO ceiling, or
+     * x the server's timeout while the client has acknowledged nothing (its address is unproven).
+     */
     public long giveUpNanos() {
-        return giveUpNanos;
+        return giveUp();
+    }
+
+    private long giveUp() {
+        return heard ? giveUpNanos : unheardGiveUpNanos;
     }
 
     public List<TftpOption> oack() {

@@ -107,6 +107,27 @@ class ReadTransferTest {
         assertThat(t.giveUpNanos()).isEqualTo(4 * 6 * T); // retries 3: as long as before for a silent client
     }
 
+    /** Attack finding F2: forged read requests asking for timeout 255 held every transfer slot for 25 minutes. */
+    @Test
+    void aClientThatNeverAcknowledgedGivesUpOnTheServersTimeNotItsOwn() {
+        ReadTransfer t = adaptive(5000, new TftpOption("timeout", "255"));
+        assertThat(t.start(0)).isEqualTo(SEND_OACK);
+        assertThat(t.giveUpNanos()).as("unproven: the server's 4 x 1 s").isEqualTo(4 * T);
+        long now = 0;
+        ReadTransfer.Action a;
+        do {
+            now = t.deadline();
+            a = t.onTimeout(now);
+        } while (a != FAIL);
+        assertThat(now).isEqualTo(4 * T);
+        assertThat(t.failure()).contains("never acknowledged");
+        // a client that acknowledged has its own ceiling
+        ReadTransfer heard = adaptive(5000, new TftpOption("timeout", "255"));
+        heard.start(0);
+        heard.onDatagram(ack(0), MS);
+        assertThat(heard.giveUpNanos()).isEqualTo(4 * 255 * T);
+    }
+
     @Test
     void consecutiveTimeoutsBackOffToTheCeilingAndTheGiveUpStaysBounded() {
         ReadTransfer t = adaptive(5000);

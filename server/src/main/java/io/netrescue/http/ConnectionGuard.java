@@ -168,8 +168,9 @@ public final class ConnectionGuard extends AbstractLifeCycle implements Connecti
             synchronized (lock) {
                 for (Map.Entry<Connection, Tracked> e : open.entrySet()) {
                     long[] since = e.getValue().since();
-                    since[0] = ConnectionLimits.headersSince(since[0], phase(e.getKey()), now);
-                    if (limits.late(since[0], now)) overdue.add(e.getKey());
+                    Phase seen = phase(e.getKey());
+                    since[0] = ConnectionLimits.headersSince(since[0], seen, now);
+                    if (limits.late(since[0], seen, now)) overdue.add(e.getKey());
                 }
                 overdue.forEach(this::forget);
             }
@@ -205,6 +206,7 @@ public final class ConnectionGuard extends AbstractLifeCycle implements Connecti
         if (!(c instanceof HttpConnection h)) return Phase.BUSY; // not ours to judge
         HttpParser p = h.getParser();
         if (p.isStart()) return h.getMessagesIn() == 0 ? Phase.SILENT : Phase.IDLE;
-        return p.inHeaderState() ? Phase.HEADERS : Phase.BUSY;
+        if (p.inHeaderState()) return Phase.HEADERS;
+        return p.inContentState() ? Phase.BODY : Phase.BUSY;
     }
 }

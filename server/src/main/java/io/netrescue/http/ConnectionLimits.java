@@ -10,11 +10,16 @@ import java.time.Duration;
  *     oldest connection that is not in the middle of a request is closed to make room
  * @param headerTimeout how long a request's headers may take to arrive, from the connection's accept
  *     for its first request and from the first byte for later ones. Jetty's idle timeout restarts on
- *     every byte, so a client sending one byte a second would otherwise hold its connection forever
+ *     every byte, so a client sending one byte a second would otherwise hold its connection forever.
+ *     The whole request, body included, must have arrived within {@link #BODY_FACTOR} times this from its
+ *     first byte: a body trickled after prompt headers held connections as long (attack finding F1); the
+ *     bodies this server reads are small (API JSON, job output chunks, reports)
  */
 public record ConnectionLimits(int perSource, int total, Duration headerTimeout) {
     /** No header clock running: the connection is between requests or handling one. */
     public static final long NONE = Long.MIN_VALUE;
+    /** The request deadline, body included, in header timeouts: 60 s by default, 17 KB/s for a 1 MiB body. */
+    public static final int BODY_FACTOR = 6;
 
     public ConnectionLimits {
         if (perSource < 1 || total < 1) throw new IllegalArgumentException("connection limits must be at least 1");
@@ -29,6 +34,8 @@ public record ConnectionLimits(int perSource, int total, Duration headerTimeout)
         IDLE,
         /** a request's line or headers are partly received */
         HEADERS,
+        /** a request's body is being received */
+        BODY,
         /** a request is being read or answered */
         BUSY
     }
@@ -41,7 +48,11 @@ public record ConnectionLimits(int perSource, int total, Duration headerTimeout)
         return open > total ? Admission.MAKE_ROOM : Admission.ADMIT;
     }
 
-    /** Whether a connection in this phase may be closed to make room: it is not in the middle of a request. */
+    /**
+     * Whether a connection in this phase may be closed to make room: not while a request is handled or
+     * answered (a kernel download); a body still arriving may (the boot path's requests have none, and
+     * an upload is retried by its client), or trickled bodies would hold the room shut.
+     */
     public static boolean evictable(Phase p) {
         return p != Phase.BUSY;
     }
@@ -53,12 +64,13 @@ public record ConnectionLimits(int perSource, int total, Duration headerTimeout)
      */
     public static long headersSince(long since, Phase seen, long nowNanos) {
         return switch (seen) {
-            case SILENT, HEADERS -> since == NONE ? nowNanos : since;
+            case SILENT, HEADERS, BODY -> since == NONE ? nowNanos : since;
             case IDLE, BUSY -> NONE;
         };
     }
 
-    public boolean late(long since, long nowNanos) {
-        return since != NONE && nowNanos - since >= headerTimeout.toNanos();
+    public boolean late(long since, Phase seen, long nowNanos) {
+        long limit = seen == Phase.BODY ? BODY_FACTOR * headerTimeout.toNanos() : headerTimeout.toNanos();
+        return since != NONE && nowNanos - since >= limit;
     }
 }

@@ -137,6 +137,10 @@ public record ServerConfig(Http http, Store store, Boot boot, Api api, Sysrq sys
         return new ServerConfig(null, null, null, null, null, null, null, null, null, null);
     }
 
+    public ServerConfig withHttp(Http h) {
+        return new ServerConfig(h, store, boot, api, sysrq, dhcp, tftp, console, watchdog, jobs);
+    }
+
     public ServerConfig withDhcp(DhcpSettings d) {
         return new ServerConfig(http, store, boot, api, sysrq, d, tftp, console, watchdog, jobs);
     }

@@ -29,10 +29,10 @@ class ConnectionLimitsTest {
         long since = 100 * S; // the accept
         for (long t = 101; t < 110; t++) {
             since = ConnectionLimits.headersSince(since, t % 2 == 0 ? Phase.SILENT : Phase.HEADERS, t * S);
-            assertThat(limits.late(since, t * S)).isFalse();
+            assertThat(limits.late(since, Phase.HEADERS, t * S)).isFalse();
         }
         since = ConnectionLimits.headersSince(since, Phase.HEADERS, 110 * S);
-        assertThat(limits.late(since, 110 * S)).isTrue();
+        assertThat(limits.late(since, Phase.HEADERS, 110 * S)).isTrue();
     }
 
     @Test
@@ -40,11 +40,11 @@ class ConnectionLimitsTest {
         long since = ConnectionLimits.headersSince(0, Phase.BUSY, 5 * S);
         assertThat(since).isEqualTo(NONE);
         since = ConnectionLimits.headersSince(since, Phase.IDLE, 60 * S);
-        assertThat(limits.late(since, 60 * S)).as("a persistent connection between requests: the idle timeout's business").isFalse();
+        assertThat(limits.late(since, Phase.HEADERS, 60 * S)).as("a persistent connection between requests: the idle timeout's business").isFalse();
         since = ConnectionLimits.headersSince(since, Phase.HEADERS, 61 * S);
         assertThat(since).isEqualTo(61 * S);
         since = ConnectionLimits.headersSince(since, Phase.HEADERS, 70 * S);
-        assertThat(limits.late(since, 70 * S)).isFalse();
-        assertThat(limits.late(ConnectionLimits.headersSince(since, Phase.HEADERS, 71 * S), 71 * S)).isTrue();
+        assertThat(limits.late(since, Phase.HEADERS, 70 * S)).isFalse();
+        assertThat(limits.late(ConnectionLimits.headersSince(since, Phase.HEADERS, 71 * S), Phase.HEADERS, 71 * S)).isTrue();
     }
 }

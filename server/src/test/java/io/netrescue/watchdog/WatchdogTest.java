@@ -219,6 +219,48 @@ class WatchdogTest {
      * The answer an agent's dead-man switch waits for: only a counted heartbeat gets one (not a forged,
      * stale or replayed one), it echoes the heartbeat and says whether the host is in maintenance.
      */
+    /** Attack finding F4/F5: recorded dead-man reports replayed (another boot, a forged source, a flood) added events again and reflected acks. */
+    @Test
+    void deadManReportsAreTakenOnlyFromTheHeartbeatsBootAndAddressOnceASecond() throws Exception {
+        InetSocketAddress hb = s.server().watchdog().orElseThrow().heartbeatAddress().orElseThrow();
+        byte[] key = java.util.HexFormat.of().parseHex(((String) Json.MAPPER.readValue(ok(s.api("GET",
+                "hosts/web1/sysrq/agent-config?listen=127.0.0.1:0", null)).body(), Map.class).get("config")).lines()
+                .filter(l -> l.startsWith("key = ")).findFirst().orElseThrow().substring(6));
+        UUID boot = UUID.randomUUID(), old = UUID.randomUUID();
+        java.util.function.IntFunction<byte[]> report = id -> io.netrescue.watchdog.DeadManReportCodec.encode(new io.netrescue.watchdog.DeadManReport(
+                "web1", boot, List.of(new io.netrescue.watchdog.DeadManReport.Step(id, 1_700_000_000_000L + id, "reboot", "step " + id))), key);
+        try (DatagramSocket sock = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+             DatagramSocket other = new DatagramSocket(new InetSocketAddress("127.0.0.3", 0))) {
+            sock.setSoTimeout(500);
+            other.setSoTimeout(500);
+            io.netrescue.watchdog.HeartbeatAnswer a = null;
+            for (int seq = 1; a == null && seq <= 12; seq++) {
+                send(sock, hb, io.netrescue.watchdog.HeartbeatCodec.encode(new Heartbeat("web1", boot, seq, System.currentTimeMillis(), 1, 0, "x"), key));
+                try {
+                    a = receiveAnswer(sock, key);
+                } catch (java.net.SocketTimeoutException e) {
+                    // not tracked yet
+                }
+            }
+            assertThat(a).as("heard").isNotNull();
+            // another boot's report (recorded earlier) and one from an address the heartbeats did not come from: no ack, nothing stored
+            send(sock, hb, io.netrescue.watchdog.DeadManReportCodec.encode(new io.netrescue.watchdog.DeadManReport("web1", old,
+                    List.of(new io.netrescue.watchdog.DeadManReport.Step(1, 1_700_000_000_000L, "reboot", "old boot"))), key));
+            send(other, hb, report.apply(1));
+            assertThatThrownBy(() -> sock.receive(new DatagramPacket(new byte[512], 512))).isInstanceOf(java.net.SocketTimeoutException.class);
+            assertThatThrownBy(() -> other.receive(new DatagramPacket(new byte[512], 512))).isInstanceOf(java.net.SocketTimeoutException.class);
+            // the real one: stored and acked; a burst right after it is dropped; the same report a second later is acked, not stored again
+            send(sock, hb, report.apply(1));
+            sock.receive(new DatagramPacket(new byte[512], 512));
+            for (int i = 2; i < 50; i++) send(sock, hb, report.apply(i));
+            Thread.sleep(1100);
+            send(sock, hb, report.apply(1));
+            sock.receive(new DatagramPacket(new byte[512], 512));
+            List<String> kinds = timeline().stream().filter(l -> l.startsWith("dead-man.")).toList();
+            assertThat(kinds).as("one step stored once").hasSize(1).allSatisfy(l -> assertThat(l).contains("step 1 "));
+        }
+    }
+
     @Test
     void aCountedHeartbeatIsAnsweredWithItsEchoAndTheMaintenanceState() throws Exception {
         InetSocketAddress hb = s.server().watchdog().orElseThrow().heartbeatAddress().orElseThrow();

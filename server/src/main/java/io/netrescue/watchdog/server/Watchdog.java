@@ -94,6 +94,7 @@ public final class Watchdog implements AutoCloseable {
     private final Duration interval, probeInterval, downAfter;
     /** Skipping steady hosts is sound only when the threshold is above what phi reaches before quietUntilMillis. */
     private final boolean skipSteady;
+    final java.util.concurrent.atomic.LongAdder deadManRefused = new java.util.concurrent.atomic.LongAdder();
     final java.util.concurrent.atomic.LongAdder judged = new java.util.concurrent.atomic.LongAdder(), skipped = new java.util.concurrent.atomic.LongAdder();
 
     /** One host's live state; the detector is touched by the receiver thread under the object's lock, the rest by the judge. */
@@ -116,6 +117,11 @@ public final class Watchdog implements AutoCloseable {
         /** What the agent's heartbeats say of its xt_SYSRQ module (in memory: the next heartbeat says it again). */
         String xtSysrq;
         long uptimeMillis = -1;
+        /** Where the last counted heartbeat came from: dead-man reports are taken from there only. */
+        InetAddress heardFrom;
+        /** Highest dead-man step id stored for this boot (in memory: after a restart the stored events tell), and when a report was last taken. */
+        long deadManStored = -1;
+        long lastReportNanos;
         boolean rebooted;
         HealthState state = HealthState.UNKNOWN;
         Instant since;
@@ -243,8 +249,12 @@ public final class Watchdog implements AutoCloseable {
             }
             t.detector.heartbeat(now);
             t.via = "heartbeat from " + from.getAddress().getHostAddress();
+            t.heardFrom = from.getAddress();
             String boot = h.bootId().toString();
-            if (t.bootId != null && !t.bootId.equals(boot)) t.rebooted = true;
+            if (t.bootId != null && !t.bootId.equals(boot)) {
+                t.rebooted = true;
+                t.deadManStored = -1;
+            }
             t.bootId = boot;
             t.kernel = h.kernel();
             t.xtSysrq = h.xtSysrq().isEmpty() ? null : h.xtSysrq();
@@ -264,6 +274,22 @@ public final class Watchdog implements AutoCloseable {
     Optional<DeadManReport.Ack> deadManReport(DeadManReport r, InetSocketAddress from) {
         Tracked t = tracked.get(r.host());
         if (t == null) return Optional.empty();
+        long already;
+        synchronized (t) {
+            // an agent reports once the server answers its heartbeats: from the address and boot they came from. A recorded
+            // report replayed later (another boot) or from elsewhere (a forged source: the ack would reflect) is dropped
+            // unanswered, and one report a second per host is plenty (the agent sends one each 3 s)
+            long nanos = System.nanoTime();
+            if (!r.bootId().toString().equals(t.bootId) || !from.getAddress().equals(t.heardFrom)
+                    || (t.lastReportNanos != 0 && nanos - t.lastReportNanos < 1_000_000_000L)) {
+                deadManRefused.increment();
+                return Optional.empty();
+            }
+            t.lastReportNanos = nanos;
+            already = t.deadManStored;
+        }
+        long newest = r.steps().stream().mapToLong(DeadManReport.Step::id).max().orElseThrow();
+        if (newest <= already) return Optional.of(new DeadManReport.Ack(r.host(), r.bootId(), newest)); // stored: ack again, look nothing up
         Instant now = clock.instant();
         String actor = "agent " + from.getAddress().getHostAddress();
         int stored = db.inWriteTransaction(h -> {
@@ -279,7 +305,10 @@ public final class Watchdog implements AutoCloseable {
             return fresh.size();
         });
         if (stored > 0) log.atInfo().addKeyValue("host", r.host()).addKeyValue("steps", stored).log("dead-man steps reported");
-        return Optional.of(new DeadManReport.Ack(r.host(), r.bootId(), r.steps().stream().mapToLong(DeadManReport.Step::id).max().orElseThrow()));
+        synchronized (t) {
+            if (r.bootId().toString().equals(t.bootId)) t.deadManStored = Math.max(t.deadManStored, newest);
+        }
+        return Optional.of(new DeadManReport.Ack(r.host(), r.bootId(), newest));
     }
 
     /** The answer to a counted heartbeat: its echo and what the server announces (maintenance, by hand or by window). */

@@ -19,7 +19,14 @@ public final class XtSysrqVersion {
     /** True for a version known to be {@link #FIXED} or later; false for older, unknown or unparsable ones. */
     public static boolean safe(String version) {
         return version != null && !version.equals(UNKNOWN) && version.matches("([0-9]+:)?[0-9]+(\\.[0-9]+)*([-+~][A-Za-z0-9.+~-]*)?")
-                && compare(version, FIXED) >= 0;
+                && (compare(version, FIXED) > 0 || compare(version, FIXED) == 0 && !preRelease(version));
+    }
+
+    /** Debian's {@code ~} sorts before the release: {@code 3.26~rc1} is older than {@code 3.26}. */
+    private static boolean preRelease(String v) {
+        String s = v.contains(":") ? v.substring(v.indexOf(':') + 1) : v;
+        int tilde = s.indexOf('~'), dash = s.indexOf('-');
+        return tilde >= 0 && (dash < 0 || tilde < dash);
     }
 
     /** Numeric, component by component ("3.9" < "3.26"); a Debian revision or epoch is ignored (the upstream part is compared). */

@@ -137,12 +137,7 @@ public final class SysrqCodec {
                 throw new MalformedPacketException(b.remaining() < MAC_LEN ? Reason.TRUNCATED : Reason.BAD_FIELD,
                         (b.remaining() - MAC_LEN) + " bytes after the fields");
             }
-            byte[] got = new byte[MAC_LEN];
-            b.get(got);
-            byte[] key = keys.keyFor(host).orElseThrow(() -> new MalformedPacketException(Reason.BAD_MAC, "no key for host " + host));
-            if (!MessageDigest.isEqual(got, mac(key, in, signed))) {
-                throw new MalformedPacketException(Reason.BAD_MAC, "authentication failed for host " + host);
-            }
+            verify(keys, host, in, b, signed);
             return m;
         } catch (BufferUnderflowException e) {
             throw new MalformedPacketException(Reason.TRUNCATED, "datagram ends inside a field");
@@ -190,6 +185,19 @@ public final class SysrqCodec {
         Mac mac = engine(key);
         mac.update(data.slice(data.position(), len));
         return mac.doFinal();
+    }
+
+    /**
+     * Checks a datagram's trailing MAC: {@code b} is positioned at it, {@code in} starts at the datagram,
+     * whose first {@code signed} bytes it covers. Every codec of the host's key ends this way.
+     */
+    public static void verify(Keys keys, String host, ByteBuffer in, ByteBuffer b, int signed) throws MalformedPacketException {
+        byte[] key = keys.keyFor(host).orElseThrow(() -> new MalformedPacketException(Reason.BAD_MAC, "no key for host " + host));
+        byte[] got = new byte[MAC_LEN];
+        b.get(got);
+        if (!MessageDigest.isEqual(got, mac(key, in, signed))) {
+            throw new MalformedPacketException(Reason.BAD_MAC, "authentication failed for host " + host);
+        }
     }
 
     private static Mac engine(byte[] key) {

@@ -5,7 +5,6 @@ import io.netrescue.sysrq.MalformedPacketException.Reason;
 import io.netrescue.sysrq.SysrqCodec;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -115,14 +114,7 @@ public final class DeadManReportCodec {
                 throw new MalformedPacketException(b.remaining() < MAC_LEN ? Reason.TRUNCATED : Reason.BAD_FIELD,
                         (b.remaining() - MAC_LEN) + " bytes after the fields");
             }
-            byte[] key = keys.keyFor(host).orElseThrow(() -> new MalformedPacketException(Reason.BAD_MAC, "no key for host " + host));
-            byte[] got = new byte[MAC_LEN];
-            b.get(got);
-            byte[] all = new byte[signed];
-            in.slice().get(all);
-            if (!MessageDigest.isEqual(got, SysrqCodec.mac(key, all, signed))) {
-                throw new MalformedPacketException(Reason.BAD_MAC, "authentication failed for host " + host);
-            }
+            SysrqCodec.verify(keys, host, in, b, signed);
             return t;
         } catch (BufferUnderflowException e) {
             throw new MalformedPacketException(Reason.TRUNCATED, "datagram ends inside a field");

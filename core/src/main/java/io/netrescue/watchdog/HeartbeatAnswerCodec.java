@@ -5,7 +5,6 @@ import io.netrescue.sysrq.MalformedPacketException.Reason;
 import io.netrescue.sysrq.SysrqCodec;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
 import java.util.UUID;
 
 /**
@@ -68,14 +67,7 @@ public final class HeartbeatAnswerCodec {
             } catch (IllegalArgumentException e) {
                 throw new MalformedPacketException(Reason.BAD_FIELD, e.getMessage());
             }
-            byte[] key = keys.keyFor(host).orElseThrow(() -> new MalformedPacketException(Reason.BAD_MAC, "no key for host " + host));
-            byte[] got = new byte[MAC_LEN];
-            b.get(got);
-            byte[] all = new byte[signed];
-            in.slice().get(all);
-            if (!MessageDigest.isEqual(got, SysrqCodec.mac(key, all, signed))) {
-                throw new MalformedPacketException(Reason.BAD_MAC, "authentication failed for host " + host);
-            }
+            SysrqCodec.verify(keys, host, in, b, signed);
             return a;
         } catch (BufferUnderflowException e) {
             throw new MalformedPacketException(Reason.TRUNCATED, "datagram ends inside a field");

@@ -106,13 +106,7 @@ class DeadManAgentTest {
         p.setProperty("dead-man", "10s");
         p.setProperty("dead-man-target", "none");
         p.setProperty("dead-man-restart", "echo restarted >> " + dir.resolve("restarts"));
-        Path proc = dir.resolve("proc-" + bootId);
-        Files.createDirectories(proc.resolve("sys/kernel/random"));
-        Files.writeString(proc.resolve("sys/kernel/random/boot_id"), bootId + "\n");
-        Files.writeString(proc.resolve("sys/kernel/osrelease"), "6.1.0-test\n");
-        Files.writeString(proc.resolve("uptime"), "12345.67 100.00\n");
-        Files.writeString(proc.resolve("loadavg"), "0.25 0.10 0.05 1/100 4242\n");
-        return AgentMain.Agent.start(AgentConfig.of(p, "test"), proc);
+        return AgentMain.Agent.start(AgentConfig.of(p, "test"), WatchdogTest.fakeProc(dir, bootId));
     }
 
     List<String> deadManEvents() {

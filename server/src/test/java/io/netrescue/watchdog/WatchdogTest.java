@@ -91,13 +91,18 @@ class WatchdogTest {
         p.setProperty("heartbeat-seconds", "1");
         p.setProperty("trigger", Files.createTempFile(dir, "trigger", "").toString());
         p.setProperty("state", dir.resolve("agent-state").toString());
+        return AgentMain.Agent.start(AgentConfig.of(p, "test"), fakeProc(dir, bootId));
+    }
+
+    /** What the agent reads from /proc (boot id, kernel, uptime, load), under {@code dir/proc-BOOT}; its parent is the agent's root. */
+    static Path fakeProc(Path dir, String bootId) throws java.io.IOException {
         Path proc = dir.resolve("proc-" + bootId);
         Files.createDirectories(proc.resolve("sys/kernel/random"));
         Files.writeString(proc.resolve("sys/kernel/random/boot_id"), bootId + "\n");
         Files.writeString(proc.resolve("sys/kernel/osrelease"), "6.1.0-test\n");
         Files.writeString(proc.resolve("uptime"), "12345.67 100.00\n");
         Files.writeString(proc.resolve("loadavg"), "0.25 0.10 0.05 1/100 4242\n");
-        return AgentMain.Agent.start(AgentConfig.of(p, "test"), proc);
+        return proc;
     }
 
     @Test
